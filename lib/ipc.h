@@ -1,0 +1,134 @@
+// ipc - typed messages between posthorn processes over Unix stream sockets
+//
+// Every message that crosses a process boundary is a struct with a static
+// kType, a static kVersion and a fields() method naming each field once:
+//
+//   struct MapLookupRequest {
+//     static constexpr MsgType kType = MsgType::MapLookupRequest;
+//     static constexpr std::uint32_t kVersion = 1;   // bump on any change
+//     std::string table, key;
+//     template <class V> void fields(V& v) { v("table", table); v("key", key); }
+//   };
+//
+// One codec (ipc_codec.h) encodes any such struct; field values may be
+// integers, bool, std::string, std::vector<T>, std::optional<T> and nested
+// structs with fields(). Each protocol has its own header (proto_*.h) that
+// defines its messages; the MsgType enum below lists them all.
+//
+// On the wire a frame is {u32 length, u32 type, u32 version} in network byte
+// order followed by `length` body bytes. A frame longer than kMaxFrameBody,
+// of an unknown type, of another version, with an unknown or missing field
+// name or with trailing bytes is rejected: the receiver throws ProtocolError,
+// logs it and drops the peer; it never aborts. Large content (a 50 MB
+// message) travels as a series of ContentChunk frames of at most
+// kContentChunk bytes ended by ContentEnd, so memory stays bounded.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace posthorn::ipc {
+
+enum class MsgType : std::uint32_t {
+  // content streaming (ipc_stream.h)
+  ContentChunk = 1,
+  ContentEnd = 2,
+  // mapd (proto_mapd.h)
+  MapLookupRequest = 10,
+  MapLookupReply = 11,
+  // log service (proto_log.h)
+  LogRecord = 20,
+  // tests only (test/unit): never sent by a daemon
+  TestPing = 900,
+  TestEcho = 901,
+};
+
+inline constexpr std::size_t kFrameHeaderSize = 12;
+inline constexpr std::size_t kMaxFrameBody = 1u << 20;   // 1 MiB
+inline constexpr std::size_t kContentChunk = 64u << 10;  // 64 KiB
+
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The peer went away (EOF, ECONNRESET) or a timeout expired.
+class ChannelClosed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A decoded frame header plus its body; `fd` is a descriptor passed with the
+// frame (SCM_RIGHTS), owned by the receiver, or -1.
+struct Frame {
+  std::uint32_t type = 0;
+  std::uint32_t version = 0;
+  std::string body;
+  int fd = -1;
+};
+
+// Incremental frame parser for event-driven code: feed bytes as they come,
+// take whole frames out. Throws ProtocolError on an oversized frame.
+class FrameReader {
+ public:
+  void feed(std::string_view bytes);
+  std::optional<Frame> next();
+  std::size_t buffered() const { return buf_.size() - pos_; }
+
+ private:
+  std::string buf_;
+  std::size_t pos_ = 0;
+};
+
+// Builds the wire bytes of one frame. Throws ProtocolError if body is
+// longer than kMaxFrameBody.
+std::string frameBytes(std::uint32_t type, std::uint32_t version, std::string_view body);
+
+// A blocking, connected Unix stream socket with per-call timeouts; for
+// request/response clients and simple servers. Owns its fd.
+class Channel {
+ public:
+  explicit Channel(int fd);
+  ~Channel();
+  Channel(Channel&& other) noexcept;
+  Channel& operator=(Channel&& other) noexcept;
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Connects to a Unix socket path; throws ChannelClosed on failure.
+  static Channel connect(const std::string& path,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  int fd() const { return fd_; }
+  void setTimeout(std::chrono::milliseconds t) { timeout_ = t; }
+
+  // Sends one frame; passFd >= 0 is passed along with it (not closed).
+  void sendFrame(std::uint32_t type, std::uint32_t version, std::string_view body,
+                 int passFd = -1);
+  // Receives one frame; throws ChannelClosed on EOF/timeout, ProtocolError
+  // on a malformed frame.
+  Frame receiveFrame();
+
+  template <class Msg>
+  void send(const Msg& msg, int passFd = -1);
+  // Receives one frame and decodes it as Msg; a frame of another type or
+  // version is a ProtocolError.
+  template <class Msg>
+  Msg receive();
+
+ private:
+  int fd_ = -1;
+  std::chrono::milliseconds timeout_{std::chrono::seconds(30)};
+  FrameReader reader_;
+  std::optional<int> pendingFd_;
+};
+
+}  // namespace posthorn::ipc
+
+#include "lib/ipc_codec.h"  // encode<Msg>, decode<Msg>, and Channel's templates
