@@ -86,6 +86,10 @@ class FrameReader {
   std::size_t pos_ = 0;
 };
 
+// encode<Msg>(msg) returns the body bytes of Msg; decode<Msg>(frame) checks
+// the frame's type and version and decodes its body (ProtocolError if not
+// exactly Msg). Both are defined in ipc_codec.h.
+
 // Builds the wire bytes of one frame. Throws ProtocolError if body is
 // longer than kMaxFrameBody.
 std::string frameBytes(std::uint32_t type, std::uint32_t version, std::string_view body);
