@@ -1,0 +1,2 @@
+# The build system itself: configure's dependency checks.
+posthorn_pytest(configure_deps 300)
