@@ -37,12 +37,28 @@ class ConfigError : public std::runtime_error {
 
 enum class ParamType { String, Int, Bool, Time, Size, List };
 
+// "string", "integer", ... as posthorn.conf(5) and messages name them.
+std::string_view typeName(ParamType type);
+
+class Config;
+
 // One row of the built-in parameter table (config_defaults.cc).
 struct ParamInfo {
   std::string_view name;
   std::string_view defaultValue;  // may itself contain $name references
   ParamType type;
+  // For defaults that depend on the host or on other settings (myhostname,
+  // mydomain, config_directory): computes the unexpanded default text.
+  std::string (*computeDefault)(const Config&) = nullptr;
 };
+
+// The configuration directory when no -c DIR is given: $MAIL_CONFIG when
+// set and not empty (as Postfix), else POSTHORN_CONFIG_DIR (/etc/mail).
+std::string defaultConfigDir();
+
+// The host's fully-qualified name (gethostname + getaddrinfo AI_CANONNAME,
+// falling back to gethostname); looked up once per process.
+std::string hostFqdn();
 
 // The built-in table; a name not in it draws an "unknown parameter" warning.
 const std::vector<ParamInfo>& knownParameters();
@@ -54,6 +70,8 @@ class Config {
   // parameters) are appended to *warnings when given.
   static Config load(const std::string& configDir,
                      std::vector<std::string>* warnings = nullptr);
+  // Only the built-in defaults, as if DIR/posthorn.conf were empty.
+  static Config defaults(const std::string& configDir = "");
   // Parses text as if it were the file `filename`.
   static Config parse(std::string_view text, const std::string& filename,
                       std::vector<std::string>* warnings = nullptr);
@@ -81,6 +99,16 @@ class Config {
 
   // Every name that is set or has a default, sorted.
   std::vector<std::string> names() const;
+  // Only the explicitly set names (file or -o), sorted.
+  std::vector<std::string> setNames() const;
+
+  // The unexpanded default of a known parameter (computed ones included);
+  // nullopt for unknown names.
+  std::optional<std::string> defaultValue(std::string_view name) const;
+
+  // Expands every set value and reads every known parameter through its
+  // typed accessor; returns one message per problem (empty = valid).
+  std::vector<std::string> validate() const;
 
   // Expands $name references in arbitrary text against this configuration.
   std::string expand(std::string_view text) const;
@@ -90,7 +118,8 @@ class Config {
     std::string value;
     Origin origin;
   };
-  std::string expandNamed(std::string_view name, std::vector<std::string>& stack) const;
+  std::string expandNamed(std::string_view name, const Origin& where,
+                          std::vector<std::string>& stack) const;
   std::string expandText(std::string_view text, const Origin& where,
                          std::vector<std::string>& stack) const;
   [[noreturn]] void badValue(std::string_view name, const std::string& value,

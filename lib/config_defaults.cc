@@ -1,0 +1,169 @@
+// config_defaults - the built-in parameter table: every known posthorn.conf
+// name, its type and its default (Postfix names and defaults wherever the
+// concept is the same). posthorn.conf(5) documents each row; keep them in step.
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <unordered_map>
+
+#include "lib/config.h"
+
+#ifndef POSTHORN_CONFIG_DIR
+#define POSTHORN_CONFIG_DIR "/etc/mail"
+#endif
+#ifndef POSTHORN_DAEMON_DIR
+#define POSTHORN_DAEMON_DIR "/usr/libexec/posthorn"
+#endif
+#ifndef POSTHORN_COMMAND_DIR
+#define POSTHORN_COMMAND_DIR "/usr/sbin"
+#endif
+#ifndef POSTHORN_VERSION
+#define POSTHORN_VERSION "0"
+#endif
+
+namespace posthorn::config {
+
+namespace {
+
+std::string computeConfigDirectory(const Config& cfg) {
+  return cfg.configDir().empty() ? defaultConfigDir() : cfg.configDir();
+}
+
+std::string computeMyhostname(const Config&) { return hostFqdn(); }
+
+// mydomain follows the effective myhostname, so a site that sets only
+// myhostname gets the matching domain. myhostname = $mydomain with mydomain
+// unset would recurse through this function; the guard reports that loop.
+thread_local bool computingMydomain = false;
+
+std::string computeMydomain(const Config& cfg) {
+  if (computingMydomain) {
+    throw ConfigError(cfg.origin("myhostname").describe() +
+                      ": parameter expansion loop: mydomain -> myhostname -> mydomain");
+  }
+  struct Guard {
+    Guard() { computingMydomain = true; }
+    ~Guard() { computingMydomain = false; }
+  } guard;
+  const std::string host = cfg.get("myhostname");
+  const std::size_t dot = host.find('.');
+  if (dot == std::string::npos || dot + 1 >= host.size()) return "localdomain";
+  return host.substr(dot + 1);
+}
+
+using T = ParamType;
+
+const std::vector<ParamInfo> kParameters = {
+    // Files and users
+    {"config_directory", "", T::String, computeConfigDirectory},
+    {"daemon_directory", POSTHORN_DAEMON_DIR, T::String},
+    {"command_directory", POSTHORN_COMMAND_DIR, T::String},
+    {"queue_directory", "/var/spool/posthorn", T::String},
+    {"data_directory", "/var/lib/posthorn", T::String},
+    {"process_id_directory", "pid", T::String},
+    {"mail_owner", "posthorn", T::String},
+    {"setgid_group", "postdrop", T::String},
+
+    // Identity
+    {"myhostname", "", T::String, computeMyhostname},
+    {"mydomain", "", T::String, computeMydomain},
+    {"myorigin", "$myhostname", T::String},
+    {"mydestination", "$myhostname, localhost.$mydomain, localhost", T::List},
+    {"mynetworks", "127.0.0.0/8 [::1]/128", T::List},
+    {"inet_interfaces", "all", T::List},
+    {"inet_protocols", "all", T::List},
+    {"mail_name", "posthorn", T::String},
+    {"mail_version", POSTHORN_VERSION, T::String},
+
+    // Logging
+    {"syslog_name", "posthorn", T::String},
+    {"syslog_facility", "mail", T::String},
+    {"maillog_file", "", T::String},
+    {"debug_peer_level", "2", T::Int},
+    {"debug_peer_list", "", T::List},
+
+    // Processes
+    {"default_process_limit", "100", T::Int},
+    {"max_use", "100", T::Int},
+    {"max_idle", "100s", T::Time},
+    {"ipc_timeout", "3600s", T::Time},
+    {"daemon_timeout", "18000s", T::Time},
+    {"service_throttle_time", "60s", T::Time},
+
+    // Tables
+    {"alias_maps", "hash:$config_directory/aliases", T::List},
+    {"alias_database", "hash:$config_directory/aliases", T::List},
+    {"virtual_alias_maps", "", T::List},
+    {"virtual_mailbox_domains", "", T::List},
+    {"virtual_mailbox_maps", "", T::List},
+    {"canonical_maps", "", T::List},
+    {"transport_maps", "", T::List},
+    {"proxy_read_maps",
+     "$alias_maps $virtual_alias_maps $virtual_mailbox_maps $transport_maps "
+     "$relay_domains $canonical_maps",
+     T::List},
+
+    // Routing and delivery
+    {"relay_domains", "", T::List},
+    {"relayhost", "", T::String},
+    {"recipient_delimiter", "", T::String},
+    {"home_mailbox", "", T::String},
+    {"mailbox_size_limit", "51200000", T::Size},
+    {"dns_servers", "", T::List},
+
+    // Queue
+    {"message_size_limit", "10240000", T::Size},
+    {"queue_run_delay", "300s", T::Time},
+    {"minimal_backoff_time", "300s", T::Time},
+    {"maximal_backoff_time", "4000s", T::Time},
+    {"maximal_queue_lifetime", "5d", T::Time},
+    {"bounce_queue_lifetime", "5d", T::Time},
+
+    // SMTP server
+    {"smtpd_banner", "$myhostname ESMTP $mail_name", T::String},
+    {"smtpd_recipient_limit", "1000", T::Int},
+    {"smtpd_timeout", "300s", T::Time},
+};
+
+}  // namespace
+
+const std::vector<ParamInfo>& knownParameters() { return kParameters; }
+
+const ParamInfo* findParameter(std::string_view name) {
+  static const std::unordered_map<std::string_view, const ParamInfo*> index = [] {
+    std::unordered_map<std::string_view, const ParamInfo*> m;
+    for (const ParamInfo& p : kParameters) m.emplace(p.name, &p);
+    return m;
+  }();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
+}
+
+std::string hostFqdn() {
+  static const std::string fqdn = [] {
+    char buf[HOST_NAME_MAX + 1] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
+      return std::string("localhost");
+    }
+    std::string host(buf);
+    if (host.find('.') != std::string::npos) return host;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = AI_CANONNAME;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(host.c_str(), nullptr, &hints, &res) == 0 && res != nullptr) {
+      if (res->ai_canonname != nullptr && std::strchr(res->ai_canonname, '.') != nullptr) {
+        host = res->ai_canonname;
+      }
+      freeaddrinfo(res);
+    }
+    return host;
+  }();
+  return fqdn;
+}
+
+}  // namespace posthorn::config

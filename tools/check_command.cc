@@ -1,0 +1,122 @@
+// check_command - `posthorn check`: validate the configuration (see check_command.h)
+#include "tools/check_command.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "lib/config.h"
+#include "lib/master_conf.h"
+
+namespace posthorn::tools {
+
+namespace {
+
+constexpr const char* kUsage = "posthorn: fatal: usage: posthorn check [-c DIR]";
+
+class Report {
+ public:
+  explicit Report(std::ostream& err) : err_(err) {}
+  void fatal(const std::string& msg) {
+    if (seen_.insert(msg).second) {
+      err_ << "posthorn: fatal: " << msg << "\n";
+      ++errors_;
+    }
+  }
+  void warning(const std::string& msg) {
+    if (seen_.insert(msg).second) err_ << "posthorn: " << msg << "\n";
+  }
+  int errors() const { return errors_; }
+
+ private:
+  std::ostream& err_;
+  std::set<std::string> seen_;
+  int errors_ = 0;
+};
+
+void checkServices(const config::Config& base, const std::vector<config::ServiceEntry>& services,
+                   Report& report) {
+  for (const config::ServiceEntry& s : services) {
+    config::Config cfg = base;
+    config::applyOverrides(s, cfg);
+    for (const auto& [name, value] : s.overrides) {
+      if (config::findParameter(name) == nullptr && !base.isSet(name)) {
+        report.warning(s.where() + ": warning: unknown parameter " + name + " in -o override");
+      }
+    }
+    for (const std::string& problem : cfg.validate()) report.fatal(problem);
+    try {
+      const std::string path = cfg.get("daemon_directory") + "/" + s.command;
+      if (s.command.find('/') != std::string::npos) {
+        report.fatal(s.where() + ": service " + s.name + ": command \"" + s.command +
+                     "\" must be a program name in daemon_directory, not a path");
+      } else if (access(path.c_str(), X_OK) != 0) {
+        report.fatal(s.where() + ": service " + s.name + ": command " + s.command +
+                     ": no executable " + path);
+      }
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    }
+  }
+}
+
+}  // namespace
+
+int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string configDir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-c" && i + 1 < args.size()) {
+      configDir = args[++i];
+    } else if (a.rfind("-c", 0) == 0 && a.size() > 2) {
+      configDir = a.substr(2);
+    } else {
+      err << kUsage << "\n";
+      return 1;
+    }
+  }
+  if (configDir.empty()) configDir = config::defaultConfigDir();
+
+  Report report(err);
+  std::optional<config::Config> cfg;
+  try {
+    std::vector<std::string> warnings;
+    cfg = config::Config::load(configDir, &warnings);
+    for (const std::string& w : warnings) report.warning(w);
+    for (const std::string& problem : cfg->validate()) report.fatal(problem);
+  } catch (const config::ConfigError& e) {
+    report.fatal(e.what());
+    cfg.reset();
+  }
+
+  std::vector<config::ServiceEntry> services;
+  try {
+    services = config::loadMasterConf(configDir);
+  } catch (const config::ConfigError& e) {
+    report.fatal(e.what());
+  }
+  if (cfg) {
+    checkServices(*cfg, services, report);
+    try {
+      const std::string owner = cfg->get("mail_owner");
+      if (getpwnam(owner.c_str()) == nullptr) {
+        report.warning(cfg->origin("mail_owner").describe() + ": warning: mail_owner " + owner +
+                       ": no such user");
+      }
+      const std::string group = cfg->get("setgid_group");
+      if (getgrnam(group.c_str()) == nullptr) {
+        report.warning(cfg->origin("setgid_group").describe() + ": warning: setgid_group " +
+                       group + ": no such group");
+      }
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    }
+  }
+  out.flush();
+  return report.errors() == 0 ? 0 : 1;
+}
+
+}  // namespace posthorn::tools
