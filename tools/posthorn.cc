@@ -1,0 +1,80 @@
+// posthorn - the administrator's command: dispatches to a subcommand
+//
+//   posthorn [-c DIR] [-v] COMMAND [args...]
+//
+// COMMAND is start, start-fg, stop, reload, status (start_command.h), conf,
+// check (conf_command.h, check_command.h) or map (map_command.h). -c DIR is
+// passed down to the subcommand (and to master); -v makes master verbose.
+// An unknown command prints the usage on stderr and exits 2. See posthorn(1).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/check_command.h"
+#include "tools/conf_command.h"
+#include "tools/map_command.h"
+#include "tools/start_command.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: posthorn [-c DIR] [-v] COMMAND [args...]\n"
+    "commands:\n"
+    "  start       start the mail system in the background\n"
+    "  start-fg    run the mail system in the foreground\n"
+    "  stop        stop the mail system (waits up to 10 s)\n"
+    "  reload      re-read posthorn.conf and master.conf\n"
+    "  status      tell whether the mail system is running\n"
+    "  conf        print posthorn.conf parameters (conf [-d] [-h] [-n] [name...])\n"
+    "  check       validate posthorn.conf and master.conf\n"
+    "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n";
+
+int usage(const std::string& why) {
+  if (!why.empty()) std::cerr << "posthorn: fatal: " << why << "\n";
+  std::cerr << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configDir;
+  bool verbose = false;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    if (a == "-v") {
+      verbose = true;
+    } else if (a == "-c") {
+      if (i + 1 >= argc) return usage("-c needs a directory");
+      configDir = argv[++i];
+    } else if (a.rfind("-c", 0) == 0) {
+      configDir = a.substr(2);
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      return usage("unknown option " + a);
+    }
+  }
+  if (i >= argc) return usage("no command given");
+  std::string command = argv[i++];
+  std::vector<std::string> args;
+  if (!configDir.empty()) args = {"-c", configDir};
+  for (; i < argc; ++i) args.emplace_back(argv[i]);
+
+  using namespace posthorn::tools;
+  if (isLifecycleCommand(command)) {
+    if (verbose) args.insert(args.begin(), "-v");
+    return runLifecycle(command, args);
+  }
+  if (command == "conf") return runConf(args);
+  if (command == "check") return runCheck(args);
+  if (command == "map") return runMap(args);
+  return usage("unknown command \"" + command + "\"");
+}
