@@ -1,0 +1,5 @@
+# ipc: codec and frames, channels and fd passing, fuzzing, 50 MB streaming.
+posthorn_gtest(ipc_test)
+posthorn_gtest(ipc_channel_test)
+posthorn_gtest(ipc_fuzz_test)
+posthorn_gtest(ipc_stream_test)
