@@ -1,0 +1,4 @@
+# map: table sources, hash tables, atomic rebuild under concurrent readers,
+# `posthorn map` and newaliases.
+posthorn_gtest(map_test)
+posthorn_gtest(map_command_test)

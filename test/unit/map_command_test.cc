@@ -1,0 +1,200 @@
+// map_command_test - `posthorn map` (build, -q, -a, errors) and newaliases.
+#include "tools/map_command.h"
+
+#include <gtest/gtest.h>
+#include <sstream>
+#include <stdlib.h>
+
+#include "lib/hash_map.h"
+#include "test/unit/map_test_util.h"
+
+namespace posthorn::tools {
+namespace {
+
+using map::testing::readFile;
+using map::testing::ScratchDir;
+using map::testing::writeFile;
+
+struct Outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Outcome mapCommand(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int status = runMap(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+Outcome newaliasesCommand(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int status = runNewaliases(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+TEST(MapCommand, BuildsAndQueries) {
+  ScratchDir dir;
+  const std::string file = dir.file("virtual");
+  writeFile(file, "Info@Example.com  alice@example.com\n# comment\nsales@example.com bob,\n  carol\n");
+  Outcome build = mapCommand({file});
+  EXPECT_EQ(build.status, 0) << build.err;
+  EXPECT_EQ(build.out, "");
+  EXPECT_EQ(build.err, "");
+
+  Outcome found = mapCommand({"-q", "INFO@example.COM", file});
+  EXPECT_EQ(found.status, 0) << found.err;
+  EXPECT_EQ(found.out, "alice@example.com\n");
+  EXPECT_EQ(mapCommand({"-qsales@example.com", "hash:" + file}).out, "bob, carol\n");
+
+  Outcome missing = mapCommand({"-q", "nobody@example.com", file});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_EQ(missing.err, "");
+}
+
+TEST(MapCommand, HashPrefixAndConfigDirAreAccepted) {
+  ScratchDir dir;
+  writeFile(dir.file("t"), "k v\n");
+  EXPECT_EQ(mapCommand({"-c", dir.path(), "hash:" + dir.file("t")}).status, 0);
+  EXPECT_EQ(mapCommand({"-c", dir.path(), "-q", "k", dir.file("t")}).out, "v\n");
+}
+
+TEST(MapCommand, AliasesSyntaxWithDashA) {
+  ScratchDir dir;
+  const std::string file = dir.file("aliases");
+  writeFile(file, "Root: admin, ops\n");
+  ASSERT_EQ(mapCommand({"-a", file}).status, 0);
+  EXPECT_EQ(mapCommand({"-q", "root", file}).out, "admin, ops\n");
+  // Without -a the same line is "key whitespace value": the key is "root:".
+  ASSERT_EQ(mapCommand({file}).status, 0);
+  EXPECT_EQ(mapCommand({"-q", "root", file}).status, 1);
+  EXPECT_EQ(mapCommand({"-q", "root:", file}).out, "admin, ops\n");
+}
+
+TEST(MapCommand, SyntaxErrorNamesFileLineAndKeepsTheOldTable) {
+  ScratchDir dir;
+  const std::string file = dir.file("t");
+  writeFile(file, "a 1\n");
+  ASSERT_EQ(mapCommand({file}).status, 0);
+  const std::string before = readFile(dir.file("t.db"));
+  writeFile(file, "a 2\nb\n");
+  Outcome bad = mapCommand({file});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "posthorn map: " + file + ":2: expected \"key whitespace value\": \"b\"\n");
+  EXPECT_EQ(readFile(dir.file("t.db")), before);
+  EXPECT_EQ(mapCommand({"-q", "a", file}).out, "1\n");
+}
+
+TEST(MapCommand, DuplicateIsAWarning) {
+  ScratchDir dir;
+  const std::string file = dir.file("t");
+  writeFile(file, "a 1\nb 2\na 3\n");
+  Outcome run = mapCommand({file});
+  EXPECT_EQ(run.status, 0);
+  EXPECT_EQ(run.err, "posthorn map: warning: " + file +
+                         ":3: duplicate entry \"a\" ignored; the entry at line 1 is kept\n");
+  EXPECT_EQ(mapCommand({"-q", "a", file}).out, "1\n");
+}
+
+TEST(MapCommand, Errors) {
+  ScratchDir dir;
+  Outcome noDb = mapCommand({"-q", "k", dir.file("none")});
+  EXPECT_EQ(noDb.status, 2);
+  EXPECT_EQ(noDb.err, "posthorn map: table " + dir.file("none.db") +
+                          " does not exist: build it from its source with posthorn map or "
+                          "newaliases\n");
+
+  Outcome noSource = mapCommand({dir.file("none")});
+  EXPECT_EQ(noSource.status, 2);
+  EXPECT_EQ(noSource.err,
+            "posthorn map: cannot open " + dir.file("none") + ": No such file or directory\n");
+
+  for (const auto& args : {std::vector<std::string>{"btree:/etc/x"},
+                           std::vector<std::string>{"-q", "k", "btree:/etc/x"}}) {
+    Outcome run = mapCommand(args);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(run.err,
+              "posthorn map: unsupported table type \"btree\" in \"btree:/etc/x\" (supported: hash)\n");
+  }
+}
+
+TEST(MapCommand, UsageErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {}, {"a", "b"}, {"-x", "a"}, {"-q"}, {"-ab", "a"}, {"-c"}};
+  for (const auto& args : bad) {
+    Outcome run = mapCommand(args);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_NE(run.err.find("usage: posthorn map"), std::string::npos) << run.err;
+  }
+  EXPECT_EQ(mapCommand({"a", "b"}).err.find("posthorn map: expected exactly one table, got 2\n"), 0u);
+  EXPECT_EQ(mapCommand({"-x", "a"}).err.find("posthorn map: unknown option -x\n"), 0u);
+  EXPECT_EQ(mapCommand({"-q"}).err.find("posthorn map: option -q needs a value\n"), 0u);
+}
+
+TEST(Newaliases, RebuildsEveryAliasDatabase) {
+  ScratchDir dir;
+  writeFile(dir.file("posthorn.conf"), "alias_database = hash:" + dir.file("aliases") +
+                                           ",\n    hash:" + dir.file("more") + "\n");
+  writeFile(dir.file("aliases"), "postmaster: root\nroot: admin\n");
+  writeFile(dir.file("more"), "\"Two Words\": someone\n");
+  Outcome run = newaliasesCommand({"-c", dir.path()});
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(map::HashMap(dir.file("aliases")).lookup("Postmaster"), "root");
+  EXPECT_EQ(map::HashMap(dir.file("more")).lookup("two words"), "someone");
+}
+
+TEST(Newaliases, DefaultIsConfigDirectoryAliases) {
+  ScratchDir dir;
+  writeFile(dir.file("posthorn.conf"), "# defaults only\n");
+  writeFile(dir.file("aliases"), "abuse: root\n");
+  EXPECT_EQ(newaliasesCommand({"-c" + dir.path()}).status, 0);
+  EXPECT_EQ(map::HashMap(dir.file("aliases")).lookup("abuse"), "root");
+}
+
+TEST(Newaliases, MailConfigEnvironmentWithoutDashC) {
+  ScratchDir dir;
+  writeFile(dir.file("posthorn.conf"), "alias_database = hash:$config_directory/aliases\n");
+  writeFile(dir.file("aliases"), "abuse: root\n");
+  ::setenv("MAIL_CONFIG", dir.path().c_str(), 1);
+  Outcome run = newaliasesCommand({});
+  ::unsetenv("MAIL_CONFIG");
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(map::HashMap(dir.file("aliases")).lookup("abuse"), "root");
+}
+
+TEST(Newaliases, ReportsEachBadTableAndBuildsTheOthers) {
+  ScratchDir dir;
+  writeFile(dir.file("posthorn.conf"), "alias_database = hash:" + dir.file("missing") +
+                                           " btree:" + dir.file("b") + " hash:" +
+                                           dir.file("aliases") + " hash:" + dir.file("bad") + "\n");
+  writeFile(dir.file("aliases"), "abuse: root\nabuse: other\n");
+  writeFile(dir.file("bad"), "no colon\n");
+  Outcome run = newaliasesCommand({"-c", dir.path()});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err,
+            "newaliases: cannot open " + dir.file("missing") + ": No such file or directory\n" +
+                "newaliases: unsupported table type \"btree\" in \"btree:" + dir.file("b") +
+                "\" (supported: hash)\n" + "newaliases: warning: " + dir.file("aliases") +
+                ":2: duplicate entry \"abuse\" ignored; the entry at line 1 is kept\n" +
+                "newaliases: " + dir.file("bad") + ":1: expected \"name: value\": \"no colon\"\n");
+  EXPECT_EQ(map::HashMap(dir.file("aliases")).lookup("abuse"), "root");
+}
+
+TEST(Newaliases, MissingConfigAndUsage) {
+  ScratchDir dir;
+  Outcome run = newaliasesCommand({"-c", dir.file("nowhere")});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err.rfind("newaliases: ", 0), 0u);
+  EXPECT_NE(run.err.find(dir.file("nowhere")), std::string::npos) << run.err;
+
+  Outcome usage = newaliasesCommand({"extra"});
+  EXPECT_EQ(usage.status, 1);
+  EXPECT_EQ(usage.err, "newaliases: unexpected argument extra\nusage: newaliases [-c DIR]\n");
+}
+
+}  // namespace
+}  // namespace posthorn::tools
