@@ -1,0 +1,27 @@
+// mapd_settings - reads mapd's parameters from posthorn.conf
+#include "mapd/mapd_settings.h"
+
+namespace posthorn::mapd {
+
+std::string allowedTableEntry(const std::string& word) {
+  std::string spec = word;
+  constexpr std::string_view kProxy = "proxy:";
+  if (spec.compare(0, kProxy.size(), kProxy) == 0) spec.erase(0, kProxy.size());
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return "";
+  return spec;
+}
+
+Settings::Settings(const config::Config& cfg) {
+  for (const auto& word : cfg.getList("proxy_read_maps")) {
+    auto entry = allowedTableEntry(word);
+    if (!entry.empty()) allowedTables.insert(std::move(entry));
+  }
+  mailOwner = cfg.get("mail_owner");
+  maxUse = static_cast<int>(cfg.getInt("max_use"));
+  maxIdle = cfg.getTime("max_idle");
+  clientTimeout = cfg.getTime("ipc_timeout");
+  if (maxUse < 0) maxUse = 0;
+}
+
+}  // namespace posthorn::mapd
