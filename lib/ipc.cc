@@ -90,6 +90,12 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::MapLookupRequest: return "MapLookupRequest";
     case MsgType::MapLookupReply: return "MapLookupReply";
     case MsgType::LogRecord: return "LogRecord";
+    case MsgType::CleanupOpen: return "CleanupOpen";
+    case MsgType::CleanupOpened: return "CleanupOpened";
+    case MsgType::CleanupEnvelope: return "CleanupEnvelope";
+    case MsgType::CleanupReply: return "CleanupReply";
+    case MsgType::UserdbLookup: return "UserdbLookup";
+    case MsgType::UserdbReply: return "UserdbReply";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

@@ -45,6 +45,14 @@ enum class MsgType : std::uint32_t {
   MapLookupReply = 11,
   // log service (proto_log.h)
   LogRecord = 20,
+  // cleanup (proto_cleanup.h)
+  CleanupOpen = 30,
+  CleanupOpened = 31,
+  CleanupEnvelope = 32,
+  CleanupReply = 33,
+  // authd userdb (proto_userdb.h)
+  UserdbLookup = 40,
+  UserdbReply = 41,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,

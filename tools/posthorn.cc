@@ -3,8 +3,9 @@
 //   posthorn [-c DIR] [-v] COMMAND [args...]
 //
 // COMMAND is start, start-fg, stop, reload, status (start_command.h), conf,
-// check (conf_command.h, check_command.h) or map (map_command.h). -c DIR is
-// passed down to the subcommand (and to master); -v makes master verbose.
+// check (conf_command.h, check_command.h), map (map_command.h) or passwd
+// (passwd_command.h). -c DIR is passed down to the subcommand (and to
+// master); -v makes master verbose.
 // An unknown command prints the usage on stderr and exits 2. See posthorn(1).
 #include <iostream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "tools/check_command.h"
 #include "tools/conf_command.h"
 #include "tools/map_command.h"
+#include "tools/passwd_command.h"
 #include "tools/start_command.h"
 
 namespace {
@@ -27,7 +29,8 @@ constexpr const char* kUsage =
     "  status      tell whether the mail system is running\n"
     "  conf        print posthorn.conf parameters (conf [-d] [-h] [-n] [name...])\n"
     "  check       validate posthorn.conf and master.conf\n"
-    "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n";
+    "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n"
+    "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n";
 
 int usage(const std::string& why) {
   if (!why.empty()) std::cerr << "posthorn: fatal: " << why << "\n";
@@ -76,5 +79,6 @@ int main(int argc, char** argv) {
   if (command == "conf") return runConf(args);
   if (command == "check") return runCheck(args);
   if (command == "map") return runMap(args);
+  if (command == "passwd") return runPasswd(args);
   return usage("unknown command \"" + command + "\"");
 }
