@@ -3,9 +3,9 @@
 //   posthorn [-c DIR] [-v] COMMAND [args...]
 //
 // COMMAND is start, start-fg, stop, reload, status (start_command.h), conf,
-// check (conf_command.h, check_command.h), map (map_command.h) or passwd
-// (passwd_command.h). -c DIR is passed down to the subcommand (and to
-// master); -v makes master verbose.
+// check (conf_command.h, check_command.h), map (map_command.h), passwd
+// (passwd_command.h) or tls (tls_command.h). -c DIR is passed down to the
+// subcommand (and to master); -v makes master verbose.
 // An unknown command prints the usage on stderr and exits 2. See posthorn(1).
 #include <iostream>
 #include <string>
@@ -16,6 +16,7 @@
 #include "tools/map_command.h"
 #include "tools/passwd_command.h"
 #include "tools/start_command.h"
+#include "tools/tls_command.h"
 
 namespace {
 
@@ -30,7 +31,8 @@ constexpr const char* kUsage =
     "  conf        print posthorn.conf parameters (conf [-d] [-h] [-n] [name...])\n"
     "  check       validate posthorn.conf and master.conf\n"
     "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n"
-    "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n";
+    "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
+    "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n";
 
 int usage(const std::string& why) {
   if (!why.empty()) std::cerr << "posthorn: fatal: " << why << "\n";
@@ -80,5 +82,6 @@ int main(int argc, char** argv) {
   if (command == "check") return runCheck(args);
   if (command == "map") return runMap(args);
   if (command == "passwd") return runPasswd(args);
+  if (command == "tls") return runTls(args);
   return usage("unknown command \"" + command + "\"");
 }

@@ -1,0 +1,87 @@
+// smtpd - the SMTP server (see smtpd(8))
+//
+// master runs it for an inet service (`smtp inet n - y - - smtpd`):
+// chrooted to the queue directory and as mail_owner, one client per
+// process at a time (as Postfix's smtpd), so that the blocking calls to
+// cleanup, mapd and authd hold up nobody else. The TLS key is read before
+// the jail, as root.
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <memory>
+
+#include "lib/cleanup_client.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/map_client.h"
+#include "lib/privilege.h"
+#include "lib/server.h"
+#include "lib/tls.h"
+#include "lib/userdb_client.h"
+#include "smtpd/smtpd_cleanup_sink.h"
+#include "smtpd/smtpd_connection.h"
+#include "smtpd/smtpd_lookups.h"
+#include "smtpd/smtpd_policy.h"
+#include "smtpd/smtpd_settings.h"
+
+using namespace posthorn;
+
+int main(int argc, char** argv) {
+  try {
+    const auto options = server::Options::fromArgv(argc, argv);
+    server::Worker worker(options);
+    const config::Config& cfg = worker.config();
+    const smtpd::Settings settings(cfg);
+
+    // Inside the jail, the queue directory is "/".
+    const bool chrooted =
+        privilege::runningAsRoot() && options.chroot && !settings.queueDirectory.empty();
+    smtpd::ServiceLookups lookups(cfg, mapd::mapdSocketPath(settings.queueDirectory, chrooted),
+                                  userdb::userdbSocketPath(settings.queueDirectory, chrooted));
+    smtpd::CleanupSinkFactory sinks(
+        cleanup::cleanupSocketPath(settings.queueDirectory, chrooted));
+    std::unique_ptr<smtpd::Policy> policy;
+    std::shared_ptr<tls::Context> tlsContext;
+    std::unique_ptr<smtpd::ConnectionContext> context;
+
+    server::WorkerSettings jail;
+    jail.chroot = settings.queueDirectory;
+    jail.user = settings.mailOwner;
+    jail.networkFacing = true;
+    jail.clientLimit = 1;
+    jail.maxUse = settings.maxUse;
+    jail.maxIdle = settings.maxIdle;
+    jail.preJail = [&] {
+      ::tzset();  // the time zone file is outside the jail
+      policy = std::make_unique<smtpd::Policy>(settings, lookups);  // reads mynetworks files
+      if (settings.tlsLevel != smtpd::TlsLevel::None || settings.tlsWrapperMode) {
+        tls::ServerSettings ts;
+        ts.certFile = settings.tlsCertFile;
+        ts.keyFile = settings.tlsKeyFile;
+        ts.protocols = settings.tlsProtocols;
+        ts.ciphers = settings.tlsCiphers;
+        std::vector<std::string> warnings;
+        tls::parseProtocols(ts.protocols, &warnings);
+        for (const auto& w : warnings) log::warning("smtpd_tls_protocols: %s", w.c_str());
+        tlsContext = tls::Context::server(ts);
+      }
+      context = std::make_unique<smtpd::ConnectionContext>(
+          smtpd::ConnectionContext{settings, *policy, sinks, tlsContext});
+    };
+    return worker.run(jail, [&](server::Connection conn) {
+      smtpd::SmtpConnection::serve(worker.eventBase(), std::move(conn), *context);
+    });
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "smtpd: %s\n", e.what());
+    log::error("%s", e.what());
+    return 1;
+  } catch (const tls::TlsError& e) {
+    std::fprintf(stderr, "smtpd: fatal: %s\n", e.what());
+    log::error("fatal: %s", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "smtpd: fatal: %s\n", e.what());
+    log::error("fatal: %s", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,125 @@
+// smtpd_cmd_envelope - MAIL FROM and RCPT TO
+#include <strings.h>
+
+#include "lib/address.h"
+#include "lib/log.h"
+#include "smtpd/smtpd_session.h"
+
+namespace posthorn::smtpd {
+
+namespace {
+
+// "FROM:" / "TO:" at the start of args, any case; what follows, or nullopt.
+std::optional<std::string_view> afterKeyword(std::string_view args, std::string_view keyword) {
+  if (args.size() < keyword.size() ||
+      strncasecmp(args.data(), keyword.data(), keyword.size()) != 0)
+    return std::nullopt;
+  return args.substr(keyword.size());
+}
+
+const Reply kNeedsSmtpUtf8(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
+
+}  // namespace
+
+void Session::cmdMail(std::string_view args) {
+  if (settings_.heloRequired && helo_.empty()) {
+    reply(Reply(503, "5.5.1", "Error: send HELO/EHLO first"));
+    return;
+  }
+  if (tx_.active) {
+    reply(Reply(503, "5.5.1", "Error: nested MAIL command"));
+    return;
+  }
+  auto rest = afterKeyword(args, "FROM:");
+  if (!rest) {
+    reply(Reply(501, "5.5.4", "Syntax: MAIL FROM:<address>"));
+    return;
+  }
+  address::ParseOptions options;
+  options.smtpUtf8 = true;  // decided below, once SMTPUTF8 is known
+  options.allowDomainless = true;
+  const address::PathResult path = address::parsePath(*rest, address::PathKind::Reverse, options);
+  if (!path) {
+    reply(Reply(501, "5.1.7", "Bad sender address syntax"));
+    return;
+  }
+  auto params = parseMailParams(path.params, offered());
+  if (auto* error = std::get_if<Reply>(&params)) {
+    if (error->code == 552) logReject("MAIL", *error, "");
+    reply(*error);
+    return;
+  }
+  MailParams mp = std::get<MailParams>(std::move(params));
+  if (path.address.needsSmtpUtf8() && !mp.smtputf8) {
+    logReject("MAIL", kNeedsSmtpUtf8, "");
+    reply(kNeedsSmtpUtf8);
+    return;
+  }
+  address::Address sender = path.address;
+  if (!sender.isNull() && !sender.hasDomain()) {
+    if (auto domain = address::canonicalDomain(settings_.myorigin, true)) sender.domain = *domain;
+  }
+  tx_ = Transaction();
+  tx_.active = true;
+  tx_.sender = sender.toString();
+  tx_.params = std::move(mp);
+  reply(Reply(250, "2.1.0", "Ok"));
+}
+
+void Session::cmdRcpt(std::string_view args) {
+  if (!tx_.active) {
+    reply(Reply(503, "5.5.1", "Error: need MAIL command"));
+    return;
+  }
+  auto rest = afterKeyword(args, "TO:");
+  if (!rest) {
+    reply(Reply(501, "5.5.4", "Syntax: RCPT TO:<address>"));
+    return;
+  }
+  address::ParseOptions options;
+  options.smtpUtf8 = true;
+  options.allowDomainless = true;
+  const address::PathResult path = address::parsePath(*rest, address::PathKind::Forward, options);
+  if (!path || path.address.isNull()) {
+    reply(Reply(501, "5.1.3", "Bad recipient address syntax"));
+    return;
+  }
+  auto params = parseRcptParams(path.params, offered());
+  if (auto* error = std::get_if<Reply>(&params)) {
+    reply(*error);
+    return;
+  }
+  const RcptParams rp = std::get<RcptParams>(std::move(params));
+  const std::string given = path.address.toString();
+  if (path.address.needsSmtpUtf8() && !tx_.params.smtputf8) {
+    logReject("RCPT", kNeedsSmtpUtf8, given);
+    reply(kNeedsSmtpUtf8);
+    return;
+  }
+  if (static_cast<int>(tx_.recipients.size()) >= settings_.recipientLimit) {
+    const Reply tooMany(452, "4.5.3", "Error: too many recipients");
+    logReject("RCPT", tooMany, given);
+    reply(tooMany);
+    return;
+  }
+  address::Address rcpt = path.address;
+  if (!rcpt.hasDomain()) {
+    if (auto domain = address::canonicalDomain(settings_.myorigin, true)) rcpt.domain = *domain;
+  }
+  const std::string full = rcpt.toString();
+  const std::optional<Reply> refusal = policy_.checkRecipient(rcpt, trusted());
+  if (refusal) {
+    logReject("RCPT", *refusal, full);
+    reply(*refusal);
+    return;
+  }
+  queue::Recipient r;
+  r.address = full;
+  r.originalAddress = given;
+  r.orcpt = rp.orcpt;
+  r.notify = rp.notify;
+  tx_.recipients.push_back(std::move(r));
+  reply(Reply(250, "2.1.5", "Ok"));
+}
+
+}  // namespace posthorn::smtpd

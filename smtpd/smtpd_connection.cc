@@ -1,0 +1,249 @@
+// smtpd_connection - libevent glue between a client socket and its Session
+#include "smtpd/smtpd_connection.h"
+
+#include <arpa/inet.h>
+#include <cstring>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+namespace posthorn::smtpd {
+
+std::string peerAddress(const std::string& peer) {
+  if (peer.empty() || peer == "local") return "";
+  if (peer.front() == '[') {
+    const std::size_t close = peer.find(']');
+    return close == std::string::npos ? "" : peer.substr(1, close - 1);
+  }
+  const std::size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+std::string reverseName(const std::string& address) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (::inet_pton(AF_INET, address.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    len = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    len = sizeof(sockaddr_in6);
+  } else {
+    return "unknown";
+  }
+  char host[NI_MAXHOST] = {};
+  if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, nullptr, 0,
+                    NI_NAMEREQD) != 0)
+    return "unknown";
+  // Forward-confirm: the name must lead back to the address.
+  addrinfo hints{};
+  hints.ai_family = ss.ss_family;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host, nullptr, &hints, &res) != 0) return "unknown";
+  bool confirmed = false;
+  for (addrinfo* ai = res; ai != nullptr && !confirmed; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET && ss.ss_family == AF_INET) {
+      confirmed = std::memcmp(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr,
+                              &in4->sin_addr, sizeof(in_addr)) == 0;
+    } else if (ai->ai_family == AF_INET6 && ss.ss_family == AF_INET6) {
+      confirmed = std::memcmp(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr,
+                              &in6->sin6_addr, sizeof(in6_addr)) == 0;
+    }
+  }
+  ::freeaddrinfo(res);
+  return confirmed ? std::string(host) : "unknown";
+}
+
+// ---------------------------------------------------------------- life cycle
+
+void SmtpConnection::serve(event_base* base, server::Connection conn, ConnectionContext& context) {
+  auto* c = new SmtpConnection(base, std::move(conn), context);
+  const bool wrapper = context.settings.tlsWrapperMode && context.tls != nullptr;
+  bufferevent* bev = nullptr;
+  try {
+    if (evutil_make_socket_nonblocking(c->conn_.fd) != 0) throw std::runtime_error("fcntl failed");
+    if (wrapper) {
+      bev = tls::acceptSocket(base, c->conn_.fd, *context.tls);
+      c->handshaking_ = true;
+    } else {
+      bev = bufferevent_socket_new(base, c->conn_.fd, BEV_OPT_CLOSE_ON_FREE);
+      if (bev == nullptr) throw std::runtime_error("cannot create a bufferevent");
+    }
+  } catch (const std::exception& e) {
+    log::error("%s: %s", c->conn_.peer.c_str(), e.what());
+    ::close(c->conn_.fd);
+    auto done = c->conn_.done;
+    c->finished_ = true;
+    delete c;
+    done();
+    return;
+  }
+  c->setup(bev);
+  c->session_->start(wrapper);
+}
+
+SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
+                               ConnectionContext& context)
+    : base_(base), conn_(std::move(conn)), context_(context) {
+  Peer peer;
+  peer.address = peerAddress(conn_.peer);
+  if (peer.address.empty()) peer.address = "127.0.0.1";  // a unix socket: local
+  if (context_.settings.peernameLookup) peer.name = reverseName(peer.address);
+  const bool starttls = context_.tls != nullptr && !context_.settings.tlsWrapperMode;
+  session_ = std::make_unique<Session>(context_.settings, context_.policy, context_.sinks, *this,
+                                       std::move(peer), starttls);
+}
+
+SmtpConnection::~SmtpConnection() = default;
+
+void SmtpConnection::setup(bufferevent* bev) {
+  bev_ = bev;
+  bufferevent_setcb(bev_, readCb, writeCb, eventCb, this);
+  const timeval tv{static_cast<time_t>(context_.settings.timeout.count()), 0};
+  bufferevent_set_timeouts(bev_, &tv, &tv);
+  bufferevent_enable(bev_, EV_READ | EV_WRITE);
+}
+
+void SmtpConnection::finish() {
+  if (finished_) return;
+  finished_ = true;
+  session_->closed();
+  if (bev_ != nullptr) bufferevent_free(bev_);  // closes the socket
+  bev_ = nullptr;
+  auto done = conn_.done;
+  if (!deferredArmed_) delete this;  // else runDeferred() deletes it
+  done();
+}
+
+void SmtpConnection::defer(Deferred action) {
+  deferred_ |= action;
+  if (deferredArmed_) return;
+  const timeval now{0, 0};
+  if (event_base_once(base_, -1, EV_TIMEOUT, deferredCb, this, &now) == 0) {
+    deferredArmed_ = true;
+  } else {
+    log::error("%s: cannot schedule an event", conn_.peer.c_str());
+  }
+}
+
+void SmtpConnection::runDeferred() {
+  deferredArmed_ = false;
+  if (finished_) {
+    delete this;
+    return;
+  }
+  const unsigned actions = deferred_;
+  deferred_ = 0;
+  if (actions & kFinish) {
+    finish();
+    return;
+  }
+  if (actions & kStartTls) beginTls();
+}
+
+// ---------------------------------------------------------------- SessionIo
+
+void SmtpConnection::send(std::string_view bytes) {
+  if (finished_ || bev_ == nullptr) return;
+  evbuffer_add(bufferevent_get_output(bev_), bytes.data(), bytes.size());
+}
+
+void SmtpConnection::startTls() {
+  // No more plaintext is read: what the client sends next is its TLS
+  // ClientHello, and must reach the TLS layer untouched.
+  bufferevent_disable(bev_, EV_READ);
+  handshaking_ = true;
+  defer(kStartTls);
+}
+
+void SmtpConnection::close() {
+  if (closing_) return;
+  closing_ = true;
+  if (bev_ == nullptr) return;
+  bufferevent_disable(bev_, EV_READ);
+  // Nothing to flush: finish from the loop, not from inside the caller.
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) defer(kFinish);
+}
+
+// ---------------------------------------------------------------- events
+
+void SmtpConnection::beginTls() {
+  if (finished_ || closing_) return;
+  bufferevent* plain = bev_;
+  bufferevent* secure = nullptr;
+  try {
+    secure = tls::startServer(base_, plain, *context_.tls);
+  } catch (const tls::TlsError& e) {
+    session_->tlsFailed(e.what());
+    finish();
+    return;
+  }
+  setup(secure);
+  bufferevent_enable(plain, EV_READ | EV_WRITE);
+}
+
+void SmtpConnection::onRead() {
+  evbuffer* in = bufferevent_get_input(bev_);
+  const std::size_t n = evbuffer_get_length(in);
+  if (n == 0) return;
+  std::string data(n, '\0');
+  evbuffer_remove(in, data.data(), n);
+  session_->receive(data);
+  if (finished_ || closing_ || handshaking_) return;
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) > kMaxOutput) {
+    bufferevent_disable(bev_, EV_READ);
+    throttled_ = true;
+  }
+}
+
+void SmtpConnection::onWrite() {
+  if (closing_) {
+    finish();
+    return;
+  }
+  if (throttled_) {
+    throttled_ = false;
+    bufferevent_enable(bev_, EV_READ);
+  }
+}
+
+void SmtpConnection::onEvent(short what) {
+  if (what & BEV_EVENT_CONNECTED) {
+    handshaking_ = false;
+    const tls::SessionInfo info = tls::sessionInfo(tls::sslOf(bev_));
+    session_->tlsEstablished(TlsState{info.protocol, info.cipher, info.describe()});
+    return;
+  }
+  if (handshaking_ && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))) {
+    session_->tlsFailed((what & BEV_EVENT_TIMEOUT) ? std::string("timeout")
+                                                   : tls::bufferEventError(bev_, "connection closed"));
+    finish();
+    return;
+  }
+  if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !closing_) {
+    session_->timedOut();  // 421, then close() flushes it
+    return;
+  }
+  // EOF, an error, a write timeout (the client stopped reading), or a read
+  // timeout while we were only flushing: the client is gone.
+  finish();
+}
+
+void SmtpConnection::readCb(bufferevent*, void* self) { static_cast<SmtpConnection*>(self)->onRead(); }
+void SmtpConnection::writeCb(bufferevent*, void* self) { static_cast<SmtpConnection*>(self)->onWrite(); }
+void SmtpConnection::eventCb(bufferevent*, short what, void* self) {
+  static_cast<SmtpConnection*>(self)->onEvent(what);
+}
+void SmtpConnection::deferredCb(int, short, void* self) {
+  static_cast<SmtpConnection*>(self)->runDeferred();
+}
+
+}  // namespace posthorn::smtpd

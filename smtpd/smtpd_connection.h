@@ -1,0 +1,87 @@
+// smtpd_connection - one client socket under libevent, feeding a Session
+//
+// The connection owns the socket (a bufferevent; a bufferevent_openssl
+// filter on top of it after STARTTLS, or from the start with
+// smtpd_tls_wrappermode) and the Session. Input goes to the session as it
+// arrives; the session's replies are written when it returns to the loop,
+// that is once the buffered input is used up (PIPELINING). smtpd_timeout
+// bounds every read and every write. A client that sends without reading
+// its replies is not read from while more than kMaxOutput bytes of replies
+// wait. When the session asks to close, the replies are flushed first.
+// The connection deletes itself and calls server::Connection::done() when
+// the client is gone.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lib/server.h"
+#include "lib/tls.h"
+#include "smtpd/smtpd_session.h"
+
+struct bufferevent;
+struct event_base;
+
+namespace posthorn::smtpd {
+
+// What every connection of a process shares.
+struct ConnectionContext {
+  const Settings& settings;
+  Policy& policy;
+  MessageSinkFactory& sinks;
+  std::shared_ptr<tls::Context> tls;  // null: no STARTTLS
+};
+
+// The client's address from server::Connection::peer ("192.0.2.7:4321",
+// "[2001:db8::7]:4321"); "" when there is none ("local").
+std::string peerAddress(const std::string& peer);
+
+// The client's verified reverse name (PTR, then a forward lookup that
+// must lead back to the address), or "unknown".
+std::string reverseName(const std::string& address);
+
+class SmtpConnection : public SessionIo {
+ public:
+  static constexpr std::size_t kMaxOutput = 256 * 1024;
+
+  // Takes over conn (its fd and done()); never throws.
+  static void serve(event_base* base, server::Connection conn, ConnectionContext& context);
+
+  void send(std::string_view bytes) override;
+  void startTls() override;
+  void close() override;
+
+ private:
+  SmtpConnection(event_base* base, server::Connection conn, ConnectionContext& context);
+  ~SmtpConnection() override;
+
+  void setup(bufferevent* bev);
+  void onRead();
+  void onWrite();
+  void onEvent(short what);
+  void beginTls();
+  void finish();
+  // Runs `action` from the event loop, soon (never from inside a caller
+  // that may still use this object).
+  enum Deferred : unsigned { kStartTls = 1, kFinish = 2 };
+  void defer(Deferred action);
+  void runDeferred();
+  static void readCb(bufferevent* bev, void* self);
+  static void writeCb(bufferevent* bev, void* self);
+  static void eventCb(bufferevent* bev, short what, void* self);
+  static void deferredCb(int fd, short what, void* self);
+
+  event_base* base_;
+  server::Connection conn_;
+  ConnectionContext& context_;
+  bufferevent* bev_ = nullptr;
+  std::unique_ptr<Session> session_;
+  bool closing_ = false;
+  bool handshaking_ = false;
+  bool throttled_ = false;
+  bool finished_ = false;
+  unsigned deferred_ = 0;     // Deferred bits requested
+  bool deferredArmed_ = false;  // a callback is scheduled: this must live until it runs
+};
+
+}  // namespace posthorn::smtpd

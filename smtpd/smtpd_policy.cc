@@ -1,0 +1,115 @@
+// smtpd_policy - the relay and recipient checks
+#include "smtpd/smtpd_policy.h"
+
+#include "lib/config.h"
+#include "lib/log.h"
+
+namespace posthorn::smtpd {
+
+namespace {
+
+// The enhanced code's class follows the reply code's (a 450 carries 4.x.x).
+std::string withClass(int code, std::string_view enhanced) {
+  std::string e(enhanced);
+  e[0] = static_cast<char>('0' + code / 100);
+  return e;
+}
+
+address::CidrList parseNetworks(const std::vector<std::string>& entries, const char* param) {
+  try {
+    return address::CidrList::parse(entries, param);
+  } catch (const address::CidrError& e) {
+    throw config::ConfigError(e.what());
+  }
+}
+
+}  // namespace
+
+Policy::Policy(const Settings& settings, Lookups& lookups)
+    : settings_(settings),
+      lookups_(lookups),
+      mynetworks_(parseNetworks(settings.mynetworks, "mynetworks")),
+      bareNewlineExclusions_(parseNetworks(settings.bareNewlineExclusions,
+                                           "smtpd_forbid_bare_newline_exclusions")) {}
+
+bool Policy::trustedClient(std::string_view clientAddress) const {
+  return mynetworks_.matches(clientAddress);
+}
+
+bool Policy::bareNewlineExcluded(std::string_view clientAddress) const {
+  return bareNewlineExclusions_.matches(clientAddress);
+}
+
+bool Policy::inTables(const std::vector<std::string>& tables,
+                      const std::vector<std::string>& keys) {
+  for (const auto& table : tables) {
+    for (const auto& key : keys) {
+      if (lookups_.tableLookup(table, key)) return true;
+    }
+  }
+  return false;
+}
+
+bool Policy::aliasKnown(const address::Address& recipient) {
+  if (settings_.aliasMaps.empty()) return false;
+  const std::string local = address::foldCase(recipient.localPart);
+  std::vector<std::string> keys{local};
+  auto split = address::splitExtension(local, settings_.recipientDelimiter);
+  if (split.extension) keys.push_back(split.user);
+  return inTables(settings_.aliasMaps, keys);
+}
+
+bool Policy::virtualAliasKnown(const address::Address& recipient) {
+  if (settings_.virtualAliasMaps.empty()) return false;
+  const std::string local = address::foldCase(recipient.localPart);
+  std::vector<std::string> keys{local + "@" + recipient.domain};
+  auto split = address::splitExtension(local, settings_.recipientDelimiter);
+  if (split.extension) keys.push_back(split.user + "@" + recipient.domain);
+  keys.push_back("@" + recipient.domain);
+  return inTables(settings_.virtualAliasMaps, keys);
+}
+
+std::optional<Reply> Policy::checkRecipient(const address::Address& recipient,
+                                            bool trustedClient) {
+  const std::string addr = recipient.toString();
+  auto unknown = [&](int code, const char* table) {
+    return Reply(code, withClass(code, "5.1.1"),
+                 quoted(addr) + ": Recipient address rejected: User unknown in " + table);
+  };
+  const Reply tempFail(451, "4.3.0", quoted(addr) + ": Temporary lookup failure");
+  try {
+    const address::Resolution r = lookups_.resolve(recipient);
+    switch (r.addressClass) {
+      case address::AddressClass::Relay:
+        return std::nullopt;
+      case address::AddressClass::Remote:
+        if (trustedClient) return std::nullopt;
+        return Reply(settings_.relayRejectCode, withClass(settings_.relayRejectCode, "5.7.1"),
+                     quoted(addr) + ": Relay access denied");
+      case address::AddressClass::Local:
+        if (recipient.isPostmaster()) return std::nullopt;
+        if (lookups_.userExists(addr) || aliasKnown(recipient) || virtualAliasKnown(recipient))
+          return std::nullopt;
+        return unknown(settings_.unknownLocalRejectCode, "local recipient table");
+      case address::AddressClass::Virtual:
+        if (lookups_.userExists(addr) || virtualAliasKnown(recipient)) return std::nullopt;
+        return unknown(settings_.unknownVirtualRejectCode, "virtual mailbox table");
+      case address::AddressClass::Alias:
+        if (virtualAliasKnown(recipient)) return std::nullopt;
+        return unknown(550, "virtual alias table");
+      case address::AddressClass::Refused:
+        return Reply(550, "5.1.2",
+                     quoted(addr) + ": Recipient address rejected: " +
+                         (r.reason.empty() ? std::string("unroutable address") : r.reason));
+      case address::AddressClass::TempFail:
+        log::warning("%s: address resolution failed: %s", addr.c_str(), r.reason.c_str());
+        return tempFail;
+    }
+  } catch (const LookupError& e) {
+    log::warning("%s: recipient lookup failed: %s", addr.c_str(), e.what());
+    return tempFail;
+  }
+  return tempFail;
+}
+
+}  // namespace posthorn::smtpd

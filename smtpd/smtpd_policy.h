@@ -1,0 +1,61 @@
+// smtpd_policy - who may send to whom: the relay and recipient checks
+//
+// For each RCPT TO the resolver's class of the address decides (Postfix's
+// reject_unauth_destination + reject_unlisted_recipient, in that order):
+//   Local     postmaster, a user the user database knows (system users),
+//             an alias (alias_maps, by local part), or a virtual alias
+//             (virtual_alias_maps) - else unknown_local_recipient_reject_code
+//             5.1.1 "User unknown in local recipient table";
+//   Virtual   a user of the user database or a virtual alias - else
+//             unknown_virtual_mailbox_reject_code 5.1.1;
+//   Alias     (virtual_alias_domains) a virtual alias - else 550 5.1.1;
+//   Relay     accepted from any client;
+//   Remote    accepted only from trusted clients (mynetworks) - else
+//             relay_domains_reject_code 5.7.1 "Relay access denied";
+//   Refused   550 5.1.2 with the resolver's reason;
+//   TempFail  451 4.3.0.
+// A lookup that cannot be answered is 451 4.3.0, never an accept or a 5xx.
+// With recipient_delimiter set, "user+ext" also matches the entries for
+// "user".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lib/address.h"
+#include "lib/cidr.h"
+#include "smtpd/smtp_reply.h"
+#include "smtpd/smtpd_services.h"
+#include "smtpd/smtpd_settings.h"
+
+namespace posthorn::smtpd {
+
+class Policy {
+ public:
+  // Parses mynetworks and smtpd_forbid_bare_newline_exclusions (files they
+  // name are read now, before the jail); throws config::ConfigError.
+  Policy(const Settings& settings, Lookups& lookups);
+
+  // Whether the client may relay (mynetworks).
+  bool trustedClient(std::string_view clientAddress) const;
+  // Whether bare newlines from this client are normalised even under
+  // smtpd_forbid_bare_newline = reject.
+  bool bareNewlineExcluded(std::string_view clientAddress) const;
+
+  // nullopt: accept the recipient (a complete user@domain address).
+  // Otherwise the reply that refuses it.
+  std::optional<Reply> checkRecipient(const address::Address& recipient, bool trustedClient);
+
+ private:
+  bool aliasKnown(const address::Address& recipient);
+  bool virtualAliasKnown(const address::Address& recipient);
+  bool inTables(const std::vector<std::string>& tables, const std::vector<std::string>& keys);
+
+  const Settings& settings_;
+  Lookups& lookups_;
+  address::CidrList mynetworks_;
+  address::CidrList bareNewlineExclusions_;
+};
+
+}  // namespace posthorn::smtpd
