@@ -97,22 +97,48 @@ const std::vector<ParamInfo> kParameters = {
     {"alias_maps", "hash:$config_directory/aliases", T::List},
     {"alias_database", "hash:$config_directory/aliases", T::List},
     {"virtual_alias_maps", "", T::List},
-    {"virtual_mailbox_domains", "", T::List},
+    {"virtual_alias_domains", "$virtual_alias_maps", T::List},
+    {"virtual_mailbox_domains", "$virtual_mailbox_maps", T::List},
     {"virtual_mailbox_maps", "", T::List},
     {"canonical_maps", "", T::List},
     {"transport_maps", "", T::List},
     {"proxy_read_maps",
-     "$alias_maps $virtual_alias_maps $virtual_mailbox_maps $transport_maps "
-     "$relay_domains $canonical_maps",
+     "$alias_maps $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps "
+     "$virtual_mailbox_domains $transport_maps $relay_domains $canonical_maps",
+     T::List},
+    {"parent_domain_matches_subdomains",
+     "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,"
+     "qmqpd_authorized_clients,relay_domains,smtpd_access_maps",
      T::List},
 
     // Routing and delivery
     {"relay_domains", "", T::List},
     {"relayhost", "", T::String},
+    {"proxy_interfaces", "", T::List},
+    {"local_transport", "local:$myhostname", T::String},
+    {"virtual_transport", "local", T::String},
+    {"relay_transport", "smtp", T::String},
+    {"default_transport", "smtp", T::String},
     {"recipient_delimiter", "", T::String},
     {"home_mailbox", "", T::String},
     {"mailbox_size_limit", "51200000", T::Size},
     {"dns_servers", "", T::List},
+
+    // Local delivery. forward_path is read with $name expansion like every
+    // value, so the default keeps $home for local(8) by writing $$home.
+    {"mail_spool_directory", "/var/mail", T::String},
+    {"forward_path", "$$home/.forward", T::List},
+    {"allow_mail_to_commands", "alias, forward", T::List},
+    {"allow_mail_to_files", "alias, forward", T::List},
+    {"default_privs", "nobody", T::String},
+    {"command_time_limit", "1000s", T::Time},
+
+    // Users and authentication (authd)
+    {"auth_passwd_file", "$config_directory/passwd", T::String},
+    {"virtual_mailbox_base", "", T::String},
+    {"virtual_uid_maps", "", T::List},
+    {"virtual_gid_maps", "", T::List},
+    {"virtual_minimum_uid", "100", T::Int},
 
     // Queue
     {"message_size_limit", "10240000", T::Size},
@@ -121,11 +147,34 @@ const std::vector<ParamInfo> kParameters = {
     {"maximal_backoff_time", "4000s", T::Time},
     {"maximal_queue_lifetime", "5d", T::Time},
     {"bounce_queue_lifetime", "5d", T::Time},
+    {"qmgr_message_active_limit", "20000", T::Int},
+    {"default_destination_concurrency_limit", "20", T::Int},
+    {"header_size_limit", "102400", T::Size},
+    {"hopcount_limit", "50", T::Int},
 
     // SMTP server
     {"smtpd_banner", "$myhostname ESMTP $mail_name", T::String},
     {"smtpd_recipient_limit", "1000", T::Int},
     {"smtpd_timeout", "300s", T::Time},
+    {"smtpd_hard_error_limit", "20", T::Int},
+    {"smtpd_helo_required", "no", T::Bool},
+    {"smtpd_peername_lookup", "yes", T::Bool},
+    {"smtpd_discard_ehlo_keywords", "", T::List},
+    {"smtpd_forbid_bare_newline", "normalize", T::String},
+    {"smtpd_forbid_bare_newline_exclusions", "$mynetworks", T::List},
+    {"disable_vrfy_command", "no", T::Bool},
+    {"strict_rfc821_envelopes", "no", T::Bool},
+    {"relay_domains_reject_code", "554", T::Int},
+    {"unknown_local_recipient_reject_code", "550", T::Int},
+    {"unknown_virtual_mailbox_reject_code", "550", T::Int},
+
+    // SMTP server TLS
+    {"smtpd_tls_security_level", "", T::String},
+    {"smtpd_tls_cert_file", "", T::String},
+    {"smtpd_tls_key_file", "$smtpd_tls_cert_file", T::String},
+    {"smtpd_tls_protocols", ">=TLSv1.2", T::String},
+    {"smtpd_tls_ciphers", "", T::String},
+    {"smtpd_tls_wrappermode", "no", T::Bool},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -275,10 +276,15 @@ TEST(ConfigTyped, ListsSplitOnCommasAndWhiteSpace) {
 }
 
 TEST(ConfigTyped, ProxyReadMapsDefaultExpandsTheTables) {
-  const Config c = parse("mydomain = x\nvirtual_alias_maps = hash:/etc/mail/virtual\n");
+  const Config c = parse(
+      "mydomain = x\nvirtual_alias_maps = hash:/etc/mail/virtual\n"
+      "virtual_mailbox_domains = example.org hash:/etc/mail/vdomains\n");
   const auto maps = c.getList("proxy_read_maps");
+  // virtual_alias_domains defaults to $virtual_alias_maps, hence the repeat;
+  // mapd ignores the plain domain name.
   EXPECT_EQ(maps, (std::vector<std::string>{"hash:" + c.get("config_directory") + "/aliases",
-                                            "hash:/etc/mail/virtual"}));
+                                            "hash:/etc/mail/virtual", "hash:/etc/mail/virtual",
+                                            "example.org", "hash:/etc/mail/vdomains"}));
 }
 
 TEST(ConfigTyped, OverridesWinOverTheFile) {
@@ -316,6 +322,69 @@ TEST(ConfigDefaults, TableIsCompleteAndValid) {
   const std::string host = c.get("myhostname");
   const auto dot = host.find('.');
   EXPECT_EQ(c.get("mydomain"), dot == std::string::npos ? "localdomain" : host.substr(dot + 1));
+}
+
+// Rows whose defaults refer to other parameters or carry units, as the
+// programs that read them (smtpd, resolver, cleanup, authd, local, qmgr) use them.
+TEST(ConfigDefaults, PostfixDefaultsOfTheServiceParameters) {
+  Config c = parse(
+      "myhostname = mx.example.org\n"
+      "virtual_alias_maps = hash:/etc/mail/virtual\n"
+      "virtual_mailbox_maps = hash:/etc/mail/vmailbox\n"
+      "smtpd_tls_cert_file = /etc/mail/tls/cert.pem\n"
+      "mynetworks = 192.0.2.0/24\n");
+  EXPECT_TRUE(c.validate().empty()) << c.validate().front();
+  EXPECT_EQ(c.getList("virtual_alias_domains"),
+            (std::vector<std::string>{"hash:/etc/mail/virtual"}));
+  EXPECT_EQ(c.getList("virtual_mailbox_domains"),
+            (std::vector<std::string>{"hash:/etc/mail/vmailbox"}));
+  EXPECT_EQ(c.get("local_transport"), "local:mx.example.org");
+  EXPECT_EQ(c.get("virtual_transport"), "local");
+  EXPECT_EQ(c.get("relay_transport"), "smtp");
+  EXPECT_EQ(c.get("default_transport"), "smtp");
+  EXPECT_EQ(c.getList("proxy_interfaces"), std::vector<std::string>{});
+  EXPECT_FALSE(c.getBool("strict_rfc821_envelopes"));
+  const auto parents = c.getList("parent_domain_matches_subdomains");
+  EXPECT_NE(std::find(parents.begin(), parents.end(), "relay_domains"), parents.end());
+  EXPECT_EQ(std::find(parents.begin(), parents.end(), "mydestination"), parents.end());
+
+  EXPECT_EQ(c.get("smtpd_tls_key_file"), "/etc/mail/tls/cert.pem");
+  EXPECT_EQ(c.get("smtpd_tls_security_level"), "");
+  EXPECT_EQ(c.get("smtpd_tls_protocols"), ">=TLSv1.2");
+  EXPECT_FALSE(c.getBool("smtpd_tls_wrappermode"));
+  EXPECT_EQ(c.getList("smtpd_forbid_bare_newline_exclusions"),
+            std::vector<std::string>{"192.0.2.0/24"});
+  EXPECT_EQ(c.get("smtpd_forbid_bare_newline"), "normalize");
+  EXPECT_EQ(c.getInt("smtpd_hard_error_limit"), 20);
+  EXPECT_TRUE(c.getBool("smtpd_peername_lookup"));
+  EXPECT_FALSE(c.getBool("smtpd_helo_required"));
+  EXPECT_FALSE(c.getBool("disable_vrfy_command"));
+  EXPECT_EQ(c.getInt("relay_domains_reject_code"), 554);
+  EXPECT_EQ(c.getInt("unknown_local_recipient_reject_code"), 550);
+  EXPECT_EQ(c.getInt("unknown_virtual_mailbox_reject_code"), 550);
+
+  EXPECT_EQ(c.getSize("header_size_limit"), 102400u);
+  EXPECT_EQ(c.getInt("hopcount_limit"), 50);
+  EXPECT_EQ(c.getInt("qmgr_message_active_limit"), 20000);
+  EXPECT_EQ(c.getInt("default_destination_concurrency_limit"), 20);
+
+  EXPECT_EQ(c.get("auth_passwd_file"), c.get("config_directory") + "/passwd");
+  EXPECT_EQ(c.getInt("virtual_minimum_uid"), 100);
+
+  // local(8) replaces $home itself: the expanded default must keep it.
+  EXPECT_EQ(c.getList("forward_path"), std::vector<std::string>{"$home/.forward"});
+  EXPECT_EQ(c.getList("allow_mail_to_commands"), (std::vector<std::string>{"alias", "forward"}));
+  EXPECT_EQ(c.getList("allow_mail_to_files"), (std::vector<std::string>{"alias", "forward"}));
+  EXPECT_EQ(c.get("default_privs"), "nobody");
+  EXPECT_EQ(c.get("mail_spool_directory"), "/var/mail");
+  EXPECT_EQ(c.getTime("command_time_limit"), std::chrono::seconds(1000));
+
+  // A Postfix-style value with a unit and a bad one in a reject code.
+  c.set("command_time_limit", "2h");
+  EXPECT_EQ(c.getTime("command_time_limit"), std::chrono::hours(2));
+  c.set("relay_domains_reject_code", "five-five-four", Origin{"posthorn.conf", 3});
+  EXPECT_EQ(errorOf([&] { (void)c.getInt("relay_domains_reject_code"); }),
+            "posthorn.conf:3: relay_domains_reject_code = \"five-five-four\": not an integer");
 }
 
 TEST(ConfigDefaults, ConfigDirFromEnvironment) {
@@ -467,8 +536,11 @@ TEST_F(ConfCommand, ShippedSampleFilesAreValid) {
   EXPECT_TRUE(c.validate().empty()) << c.validate().front();
   const auto services = loadMasterConf(conf);
   ASSERT_FALSE(services.empty());
-  EXPECT_EQ(services[0].name, "mapd");
-  EXPECT_FALSE(services[0].chroot);
+  // mapd opens the tables outside the chroot on behalf of chrooted services.
+  const auto mapd = std::find_if(services.begin(), services.end(),
+                                 [](const auto& s) { return s.name == "mapd"; });
+  ASSERT_NE(mapd, services.end());
+  EXPECT_FALSE(mapd->chroot);
 }
 
 TEST(ConfigDefaults, EveryParameterIsDocumented) {
