@@ -38,6 +38,7 @@ void Session::cmdMail(std::string_view args) {
   address::ParseOptions options;
   options.smtpUtf8 = true;  // decided below, once SMTPUTF8 is known
   options.allowDomainless = true;
+  options.allowBareAddress = !settings_.strictEnvelopes;
   const address::PathResult path = address::parsePath(*rest, address::PathKind::Reverse, options);
   if (!path) {
     reply(Reply(501, "5.1.7", "Bad sender address syntax"));
@@ -79,6 +80,7 @@ void Session::cmdRcpt(std::string_view args) {
   address::ParseOptions options;
   options.smtpUtf8 = true;
   options.allowDomainless = true;
+  options.allowBareAddress = !settings_.strictEnvelopes;
   const address::PathResult path = address::parsePath(*rest, address::PathKind::Forward, options);
   if (!path || path.address.isNull()) {
     reply(Reply(501, "5.1.3", "Bad recipient address syntax"));

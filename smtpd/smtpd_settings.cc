@@ -90,6 +90,7 @@ Settings::Settings(const config::Config& cfg) {
   unknownVirtualRejectCode = replyCode(cfg, "unknown_virtual_mailbox_reject_code", 550);
   heloRequired = boolean(cfg, "smtpd_helo_required", false);
   disableVrfy = boolean(cfg, "disable_vrfy_command", false);
+  strictEnvelopes = boolean(cfg, "strict_rfc821_envelopes", false);
 
   const std::string bare = lower(text(cfg, "smtpd_forbid_bare_newline", "normalize"));
   if (bare == "normalize" || bare == "yes" || bare == "no" || bare.empty()) {

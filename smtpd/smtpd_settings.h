@@ -36,6 +36,7 @@ struct Settings {
   int unknownVirtualRejectCode = 550;      // unknown_virtual_mailbox_reject_code
   bool heloRequired = false;               // smtpd_helo_required
   bool disableVrfy = false;                // disable_vrfy_command
+  bool strictEnvelopes = false;            // strict_rfc821_envelopes: <> required
   BareNewline bareNewline = BareNewline::Normalize;  // smtpd_forbid_bare_newline
   std::vector<std::string> bareNewlineExclusions;    // smtpd_forbid_bare_newline_exclusions
   std::vector<std::string> discardEhloKeywords;      // smtpd_discard_ehlo_keywords (upper case)

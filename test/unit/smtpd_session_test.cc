@@ -398,6 +398,19 @@ TEST_F(SessionTest, CommandsOutOfOrder) {
   EXPECT_TRUE(sinks.committed.empty());
 }
 
+TEST_F(SessionTest, BareAddressesOnlyWithoutStrictEnvelopes) {
+  start();
+  EXPECT_EQ(last("MAIL FROM:a@example.net\r\n"), "250 2.1.0 Ok");
+  EXPECT_EQ(last("RSET\r\n"), "250 2.0.0 Ok");
+  settings.strictEnvelopes = true;
+  start();
+  const std::string reply = last("MAIL FROM:a@example.net\r\n");
+  EXPECT_EQ(reply.substr(0, 9), "501 5.1.7") << reply;
+  EXPECT_EQ(last("MAIL FROM:<a@example.net>\r\n"), "250 2.1.0 Ok");
+  const std::string rcpt = last("RCPT TO:alice@example.org\r\n");
+  EXPECT_EQ(rcpt.substr(0, 9), "501 5.1.3") << rcpt;
+}
+
 TEST_F(SessionTest, HeloRequired) {
   settings.heloRequired = true;
   start();
