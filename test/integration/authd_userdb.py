@@ -30,7 +30,7 @@ import socket
 import struct
 import subprocess
 
-from posthorn_test import (BUILDDIR, POSTHORN, Instance, cmdline, expect, is_root, pid_alive,
+from posthorn_test import (passed, BUILDDIR, POSTHORN, Instance, cmdline, expect, is_root, pid_alive,
                            proc_status, wait_for)
 
 USERDB_LOOKUP = os.path.join(BUILDDIR, "test", "helpers", "userdb_lookup")
@@ -212,7 +212,7 @@ def main():
                f"a user whose line is malformed fails temporarily: {lines[8]}")
         inst.wait_for_log(rf"authd\[\d+\]: warning: {passwd_file}:3: uid \"notanumber!\"",
                           5, offset)
-        expect(True, "the malformed line is logged with FILE:LINE")
+        passed("the malformed line is logged with FILE:LINE")
 
         # The raw reply bytes never carry the hash.
         raw = raw_exchange(socket_path, lookup_frame("alice@example.com"), want_frames=1)
@@ -266,7 +266,7 @@ def main():
         expect(raw_exchange(socket_path, struct.pack("!III", 2, 10, 1) + b"\x00\x00") == b"",
                "a mapd request sent to authd: closed too")
         inst.wait_for_log(r"authd\[\d+\]: warning: malformed request", 5, offset)
-        expect(True, "the malformed requests are logged")
+        passed("the malformed requests are logged")
         expect(fields(ask(session, "alice@example.com"))["uid"] == "5000",
                "the open session still works")
         expect(authd_pids(inst) == before, "authd did not crash or restart")

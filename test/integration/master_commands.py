@@ -9,7 +9,7 @@ the file:line on stderr. An unknown command prints the usage, exit 2.
 import os
 import re
 
-from posthorn_test import ECHO_WORKER, POSTHORN, Instance, expect, pid_alive, wait_for
+from posthorn_test import ECHO_WORKER, POSTHORN, Instance, expect, pid_alive, wait_for, passed
 import subprocess
 
 
@@ -46,7 +46,7 @@ def main():
         r = inst.posthorn("reload")
         expect(r.returncode == 0, "posthorn reload exits 0")
         inst.wait_for_log(rf"posthorn/master\[{pid}\]: reload -- version", 5, offset)
-        expect(True, "master logged the reload")
+        passed("master logged the reload")
 
         r = inst.posthorn("stop")
         expect(r.returncode == 0, f"posthorn stop exits 0 ({r.stdout.strip()})")

@@ -6,7 +6,7 @@ private/ and public/, and a unix service's wakeup trigger.
 import re
 import socket
 
-from posthorn_test import ECHO_WORKER, Instance, expect
+from posthorn_test import ECHO_WORKER, Instance, expect, passed
 
 
 def have_ipv6():
@@ -58,7 +58,7 @@ def main():
         inst.wait_for_log(r"posthorn/ticker\[\d+\]: connect from local", 5, offset)
         first = inst.log_size()
         inst.wait_for_log(r"posthorn/ticker\[\d+\]: connect from local", 5, first)
-        expect(True, "the wakeup trigger reaches the unix service every second")
+        passed("the wakeup trigger reaches the unix service every second")
 
         text = inst.log_text()
         expect(not re.search(r"(warning|error|fatal):", text),

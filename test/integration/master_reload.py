@@ -5,7 +5,7 @@ their workers finish, and a broken file keeps the running table.
 import os
 import re
 
-from posthorn_test import ECHO_WORKER, Instance, expect, pid_alive, wait_for
+from posthorn_test import ECHO_WORKER, Instance, expect, pid_alive, wait_for, passed
 
 
 def greet(inst, port):
@@ -50,14 +50,14 @@ def main():
         expect(r.returncode == 0, f"posthorn reload exits 0 ({r.stdout.strip()})")
         inst.wait_for_log(r"reload -- version \S+, configuration " + re.escape(inst.config_dir),
                           5, offset)
-        expect(True, "master logs the reload")
+        passed("master logs the reload")
         # "reload" is logged when master begins; the new port follows.
         wait_for(lambda: inst.first_line(new_port), 5, what=f"new port {new_port} to answer")
-        expect(True, f"the new port {new_port} answers")
+        passed(f"the new port {new_port} answers")
         # The old port's idle worker got SIGTERM; once it has closed its copy
         # of the listener, nothing holds the port.
         wait_for(lambda: inst.refused(old_port), 5, what=f"old port {old_port} to close")
-        expect(True, f"the old port {old_port} refuses connections")
+        passed(f"the old port {old_port} refuses connections")
         expect(not os.path.exists(gone_sock), "a removed unix service's socket is removed")
         expect(echo(inst, held, "still here") == "still here",
                "the unchanged service's client is still served")
@@ -76,7 +76,7 @@ def main():
                "the changed service's worker finishes its current client")
         held.close()
         wait_for(lambda: not pid_alive(keep_pid), 5, what=f"old worker {keep_pid} to exit")
-        expect(True, "the old worker exits once its client is done")
+        passed("the old worker exits once its client is done")
         with inst.connect(keep_sock) as s:
             fresh = pid_of(inst.read_line(s))
         expect(fresh != keep_pid, f"the changed service is served by a new worker ({fresh})")
@@ -90,7 +90,7 @@ def main():
         inst.reload()
         inst.wait_for_log(r"error: reload failed, keeping the running configuration: .*master\.conf:\d+",
                           5, offset)
-        expect(True, "a broken master.conf is reported with file:line and not applied")
+        passed("a broken master.conf is reported with file:line and not applied")
         expect(greet(inst, new_port).startswith("hello "), "the running services stay up")
         expect(inst.stop() == 0, "master exits 0 on SIGTERM")
 

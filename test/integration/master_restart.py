@@ -11,7 +11,7 @@ import re
 import signal
 import time
 
-from posthorn_test import ECHO_WORKER, Instance, expect, pid_alive, wait_for
+from posthorn_test import ECHO_WORKER, Instance, expect, pid_alive, wait_for, passed
 
 
 def main():
@@ -34,7 +34,7 @@ def main():
         offset = inst.log_size()
         os.kill(first, signal.SIGKILL)
         inst.wait_for_log(rf"warning: process \S+/echo pid {first} killed by signal 9", 5, offset)
-        expect(True, "master logged the killed worker Postfix-style")
+        passed("master logged the killed worker Postfix-style")
         wait_for(lambda: not pid_alive(first), 5, what="the killed worker to be reaped")
 
         start = time.monotonic()

@@ -22,7 +22,7 @@ import os
 import pwd
 import smtplib
 
-from posthorn_test import expect, is_root, proc_status, wait_for
+from posthorn_test import expect, is_root, proc_status, wait_for, passed
 from smtpd_util import (HOST, VIRTUAL_USER, Client, dump, incoming, make_instance, smtpd_pids,
                         wait_ready)
 
@@ -171,7 +171,7 @@ def main():
         wait_for(lambda: inst.find_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=2 "
                                        r"rcpt=2/3 data=2 quit=1 commands=8/9", offset), 10,
                  what="the disconnect line of the pipelined session")
-        expect(True, "disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2/3 data=2 quit=1 "
+        passed("disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2/3 data=2 quit=1 "
                "commands=8/9 is logged")
         if is_root():
             check_jail(inst, port)

@@ -24,7 +24,7 @@ import os
 import socket
 import time
 
-from posthorn_test import expect, wait_for
+from posthorn_test import expect, wait_for, passed
 from smtpd_util import Client, dump, incoming, incoming_all, make_instance, services, wait_ready
 
 
@@ -70,7 +70,7 @@ def check_bare_lf_reject(inst, port):
     expect(replies == ["550 5.5.2 Error: bare <LF> received"],
            f"smtpd_forbid_bare_newline = reject: {replies}")
     wait_for(lambda: incoming_all(inst) == before, 10, what="incoming/ to be as before")
-    expect(True, "no queue file (nor a temporary one) for the refused message")
+    passed("no queue file (nor a temporary one) for the refused message")
 
 
 def check_drop_before_dot(inst, port):
@@ -86,7 +86,7 @@ def check_drop_before_dot(inst, port):
         time.sleep(0.3)
     inst.wait_for_log(r"lost connection after DATA from unknown\[127\.0\.0\.1\]", 10, offset)
     wait_for(lambda: incoming_all(inst) == before, 10, what="incoming/ to be as before")
-    expect(True, "a connection lost before the '.' leaves nothing in incoming/")
+    passed("a connection lost before the '.' leaves nothing in incoming/")
 
 
 def check_size(inst, port):
@@ -107,7 +107,7 @@ def check_size(inst, port):
         expect(c.cmd("NOOP") == "250 2.0.0 Ok", "the session goes on")
     # cleanup removes its temporary file when smtpd drops the session.
     wait_for(lambda: incoming_all(inst) == before, 10, what="incoming/ to be as before")
-    expect(True, "no queue file (nor a temporary one) for the oversized message")
+    passed("no queue file (nor a temporary one) for the oversized message")
 
 
 def check_limits_and_order(inst, port):
@@ -159,7 +159,7 @@ def check_relay(inst, port):
                       r"<someone@remote\.example>: Relay access denied; from=<o@example\.net> "
                       r"to=<someone@remote\.example> proto=ESMTP helo=<outsider\.example>",
                       10, offset)
-    expect(True, "the relay refusal is logged as NOQUEUE: reject: RCPT from unknown[127.0.0.2]")
+    passed("the relay refusal is logged as NOQUEUE: reject: RCPT from unknown[127.0.0.2]")
     with Client(port) as c:
         c.send("EHLO insider.example\r\n")
         c.reply()

@@ -93,6 +93,12 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def passed(message):
+    """Reports a check that the line before made (a wait_for or
+    wait_for_log that raises when it fails)."""
+    print(f"ok: {message}")
+
+
 def expect(condition, message):
     """assert that survives python -O, with a message; prints 'ok: message'."""
     if not condition:
