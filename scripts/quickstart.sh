@@ -16,8 +16,8 @@ run="$top/_run"
 
 # Build dependencies, and the real peers the integration tests talk to.
 BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
-  libopendkim-dev libspf2-dev libdb-dev libgtest-dev cmake python3"
-TEST_DEPS="procps"
+  libopendkim-dev libspf2-dev libdb-dev libcrypt-dev libgtest-dev cmake python3"
+TEST_DEPS="procps swaks postfix"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -32,8 +32,19 @@ install_deps() {
   [ -z "$missing" ] && return 0
   echo "quickstart: installing$missing"
   as_root apt-get update -qq
+  # Postfix is only a test peer (its smtp-source client and the benchmark's
+  # comparison): install it unconfigured and never start it.
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    as_root debconf-set-selections
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    policy=yes
+  fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends $missing
+  [ -z "$policy" ] || as_root rm -f /usr/sbin/policy-rc.d
 }
 
 build() {
@@ -47,9 +58,12 @@ build() {
   make -j"$(nproc)"
 }
 
-# A config directory for a throwaway instance on unprivileged loopback ports.
+# A config directory for a throwaway instance on unprivileged loopback
+# ports: SMTP on 127.0.0.1:2525 accepting mail for the demo domain
+# demo.example (user demo, a Maildir under _run/mail/demo) and for
+# localhost (system users).
 write_run_config() {
-  mkdir -p "$run/etc" "$run/spool" "$run/log"
+  mkdir -p "$run/etc" "$run/spool" "$run/log" "$run/mail"
   if [ "$(id -u)" = 0 ]; then
     owner=posthorn
     id "$owner" >/dev/null 2>&1 ||
@@ -57,6 +71,11 @@ write_run_config() {
   else
     owner=$(id -un)
   fi
+  uid=$(id -u "$owner")
+  gid=$(id -g "$owner")
+  mkdir -p "$run/mail/demo"
+  chown "$uid:$gid" "$run/mail/demo"
+  chmod 1777 "$run/mail"
   [ -f "$run/etc/posthorn.conf" ] || cat > "$run/etc/posthorn.conf" <<CONF
 # Throwaway instance made by scripts/quickstart.sh; see posthorn.conf(5).
 config_directory = $run/etc
@@ -66,15 +85,27 @@ command_directory = $build/bin
 mail_owner = $owner
 inet_interfaces = 127.0.0.1
 myhostname = localhost.localdomain
+mydestination = localhost.localdomain, localhost
+virtual_mailbox_domains = demo.example
+mynetworks = 127.0.0.0/8
+mail_spool_directory = $run/mail
+auth_passwd_file = \$config_directory/passwd
 maillog_file = $run/log/maillog
 alias_maps = hash:\$config_directory/aliases
 alias_database = hash:\$config_directory/aliases
 CONF
   [ -f "$run/etc/master.conf" ] || cat > "$run/etc/master.conf" <<CONF
-# service type  private unpriv  chroot  wakeup  maxproc command + args
-mapd      unix  -       -       n       -       -       mapd
+# service   type  private unpriv  chroot  wakeup  maxproc command + args
+2525        inet  n       -       y       -       -       smtpd
+cleanup     unix  n       -       y       -       0       cleanup
+qmgr        unix  n       -       y       60      1       qmgr
+local       unix  -       n       n       -       -       local
+authd-userdb unix -       n       n       -       -       authd
+mapd        unix  -       -       n       -       -       mapd
 CONF
-  [ -f "$run/etc/aliases" ] || printf 'postmaster: root\n' > "$run/etc/aliases"
+  [ -f "$run/etc/passwd" ] ||
+    printf 'demo@demo.example:{PLAIN}demo:%s:%s::%s::\n' "$uid" "$gid" "$run/mail/demo" > "$run/etc/passwd"
+  [ -f "$run/etc/aliases" ] || printf 'postmaster: demo@demo.example\n' > "$run/etc/aliases"
   "$build/bin/posthorn" -c "$run/etc" map -a "hash:$run/etc/aliases"
 }
 
@@ -84,6 +115,8 @@ case "${1:-}" in
     build
     write_run_config
     echo "quickstart: starting posthorn in the foreground (Ctrl-C stops it); log: $run/log/maillog"
+    echo "quickstart: send a message:  swaks --server 127.0.0.1:2525 --to demo@demo.example"
+    echo "quickstart: it lands in:     $run/mail/demo/Maildir/new/"
     exec "$build/bin/posthorn" -c "$run/etc" start-fg
     ;;
   test)
