@@ -96,6 +96,8 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::CleanupReply: return "CleanupReply";
     case MsgType::UserdbLookup: return "UserdbLookup";
     case MsgType::UserdbReply: return "UserdbReply";
+    case MsgType::DeliveryRequest: return "DeliveryRequest";
+    case MsgType::DeliveryResult: return "DeliveryResult";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

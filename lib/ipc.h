@@ -53,6 +53,9 @@ enum class MsgType : std::uint32_t {
   // authd userdb (proto_userdb.h)
   UserdbLookup = 40,
   UserdbReply = 41,
+  // delivery agents (proto_delivery.h)
+  DeliveryRequest = 50,
+  DeliveryResult = 51,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,

@@ -105,6 +105,9 @@ void Service::start() {
   statusEvent_->add();
   if (wakeupTimer_) wakeupTimer_->add(std::chrono::seconds(spec_.wakeupSeconds));
   updateWatching();
+  // The first wakeup comes at once, as with Postfix: qmgr and pickup start
+  // with master and find what waited in the queue while it was down.
+  if (wakeupTimer_ && !spec_.wakeupIfUsed) wakeup();
   for (const auto& slot : slots_)
     log::debug("service %s: listening on %s", spec_.key().c_str(),
                slot.listener.address().describe().c_str());

@@ -1,0 +1,28 @@
+// qmgr_settings - reads qmgr's parameters (see qmgr(8))
+#include "qmgr/qmgr_settings.h"
+
+#include <algorithm>
+
+#include "lib/config.h"
+
+namespace posthorn::qmgr {
+
+Settings::Settings(const config::Config& cfg) {
+  queueDirectory = cfg.get("queue_directory");
+  root = queueDirectory;
+  mailOwner = cfg.get("mail_owner");
+  queueRunDelay = std::max(cfg.getTime("queue_run_delay"), std::chrono::seconds(1));
+  minimalBackoff = std::max(cfg.getTime("minimal_backoff_time"), std::chrono::seconds(1));
+  maximalBackoff = std::max(cfg.getTime("maximal_backoff_time"), minimalBackoff);
+  maximalQueueLifetime = cfg.getTime("maximal_queue_lifetime");
+  bounceQueueLifetime = cfg.getTime("bounce_queue_lifetime");
+  ipcTimeout = std::max(cfg.getTime("ipc_timeout"), std::chrono::seconds(10));
+  deliveryThreads = static_cast<int>(
+      std::clamp<long long>(cfg.getInt("default_destination_concurrency_limit"), 1, 200));
+  activeLimit = static_cast<std::size_t>(
+      std::max<long long>(cfg.getInt("qmgr_message_active_limit"), 1));
+}
+
+std::string Settings::path(const std::string& relative) const { return root + "/" + relative; }
+
+}  // namespace posthorn::qmgr
