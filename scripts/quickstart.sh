@@ -99,6 +99,8 @@ CONF
 2525        inet  n       -       y       -       -       smtpd
 cleanup     unix  n       -       y       -       0       cleanup
 qmgr        unix  n       -       y       60      1       qmgr
+pickup      unix  n       -       y       60      1       pickup
+showq       unix  n       -       y       -       -       showq
 local       unix  -       n       n       -       -       local
 authd-userdb unix -       n       n       -       -       authd
 mapd        unix  -       -       n       -       -       mapd
