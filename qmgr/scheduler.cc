@@ -123,8 +123,14 @@ void Scheduler::deliveryLoop(address::AddressResolver* resolver) {
     std::string id;
     {
       std::unique_lock lock(mutex_);
-      if (jobs_.empty()) agents.closeAll();  // idle: let agent processes go
-      jobReady_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      // Keep agent connections (and so their processes, which master
+      // counts against max_use per connection) over short gaps between
+      // messages; let them go when idle for longer.
+      auto ready = [this] { return stopping_ || !jobs_.empty(); };
+      if (!jobReady_.wait_for(lock, std::chrono::seconds(2), ready)) {
+        agents.closeAll();
+        jobReady_.wait(lock, ready);
+      }
       if (stopping_) return;
       id = std::move(jobs_.front());
       jobs_.pop_front();

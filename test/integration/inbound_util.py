@@ -5,6 +5,7 @@ An instance that runs the whole inbound path as a real installation does:
     PORT          inet n - y - - smtpd        (chrooted, as mail_owner)
     cleanup       unix n - y - 0 cleanup
     qmgr          unix n - y 60 1 qmgr        (chrooted, as mail_owner)
+    pickup        unix n - y 60 1 pickup      (maildrop/ to cleanup)
     local         unix - n n - - local        (root, not chrooted)
     mapd          unix - - n - - mapd
     authd-userdb  unix - n n - - authd
@@ -29,6 +30,7 @@ VIRTUAL_USER = "vuser@virtual.example"
 SERVICES = """{port} inet n - y - - smtpd
 cleanup unix n - y - 0 cleanup
 qmgr unix n - y 60 1 qmgr
+pickup unix n - y 60 1 pickup
 local unix - n n - - local
 mapd unix - - n - - mapd
 authd-userdb unix - n n - - authd
