@@ -175,6 +175,14 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_tls_protocols", ">=TLSv1.2", T::String},
     {"smtpd_tls_ciphers", "", T::String},
     {"smtpd_tls_wrappermode", "no", T::Bool},
+
+    // SMTP server authentication and submission (issue 5: authd passdb, SASL)
+
+    // DNS and the SMTP client (issue 4: lib/dns, smtp)
+
+    // Bounces, delay warnings and the queue commands (issue 4: bounce, qmgr)
+
+    // Mailbox store and index (issue 6: lib/mailbox)
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ enum class MsgType : std::uint32_t {
   // delivery agents (proto_delivery.h)
   DeliveryRequest = 50,
   DeliveryResult = 51,
+  // authd passdb (proto_passdb.h): 60-69
+  // bounce service (proto_bounce.h): 70-79
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,
