@@ -32,25 +32,6 @@ using namespace posthorn;
 
 namespace {
 
-// Opens the queue file for update. Another agent may still hold it (one
-// whose qmgr was killed): wait for it, so that what it delivered is marked
-// before we look.
-std::unique_ptr<queue::QueueFile> openForUpdate(const std::string& path, std::string* error) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (;;) {
-    try {
-      return std::make_unique<queue::QueueFile>(path);
-    } catch (const queue::QueueFileError& e) {
-      if (e.kind() != queue::QueueFileError::Kind::Locked ||
-          std::chrono::steady_clock::now() >= deadline) {
-        *error = e.what();
-        return nullptr;
-      }
-    }
-    ::usleep(20000);
-  }
-}
-
 void serve(ipc::Channel& channel, const local::Settings& settings, local::LocalDelivery& delivery) {
   for (;;) {
     ipc::DeliveryRequest request;
@@ -65,7 +46,10 @@ void serve(ipc::Channel& channel, const local::Settings& settings, local::LocalD
         !queue::QueueId::isValid(request.queueFile.substr(prefix.size())))
       throw ipc::ProtocolError("bad queue file name \"" + request.queueFile + "\"");
     std::string openError;
-    auto file = openForUpdate(settings.queueDirectory + "/" + request.queueFile, &openError);
+    // Another agent may still hold the file (one whose qmgr was killed):
+    // wait for it, so that what it delivered is marked before we look.
+    auto file = queue::openQueueFileWaiting(settings.queueDirectory + "/" + request.queueFile,
+                                            std::chrono::seconds(60), &openError);
     for (const auto& rcpt : request.recipients) {
       ipc::DeliveryResult result;
       result.index = rcpt.index;

@@ -98,6 +98,11 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::UserdbReply: return "UserdbReply";
     case MsgType::DeliveryRequest: return "DeliveryRequest";
     case MsgType::DeliveryResult: return "DeliveryResult";
+    case MsgType::BounceRequest: return "BounceRequest";
+    case MsgType::BounceReply: return "BounceReply";
+    case MsgType::PassdbAuth: return "PassdbAuth";
+    case MsgType::PassdbContinue: return "PassdbContinue";
+    case MsgType::PassdbReply: return "PassdbReply";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

@@ -57,7 +57,12 @@ enum class MsgType : std::uint32_t {
   DeliveryRequest = 50,
   DeliveryResult = 51,
   // authd passdb (proto_passdb.h): 60-69
+  PassdbAuth = 60,
+  PassdbContinue = 61,
+  PassdbReply = 62,
   // bounce service (proto_bounce.h): 70-79
+  BounceRequest = 70,
+  BounceReply = 71,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,

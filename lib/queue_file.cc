@@ -175,4 +175,21 @@ void QueueFile::appendUpdate(const std::vector<Change>& changes) {
   }
 }
 
+std::unique_ptr<QueueFile> openQueueFileWaiting(const std::string& path,
+                                                std::chrono::milliseconds patience,
+                                                std::string* error) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    try {
+      return std::make_unique<QueueFile>(path);
+    } catch (const QueueFileError& e) {
+      if (e.kind() != QueueFileError::Kind::Locked || std::chrono::steady_clock::now() >= deadline) {
+        *error = e.what();
+        return nullptr;
+      }
+    }
+    ::usleep(20000);
+  }
+}
+
 }  // namespace posthorn::queue

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,5 +66,12 @@ class QueueFile : public QueueFileReader {
 
   bool broken_ = false;
 };
+
+// Opens `path` for update, waiting while another process holds the lock
+// (a delivery agent still working on it), at most `patience`. nullptr with
+// *error set when it stays locked or cannot be opened.
+std::unique_ptr<QueueFile> openQueueFileWaiting(const std::string& path,
+                                                std::chrono::milliseconds patience,
+                                                std::string* error);
 
 }  // namespace posthorn::queue

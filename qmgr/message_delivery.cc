@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -62,8 +63,13 @@ AgentClient& AgentPool::agent(const std::string& transport) {
 }
 
 MessageDelivery::MessageDelivery(const Settings& settings, address::AddressResolver& resolver,
-                                 AgentPool& agents)
-    : settings_(settings), retry_(settings), resolver_(resolver), agents_(agents) {}
+                                 AgentPool& agents, DestinationLimiter& limiter)
+    : settings_(settings),
+      retry_(settings),
+      resolver_(resolver),
+      agents_(agents),
+      limiter_(limiter),
+      notifier_(settings) {}
 
 namespace {
 
@@ -195,6 +201,7 @@ void MessageDelivery::run(const std::string& queueId) {
     for (const auto& rcpt : route.recipients) started[rcpt.index] = t;
     std::vector<bool> answered(envelope.recipients.size(), false);
     std::string error;
+    const auto slot = limiter_.acquire(route.transport, route.nexthop);
     const bool complete = agents_.agent(route.transport).deliver(
         request,
         [&](const ipc::DeliveryResult& r) {
@@ -259,19 +266,34 @@ void MessageDelivery::run(const std::string& queueId) {
     return;
   }
 
-  const queue::Envelope& final = file->envelope();
-  if (final.allDone()) {
-    if (::unlink(activePath.c_str()) != 0 && errno != ENOENT)
-      log::error("%s: remove %s: %s", queueId.c_str(), activePath.c_str(), std::strerror(errno));
-    else
-      log::info("%s: removed", queueId.c_str());
+  // The DSNs the message owes (failures, delays, successes), before the
+  // file may go: a notification is never lost with its queue file.
+  bool settled = false;
+  try {
+    settled = notifier_.notify(*file, queueId, nowSeconds());
+  } catch (const queue::QueueFileError& e) {
+    log::error("%s: cannot record a delay warning: %s", queueId.c_str(), e.what());
     return;
   }
-  // Not done: deferred/ until the earliest recipient is due (the mtime
-  // tells the deferred-queue scan, without opening the file).
+
+  const queue::Envelope& final = file->envelope();
+  if (final.allDone() && settled) {
+    if (::unlink(activePath.c_str()) != 0 && errno != ENOENT) {
+      log::error("%s: remove %s: %s", queueId.c_str(), activePath.c_str(), std::strerror(errno));
+    } else {
+      log::info("%s: removed", queueId.c_str());
+      notifier_.forget(queueId);
+    }
+    return;
+  }
+  // Not done: deferred/ until the earliest recipient is due, or a delay
+  // warning, or the retry of a notification (the mtime tells the
+  // deferred-queue scan, without opening the file).
   std::chrono::sys_seconds due = std::chrono::sys_seconds::max();
   for (const auto& rcpt : final.recipients)
     if (!rcpt.status.done() && rcpt.status.nextRetry < due) due = rcpt.status.nextRetry;
+  due = std::min(due, notifier_.nextDelayWarning(final));
+  if (!settled) due = std::min(due, nowSeconds() + settings_.minimalBackoff);
   if (due == std::chrono::sys_seconds::max()) due = nowSeconds();
   struct timeval times[2];
   times[0].tv_sec = times[1].tv_sec = static_cast<time_t>(due.time_since_epoch().count());

@@ -10,7 +10,8 @@
 // they answer (lib/proto_delivery.h); qmgr writes deferrals and failures
 // after the agents are done, in one atomic update. So a kill at any
 // instant loses no recipient and repeats at most the one an agent was
-// copying. A damaged file goes to corrupt/; a file another process keeps
+// copying. Then the DSNs the message owes are sent (DsnNotifier); the file
+// is removed only once they are (doc/bounces.md). A damaged file goes to corrupt/; a file another process keeps
 // locked for over a minute is left in active/ for the next start.
 #pragma once
 
@@ -20,6 +21,8 @@
 #include <string>
 
 #include "qmgr/agent_client.h"
+#include "qmgr/destination_limiter.h"
+#include "qmgr/dsn_notifier.h"
 #include "qmgr/qmgr_settings.h"
 #include "qmgr/retry_policy.h"
 
@@ -43,7 +46,8 @@ class AgentPool {
 
 class MessageDelivery {
  public:
-  MessageDelivery(const Settings& settings, address::AddressResolver& resolver, AgentPool& agents);
+  MessageDelivery(const Settings& settings, address::AddressResolver& resolver, AgentPool& agents,
+                  DestinationLimiter& limiter);
   void run(const std::string& queueId);
 
  private:
@@ -51,6 +55,8 @@ class MessageDelivery {
   RetryPolicy retry_;
   address::AddressResolver& resolver_;
   AgentPool& agents_;
+  DestinationLimiter& limiter_;
+  DsnNotifier notifier_;
 };
 
 }  // namespace posthorn::qmgr

@@ -3,12 +3,16 @@
 // master runs it as `qmgr unix n - y 60 1 qmgr`: one persistent process,
 // chrooted into the queue directory, as mail_owner. Its public socket is
 // the trigger: cleanup connects and writes a byte when incoming/ has a new
-// file, master does the same on the wakeup timer. Tables (transport_maps,
+// file, master does the same on the wakeup timer, and `posthorn queue
+// flush` writes 'F' for a deferred-queue run now. Tables (transport_maps,
 // domain lists) come through mapd.
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -64,12 +68,19 @@ int main(int argc, char** argv) {
       scheduler->start();
     };
     const int status = worker.run(jail, [&](server::Connection conn) {
-      // A trigger: whatever was written, it means "look at incoming/".
+      // A trigger: 'F' (posthorn queue flush/release) asks for a run over
+      // deferred/ now; anything else means "look at incoming/". The byte
+      // is normally there with the connection; wait a moment if not.
       char buf[64];
-      (void)::recv(conn.fd, buf, sizeof buf, MSG_DONTWAIT);
+      ssize_t n = ::recv(conn.fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{conn.fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) > 0) n = ::recv(conn.fd, buf, sizeof buf, MSG_DONTWAIT);
+      }
       ::close(conn.fd);
       conn.done();
-      if (scheduler) scheduler->wake();
+      const bool flush = n > 0 && std::memchr(buf, 'F', static_cast<std::size_t>(n)) != nullptr;
+      if (scheduler) flush ? scheduler->flush() : scheduler->wake();
     });
     if (scheduler) scheduler->stop(std::chrono::seconds(3));
     return status;

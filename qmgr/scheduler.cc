@@ -1,6 +1,8 @@
 // scheduler - the scan thread and the delivery threads (see scheduler.h)
 #include "qmgr/scheduler.h"
 
+#include <unistd.h>
+
 #include <exception>
 
 #include "lib/address_resolver.h"
@@ -12,7 +14,7 @@
 namespace posthorn::qmgr {
 
 Scheduler::Scheduler(const Settings& settings, ResolverFactory makeResolver)
-    : settings_(settings), makeResolver_(std::move(makeResolver)) {}
+    : settings_(settings), makeResolver_(std::move(makeResolver)), limiter_(settings) {}
 
 Scheduler::~Scheduler() { stop(std::chrono::seconds(0)); }
 
@@ -20,15 +22,34 @@ void Scheduler::start() {
   // A previous qmgr's unfinished passes: their files are still in active/.
   for (const auto& id : listQueueFiles(settings_.path("active"))) jobs_.push_back(id);
   if (!jobs_.empty()) log::info("resuming %zu messages left in active", jobs_.size());
+  removeStaleDsnLogs();
   for (int i = 0; i < settings_.deliveryThreads; ++i) resolvers_.push_back(makeResolver_());
   for (auto& resolver : resolvers_)
     threads_.emplace_back([this, r = resolver.get()] { deliveryLoop(r); });
   threads_.emplace_back([this] { scanLoop(); });
 }
 
+void Scheduler::removeStaleDsnLogs() {
+  // A DSN log outlives its queue file only when qmgr died between the
+  // two unlinks (doc/bounces.md). Queue IDs are never reused.
+  for (const auto& id : listQueueFiles(settings_.path("bounce"))) {
+    bool queued = false;
+    for (const char* dir : {"incoming", "active", "deferred", "hold"})
+      if (::access(settings_.path(std::string(dir) + "/" + id).c_str(), F_OK) == 0) queued = true;
+    if (!queued) ::unlink(settings_.path("bounce/" + id).c_str());
+  }
+}
+
 void Scheduler::wake() {
   std::lock_guard lock(mutex_);
   triggered_ = true;
+  scanWake_.notify_one();
+}
+
+void Scheduler::flush() {
+  std::lock_guard lock(mutex_);
+  triggered_ = true;
+  flushed_ = true;
   scanWake_.notify_one();
 }
 
@@ -105,7 +126,8 @@ void Scheduler::scanLoop() {
       incoming = triggered_;
       triggered_ = false;
       incomingLeft_ = false;
-      deferred = std::chrono::steady_clock::now() >= nextDeferredScan;
+      deferred = flushed_ || std::chrono::steady_clock::now() >= nextDeferredScan;
+      flushed_ = false;
     }
     if (deferred) {
       scanDeferred();
@@ -118,7 +140,7 @@ void Scheduler::scanLoop() {
 
 void Scheduler::deliveryLoop(address::AddressResolver* resolver) {
   AgentPool agents(settings_);
-  MessageDelivery delivery(settings_, *resolver, agents);
+  MessageDelivery delivery(settings_, *resolver, agents, limiter_);
   for (;;) {
     std::string id;
     {

@@ -3,8 +3,10 @@
 //
 // One scan thread waits for a trigger (wake(): cleanup wrote incoming/)
 // or for queue_run_delay to pass (the deferred queue's turn), moves queue
-// files into active/ and queues them; `threads` delivery threads each take
-// a message and run a MessageDelivery pass over it. At most
+// files into active/ and queues them; qmgr_delivery_threads delivery
+// threads each take a message and run a MessageDelivery pass over it. They
+// share a DestinationLimiter: at most TRANSPORT_destination_concurrency_limit
+// deliveries at once per transport and next hop. At most
 // qmgr_message_active_limit messages are in active/ at once: the rest
 // wait in incoming/ and are picked up when a pass ends. Messages left in
 // active/ by a qmgr that died are delivered first, at start.
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "lib/queue_dirs.h"
+#include "qmgr/destination_limiter.h"
 #include "qmgr/message_delivery.h"
 #include "qmgr/qmgr_settings.h"
 
@@ -33,10 +36,13 @@ class Scheduler {
 
   void start();
   void wake();
+  // A run over deferred/ now (posthorn queue flush), then incoming/.
+  void flush();
   // Stops taking new messages; waits up to `grace` for passes in progress.
   void stop(std::chrono::seconds grace);
 
  private:
+  void removeStaleDsnLogs();
   void scanLoop();
   void deliveryLoop(address::AddressResolver* resolver);
   void scanIncoming();
@@ -46,12 +52,14 @@ class Scheduler {
   const Settings& settings_;
   ResolverFactory makeResolver_;
   std::vector<std::unique_ptr<address::AddressResolver>> resolvers_;
+  DestinationLimiter limiter_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable scanWake_, jobReady_;
   std::deque<std::string> jobs_;
   std::size_t busy_ = 0;
   bool triggered_ = true;  // scan incoming/ at start
+  bool flushed_ = false;   // scan deferred/ now
   bool incomingLeft_ = false;
   bool stopping_ = false;
 };

@@ -100,6 +100,7 @@ CONF
 cleanup     unix  n       -       y       -       0       cleanup
 qmgr        unix  n       -       y       60      1       qmgr
 pickup      unix  n       -       y       60      1       pickup
+bounce      unix  -       -       y       -       0       bounce
 showq       unix  n       -       y       -       -       showq
 local       unix  -       n       n       -       -       local
 authd-userdb unix -       n       n       -       -       authd

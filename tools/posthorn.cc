@@ -15,6 +15,7 @@
 #include "tools/conf_command.h"
 #include "tools/map_command.h"
 #include "tools/passwd_command.h"
+#include "tools/queue_command.h"
 #include "tools/start_command.h"
 #include "tools/tls_command.h"
 
@@ -32,7 +33,8 @@ constexpr const char* kUsage =
     "  check       validate posthorn.conf and master.conf\n"
     "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n"
     "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
-    "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n";
+    "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
+    "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n";
 
 int usage(const std::string& why) {
   if (!why.empty()) std::cerr << "posthorn: fatal: " << why << "\n";
@@ -83,5 +85,6 @@ int main(int argc, char** argv) {
   if (command == "map") return runMap(args);
   if (command == "passwd") return runPasswd(args);
   if (command == "tls") return runTls(args);
+  if (command == "queue") return runQueue(args);
   return usage("unknown command \"" + command + "\"");
 }
