@@ -17,7 +17,7 @@ run="$top/_run"
 # Build dependencies, and the real peers the integration tests talk to.
 BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
   libopendkim-dev libspf2-dev libdb-dev libcrypt-dev libgtest-dev cmake python3"
-TEST_DEPS="procps swaks postfix"
+TEST_DEPS="procps swaks postfix dovecot-imapd dovecot-pop3d"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -32,8 +32,9 @@ install_deps() {
   [ -z "$missing" ] && return 0
   echo "quickstart: installing$missing"
   as_root apt-get update -qq
-  # Postfix is only a test peer (its smtp-source client and the benchmark's
-  # comparison): install it unconfigured and never start it.
+  # Postfix and Dovecot are only test peers (smtp-source, the benchmarks'
+  # comparisons, Maildir interoperability): install them unconfigured and
+  # never start them as services.
   echo "postfix postfix/main_mailer_type select No configuration" |
     as_root debconf-set-selections
   policy=""

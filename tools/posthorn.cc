@@ -13,6 +13,7 @@
 
 #include "tools/check_command.h"
 #include "tools/conf_command.h"
+#include "tools/mailbox_command.h"
 #include "tools/map_command.h"
 #include "tools/passwd_command.h"
 #include "tools/queue_command.h"
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "  conf        print posthorn.conf parameters (conf [-d] [-h] [-n] [name...])\n"
     "  check       validate posthorn.conf and master.conf\n"
     "  map         build or query a lookup table (map [-a] [-q KEY] [hash:]FILE)\n"
+    "  mailbox     check, repair or list a Maildir (mailbox check|repair|list [-d MAILDIR | USER] [FOLDER])\n"
     "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
     "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
     "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n";
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   if (command == "check") return runCheck(args);
   if (command == "map") return runMap(args);
   if (command == "passwd") return runPasswd(args);
+  if (command == "mailbox") return runMailbox(args);
   if (command == "tls") return runTls(args);
   if (command == "queue") return runQueue(args);
   return usage("unknown command \"" + command + "\"");

@@ -1,6 +1,7 @@
 // delivery_result - what one mailbox delivery did, for the log and the DSN
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace posthorn::mailbox {
@@ -18,6 +19,9 @@ struct DeliveryResult {
   // The file written (the Maildir new/ file) or the mbox path.
   std::string path;
   bool overQuota = false;
+  // Maildir: the UID the folder's index gave the message (0 when the
+  // index could not record it; the next sync gives it one).
+  std::uint32_t uid = 0;
 
   bool ok() const { return kind == Kind::Ok; }
 };

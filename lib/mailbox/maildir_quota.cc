@@ -187,6 +187,25 @@ MaildirUsage scanMaildirUsage(const std::string& maildir) {
   return usage;
 }
 
+MaildirUsage rebuildMaildirSize(const std::string& maildir) {
+  const std::string path = maildir + "/maildirsize";
+  for (int attempt = 0; attempt < kMaxOpenAttempts; ++attempt) {
+    Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.valid()) {
+      if (errno == ENOENT) return scanMaildirUsage(maildir);
+      throwMailboxError("cannot open", path, errno);
+    }
+    flockRetry(fd.get(), LOCK_EX, path);
+    if (!isCurrent(fd.get(), path)) continue;
+    const MaildirSizeContent content = parseMaildirSize(readAll(fd.get(), path));
+    replace(maildir, path, content.valid ? content.quota : MaildirQuota{});
+    Fd now(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!now.valid()) throwMailboxError("cannot open", path, errno);
+    return parseMaildirSize(readAll(now.get(), path)).usage;
+  }
+  throwMailboxError("cannot use", path, EAGAIN);
+}
+
 bool quotaExceeded(const MaildirQuota& quota, const MaildirUsage& usage, std::uint64_t size) {
   if (quota.bytes > 0 && usage.bytes + static_cast<std::int64_t>(size) >
                              static_cast<std::int64_t>(quota.bytes)) {

@@ -46,6 +46,12 @@ std::string formatQuotaDefinition(const MaildirQuota& quota);  // "<bytes>S,<cou
 // ,S= in the name when present, else stat(2).
 MaildirUsage scanMaildirUsage(const std::string& maildir);
 
+// Recounts an existing maildirsize from the messages, under an exclusive
+// lock (so concurrent deliveries stay exact), keeping its quota
+// definition. Returns the usage now recorded; when there is no file,
+// nothing is written and the scanned usage is returned.
+MaildirUsage rebuildMaildirSize(const std::string& maildir);
+
 // True when one more message of `size` bytes would go over `quota`.
 bool quotaExceeded(const MaildirQuota& quota, const MaildirUsage& usage, std::uint64_t size);
 

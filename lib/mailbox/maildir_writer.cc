@@ -7,10 +7,15 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "lib/log.h"
+#include "lib/mailbox/dovecot_keywords.h"
 #include "lib/mailbox/mailbox_error.h"
+#include "lib/mailbox/mailbox_index.h"
 #include "lib/mailbox/mailbox_io.h"
+#include "lib/mailbox/maildir_folder.h"
 #include "lib/mailbox/maildir_name.h"
 
 namespace posthorn::mailbox {
@@ -20,10 +25,50 @@ constexpr std::size_t kBufferSize = 64 * 1024;
 constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 constexpr int kMaxNameAttempts = 100;
+// A delivery reads the whole index log (header only); past this size it
+// rewrites the base so the log starts empty again.
+constexpr std::uint64_t kCompactLogBytes = 128 * 1024;
 
 void ensureMaildir(const std::string& maildir) {
   makeDirectories(maildir, kDirMode);
   for (const char* sub : {"cur", "new", "tmp"}) makeDirectories(maildir + "/" + sub, kDirMode);
+}
+
+// A Maildir++ folder: the directory plus its (empty) maildirfolder file.
+void ensureFolder(const std::string& root, const std::string& folderDir) {
+  if (folderDir == root) return;
+  struct stat st;
+  if (::stat((folderDir + "/maildirfolder").c_str(), &st) == 0) return;
+  ensureMaildir(root);  // the root of a Maildir++ is INBOX, a Maildir too
+  ensureMaildir(folderDir);
+  const std::string marker = folderDir + "/maildirfolder";
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode);
+  if (fd < 0) throwMailboxError("cannot create", marker, errno);
+  ::close(fd);
+}
+
+// Records the message renamed into place with the folder's next UID (the
+// lock is held); the log is written but not yet fdatasync'ed (*index does
+// that after the lock is released). A failure leaves the message
+// delivered without a UID: the next sync gives it one.
+std::uint32_t recordInIndex(MailboxIndex& index, const std::string& name, bool inNew, const MessageFlags& flags,
+                            std::uint64_t size, std::uint64_t vsize) {
+  try {
+    IndexedMessage m;
+    m.uid = index.state().header.uidNext;
+    m.modseq = index.state().header.highestModseq + 1;
+    m.name = name;
+    m.inNew = inNew;
+    m.flags = flags;
+    m.size = size;
+    m.vsize = vsize;
+    index.append({appendRecord(m)}, false);
+    if (index.logBytes() > kCompactLogBytes) index.compact();
+    return m.uid;
+  } catch (const std::exception& e) {
+    log::warning("delivered to %s but not indexed (the next sync will): %s", index.directory().c_str(), e.what());
+    return 0;
+  }
 }
 
 struct TmpFile {
@@ -98,29 +143,55 @@ DeliveryResult overQuotaResult(const std::string& maildir, const MaildirQuota& q
   return r;
 }
 
-DeliveryResult deliver(const std::string& maildir, MessageSource& source, const MaildirQuota& quota) {
+DeliveryResult deliver(const std::string& root, const std::string& maildir, MessageSource& source,
+                       const MaildirQuota& quota, const MessageFlags& flags) {
+  ensureFolder(root, maildir);
   TmpFile tmp = createTmpFile(maildir);
   UnlinkGuard removeTmp(tmp.path);
   const Copied copied = copyMessage(source, tmp.fd.get(), tmp.path);
   fsyncFd(tmp.fd.get(), tmp.path);
   tmp.fd.close(tmp.path);
 
-  MaildirSizeFile sizeFile = MaildirSizeFile::open(maildir, quota, copied.size);
+  MaildirSizeFile sizeFile = MaildirSizeFile::open(root, quota, copied.size);
   if (quotaExceeded(quota, sizeFile.usage(), copied.size)) {
-    return overQuotaResult(maildir, quota, sizeFile.usage(), copied.size);
+    return overQuotaResult(root, quota, sizeFile.usage(), copied.size);
   }
 
-  const std::string newName = tmp.name + ",S=" + std::to_string(copied.size) +
-                              ",W=" + std::to_string(copied.size + copied.bareLineFeeds);
-  const std::string newPath = maildir + "/new/" + newName;
+  // The index lock is taken after maildirsize (the order every writer
+  // uses) and held across the rename and the record, so a sync never
+  // sees this file without its record. The fsyncs come after the lock is
+  // released; the delivery is acknowledged only after both.
+  std::optional<IndexLock> lock(std::in_place, maildir);
+  MailboxIndex index(maildir, true);
+  MaildirFolder::loadOrCreateLocked(index);
+  const std::uint64_t vsize = copied.size + copied.bareLineFeeds;
+  std::string newName = tmp.name + ",S=" + std::to_string(copied.size) + ",W=" + std::to_string(vsize);
+  const bool inNew = flags == MessageFlags{};
+  if (!inNew) {
+    DovecotKeywords kw = DovecotKeywords::load(maildir);
+    newName += ":2," + kw.lettersFor(flags);
+    kw.save(maildir);
+  }
+  const std::string dir = maildir + (inNew ? "/new" : "/cur");
+  const std::string newPath = dir + "/" + newName;
   renameIntoNew(maildir, tmp.path, newPath);
   removeTmp.dismiss();
+  const std::uint32_t uid = recordInIndex(index, newName, inNew, flags, copied.size, vsize);
+  lock.reset();
   try {
-    fsyncDirectory(maildir + "/new");
+    fsyncDirectory(dir);
   } catch (const MailboxError&) {
     // Not durable: take it back so the retry does not make a duplicate.
     ::unlink(newPath.c_str());
     throw;
+  }
+
+  try {
+    index.syncLog();
+  } catch (const MailboxError& e) {
+    // Delivered; the record may be lost in a system crash, and then the
+    // next sync gives the message a UID.
+    log::warning("%s", e.what());
   }
 
   try {
@@ -136,6 +207,7 @@ DeliveryResult deliver(const std::string& maildir, MessageSource& source, const 
   r.dsn = "2.0.0";
   r.text = "delivered to maildir";
   r.path = newPath;
+  r.uid = uid;
   return r;
 }
 
@@ -143,10 +215,20 @@ DeliveryResult deliver(const std::string& maildir, MessageSource& source, const 
 
 DeliveryResult deliverToMaildir(const std::string& maildir, MessageSource& source,
                                 const MaildirQuota& quota) {
+  return deliverToMaildirFolder(maildir, maildir, source, quota);
+}
+
+DeliveryResult deliverToMaildirFolder(const std::string& maildir, const std::string& folderDir,
+                                      MessageSource& source, const MaildirQuota& quota,
+                                      const MessageFlags& flags) {
+  std::string root = maildir;
+  std::string folder = folderDir;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
   try {
-    return deliver(maildir, source, quota);
+    return deliver(root, folder, source, quota, flags);
   } catch (const MailboxError& e) {
-    return failureResult(e, maildir);
+    return failureResult(e, folderDir);
   }
 }
 
