@@ -232,6 +232,8 @@ const std::vector<ParamInfo> kParameters = {
     {"local_destination_concurrency_limit", "$default_destination_concurrency_limit", T::Int},
 
     // Mailbox store and index (issue 6: lib/mailbox)
+
+    // POP3 server (issue 7: popd)
 };
 
 }  // namespace

@@ -63,6 +63,7 @@ enum class MsgType : std::uint32_t {
   // bounce service (proto_bounce.h): 70-79
   BounceRequest = 70,
   BounceReply = 71,
+  // popd login stage to mailbox stage (proto_pop3.h): 80-89
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,
