@@ -1,6 +1,7 @@
 // authd_settings - reads authd's parameters from posthorn.conf (see authd_settings.h)
 #include "auth/authd_settings.h"
 
+#include <cctype>
 #include <limits>
 
 namespace posthorn::auth {
@@ -35,7 +36,52 @@ std::uint32_t uidParameter(const config::Config& cfg, std::string_view name,
   return static_cast<std::uint32_t>(std::stoull(text));
 }
 
+long long intParameter(const config::Config& cfg, std::string_view name, std::string_view fallback,
+                       long long min, long long max) {
+  const std::string text = authParameter(cfg, name, fallback);
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || v < min || v > max) {
+    throw config::ConfigError(cfg.origin(name).describe() + ": " + std::string(name) + " = " +
+                              text + ": expected a number from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+  }
+  return v;
+}
+
+bool boolParameter(const config::Config& cfg, std::string_view name, std::string_view fallback) {
+  std::string text = authParameter(cfg, name, fallback);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "yes" || text == "true" || text == "1") return true;
+  if (text == "no" || text == "false" || text == "0") return false;
+  throw config::ConfigError(cfg.origin(name).describe() + ": " + std::string(name) + " = " +
+                            text + ": expected yes or no");
+}
+
 }  // namespace
+
+std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name,
+                                          std::string_view fallback) {
+  const std::string text = authParameter(cfg, name, fallback);
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  long long factor = -1;
+  if (unit == "ms") factor = 1;
+  else if (unit == "s" || unit.empty()) factor = 1000;
+  else if (unit == "m") factor = 60 * 1000;
+  else if (unit == "h") factor = 3600 * 1000;
+  if (digits == 0 || digits > 9 || factor < 0) {
+    throw config::ConfigError(cfg.origin(name).describe() + ": " + std::string(name) + " = " +
+                              text + ": not a time (500ms, 2s, 1m)");
+  }
+  return std::chrono::milliseconds(std::stoll(text.substr(0, digits)) * factor);
+}
 
 Settings::Settings(const config::Config& cfg) {
   passwdFile = passwdFilePath(cfg);
@@ -70,6 +116,22 @@ Settings::Settings(const config::Config& cfg) {
   if (maxUse < 0) maxUse = 0;
   maxIdle = cfg.getTime("max_idle");
   clientTimeout = cfg.getTime("ipc_timeout");
+
+  passdb.passwdFile = passwdFile;
+  passdb.allowPlaintext = boolParameter(cfg, "auth_allow_plaintext_passwords", "no");
+  passdb.pamService = authParameter(cfg, "auth_pam_service", "");
+  if (!passdb.pamService.empty() && !Passdb::pamAvailable()) {
+    warnings.push_back("auth_pam_service = " + passdb.pamService +
+                       ", but this authd was built without PAM: system users cannot log in");
+  }
+  throttle.baseDelay = millisParameter(cfg, "auth_failure_delay", "2s");
+  throttle.maxDelay = millisParameter(cfg, "auth_failure_delay_limit", "15s");
+  throttle.clientLockoutThreshold =
+      static_cast<int>(intParameter(cfg, "auth_client_lockout_threshold", "10", 0, 1000000));
+  throttle.accountLockoutThreshold =
+      static_cast<int>(intParameter(cfg, "auth_account_lockout_threshold", "50", 0, 1000000));
+  throttle.lockoutTime = std::chrono::duration_cast<std::chrono::seconds>(
+      millisParameter(cfg, "auth_lockout_time", "10m"));
 }
 
 }  // namespace posthorn::auth

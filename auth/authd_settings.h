@@ -10,6 +10,12 @@
 //   recipient_delimiter   "alice+ext" falls back to "alice"
 //   mailbox_size_limit    the base of relative quota rules
 //   mail_owner, max_use, max_idle, ipc_timeout   as for every daemon
+// and for the passdb side (authd passdb):
+//   auth_allow_plaintext_passwords   {PLAIN} passwords are accepted (no)
+//   auth_pam_service                 PAM service for system users ("": none)
+//   auth_failure_delay, auth_failure_delay_limit, auth_client_lockout_threshold,
+//   auth_account_lockout_threshold, auth_lockout_time   the throttle
+//                                    (auth/auth_throttle.h)
 #pragma once
 
 #include <chrono>
@@ -19,6 +25,8 @@
 #include <vector>
 
 #include "auth/auth_params.h"
+#include "auth/auth_throttle.h"
+#include "auth/passdb.h"
 #include "auth/virtual_maps_userdb.h"
 #include "lib/config.h"
 
@@ -34,6 +42,8 @@ struct Settings {
   int maxUse = 100;
   std::chrono::seconds maxIdle{100};
   std::chrono::seconds clientTimeout{3600};
+  PassdbSettings passdb;
+  ThrottleSettings throttle;
   // Things worth a warning at start (mydestination entries that are
   // tables, virtual maps without a base, ...).
   std::vector<std::string> warnings;
@@ -41,5 +51,10 @@ struct Settings {
   // Throws config::ConfigError for a value of the wrong type.
   explicit Settings(const config::Config& cfg);
 };
+
+// "2s", "500ms", "1m", "0" as milliseconds; throws config::ConfigError
+// naming the parameter for anything else.
+std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name,
+                                          std::string_view fallback);
 
 }  // namespace posthorn::auth

@@ -5,15 +5,25 @@
 // that is, not chrooted (it reads /etc/mail/passwd, tables under /etc and
 // the system's user databases) and, with unpriv=n, as root: the passwd file
 // holds password hashes and stays readable by root only (0640 root:root, or
-// group mail_owner's when authd runs unprivileged), and the coming passdb
-// side checks system passwords through PAM and /etc/shadow. authd parses
+// group mail_owner's when authd runs unprivileged), and the passdb side
+// checks system passwords through PAM (auth_pam_service). authd parses
 // nothing from the network; its clients are posthorn's own workers, which
 // reach it at $queue_directory/private/authd-userdb (/private/authd-userdb
 // inside their chroot). With unpriv=y it runs as mail_owner instead.
+//
+// The same program serves the passdb side (password checks: SASL PLAIN,
+// LOGIN, SCRAM-SHA-256) when master.conf gives it the argument "passdb":
+//   authd-passdb unix  -  n  n  -  1  authd passdb
+// at $queue_directory/private/authd-passdb. Its failure throttle lives in
+// memory, so it runs as one process (maxproc 1) that never exits for
+// max_use or max_idle (a restart would forget the failures).
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "auth/authd_settings.h"
+#include "auth/passdb.h"
+#include "auth/passdb_server.h"
 #include "auth/userdb.h"
 #include "auth/userdb_server.h"
 #include "lib/config.h"
@@ -27,24 +37,41 @@ int main(int argc, char** argv) {
     const auto options = server::Options::fromArgv(argc, argv);
     server::Worker worker(options);
     const auth::Settings settings(worker.config());
-    auto userdb = auth::Userdb::fromSettings(settings);
-    auth::UserdbServer userdbServer(*userdb, settings.clientTimeout);
+    if (options.args.size() > 1 || (options.args.size() == 1 && options.args[0] != "passdb")) {
+      throw config::ConfigError("unexpected arguments (the only one is \"passdb\")");
+    }
+    const bool passdbSide = options.args.size() == 1;
+    std::unique_ptr<auth::Userdb> userdb;
+    std::unique_ptr<auth::UserdbServer> userdbServer;
+    std::unique_ptr<auth::Passdb> passdb;
+    std::unique_ptr<auth::PassdbServer> passdbServer;
+    if (passdbSide) {
+      passdb = std::make_unique<auth::Passdb>(settings.passdb);
+      passdbServer = std::make_unique<auth::PassdbServer>(*passdb, settings.throttle,
+                                                          settings.clientTimeout);
+    } else {
+      userdb = auth::Userdb::fromSettings(settings);
+      userdbServer = std::make_unique<auth::UserdbServer>(*userdb, settings.clientTimeout);
+    }
 
     server::WorkerSettings jail;
     jail.chroot = "";  // never: authd reads files under /etc
     jail.user = settings.mailOwner;
     jail.networkFacing = false;
-    jail.maxUse = settings.maxUse;
-    jail.maxIdle = settings.maxIdle;
+    jail.maxUse = passdbSide ? 0 : settings.maxUse;
+    jail.maxIdle = passdbSide ? std::chrono::seconds(0) : settings.maxIdle;
+    jail.clientLimit = passdbSide ? 1000 : jail.clientLimit;
     jail.postJail = [&] {
-      userdbServer.stopOnSignals(worker.eventBase());
+      if (passdbServer) passdbServer->stopOnSignals(worker.eventBase());
+      if (userdbServer) userdbServer->stopOnSignals(worker.eventBase());
       if (options.chroot) {
         log::info("master.conf asks for a chroot: authd runs unchrooted (it reads /etc)");
       }
       for (const auto& warning : settings.warnings) log::warning("%s", warning.c_str());
     };
     return worker.run(jail, [&](server::Connection conn) {
-      userdbServer.serve(worker.eventBase(), std::move(conn));
+      if (passdbServer) passdbServer->serve(worker.eventBase(), std::move(conn));
+      else userdbServer->serve(worker.eventBase(), std::move(conn));
     });
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "authd: %s\n", e.what());

@@ -16,8 +16,9 @@ run="$top/_run"
 
 # Build dependencies, and the real peers the integration tests talk to.
 BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
-  libopendkim-dev libspf2-dev libdb-dev libcrypt-dev libgtest-dev cmake python3"
-TEST_DEPS="procps swaks postfix dovecot-imapd dovecot-pop3d"
+  libopendkim-dev libspf2-dev libdb-dev libcrypt-dev libpam0g-dev libgtest-dev cmake python3"
+TEST_DEPS="procps swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl
+  postfix dovecot-imapd dovecot-pop3d nsd"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -91,6 +92,8 @@ virtual_mailbox_domains = demo.example
 mynetworks = 127.0.0.0/8
 mail_spool_directory = $run/mail
 auth_passwd_file = \$config_directory/passwd
+smtpd_tls_cert_file = \$config_directory/tls/posthorn.crt
+smtpd_tls_key_file = \$config_directory/tls/posthorn.key
 maillog_file = $run/log/maillog
 alias_maps = hash:\$config_directory/aliases
 alias_database = hash:\$config_directory/aliases
@@ -104,11 +107,21 @@ pickup      unix  n       -       y       60      1       pickup
 bounce      unix  -       -       y       -       0       bounce
 showq       unix  n       -       y       -       -       showq
 local       unix  -       n       n       -       -       local
+smtp        unix  -       -       y       -       -       smtp
 authd-userdb unix -       n       n       -       -       authd
+authd-passdb unix -       n       n       -       1       authd passdb
 mapd        unix  -       -       n       -       -       mapd
+5587        inet  n       -       y       -       -       smtpd
+  -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_auth_required=yes -o smtpd_reject_sender_login_mismatch=yes
+5465        inet  n       -       y       -       -       smtpd
+  -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_auth_required=yes -o smtpd_reject_sender_login_mismatch=yes
 CONF
-  [ -f "$run/etc/passwd" ] ||
-    printf 'demo@demo.example:{PLAIN}demo:%s:%s::%s::\n' "$uid" "$gid" "$run/mail/demo" > "$run/etc/passwd"
+  [ -f "$run/etc/passwd" ] || echo demo | "$build/bin/posthorn" -c "$run/etc" passwd \
+    -u "$uid" -g "$gid" -d "$run/mail/demo" demo@demo.example >/dev/null
+  [ -f "$run/etc/tls/posthorn.crt" ] ||
+    "$build/bin/posthorn" -c "$run/etc" tls selfsigned >/dev/null
   [ -f "$run/etc/aliases" ] || printf 'postmaster: demo@demo.example\n' > "$run/etc/aliases"
   "$build/bin/posthorn" -c "$run/etc" map -a "hash:$run/etc/aliases"
 }
@@ -121,6 +134,8 @@ case "${1:-}" in
     echo "quickstart: starting posthorn in the foreground (Ctrl-C stops it); log: $run/log/maillog"
     echo "quickstart: send a message:  swaks --server 127.0.0.1:2525 --to demo@demo.example"
     echo "quickstart: it lands in:     $run/mail/demo/Maildir/new/"
+    echo "quickstart: submission: 127.0.0.1 port 5587 (STARTTLS) or 5465 (TLS), user demo@demo.example, password demo (self-signed certificate):"
+    echo "quickstart:   swaks --server 127.0.0.1:5587 --tls --auth PLAIN --auth-user demo@demo.example --auth-password demo --from demo@demo.example --to demo@demo.example"
     exec "$build/bin/posthorn" -c "$run/etc" start-fg
     ;;
   test)

@@ -168,6 +168,7 @@ std::variant<MailParams, Reply> parseMailParams(std::string_view text, const Off
       if (!p.value || p.value->empty()) return syntax("AUTH");
       if (*p.value != "<>" && !xtextDecode(*p.value)) return syntax("AUTH");
       mp.auth = "<>";
+      mp.authGiven = *p.value == "<>" ? std::string("<>") : *xtextDecode(*p.value);
     } else {
       return unsupported(p);
     }

@@ -52,6 +52,8 @@ struct MailParams {
   queue::Ret ret = queue::Ret::Unspecified;
   std::string envid;  // decoded
   std::string auth;   // "" absent, "<>" given (we never trust a client's AUTH=)
+  std::string authGiven;  // AUTH= as given (xtext-decoded; "<>" stays): for
+                          // an authenticated session (smtpd_session.h)
 };
 
 struct RcptParams {

@@ -4,7 +4,8 @@
 // chrooted to the queue directory and as mail_owner, one client per
 // process at a time (as Postfix's smtpd), so that the blocking calls to
 // cleanup, mapd and authd hold up nobody else. The TLS key is read before
-// the jail, as root.
+// the jail, as root. With smtpd_sasl_auth_enable it offers AUTH, checked
+// by authd's passdb side at private/authd-passdb (smtpd_cmd_auth.cc).
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -18,6 +19,8 @@
 #include "lib/server.h"
 #include "lib/tls.h"
 #include "lib/userdb_client.h"
+#include "lib/passdb_client.h"
+#include "smtpd/smtpd_authenticator.h"
 #include "smtpd/smtpd_cleanup_sink.h"
 #include "smtpd/smtpd_connection.h"
 #include "smtpd/smtpd_lookups.h"
@@ -40,6 +43,12 @@ int main(int argc, char** argv) {
                                   userdb::userdbSocketPath(settings.queueDirectory, chrooted));
     smtpd::CleanupSinkFactory sinks(
         cleanup::cleanupSocketPath(settings.queueDirectory, chrooted));
+    // SASL: authd's passdb socket (smtpd_sasl_auth_enable).
+    std::unique_ptr<smtpd::PassdbAuthenticator> authenticator;
+    if (settings.saslAuthEnable) {
+      authenticator = std::make_unique<smtpd::PassdbAuthenticator>(
+          passdb::passdbSocketPath(settings.queueDirectory, chrooted));
+    }
     std::unique_ptr<smtpd::Policy> policy;
     std::shared_ptr<tls::Context> tlsContext;
     std::unique_ptr<smtpd::ConnectionContext> context;
@@ -66,7 +75,7 @@ int main(int argc, char** argv) {
         tlsContext = tls::Context::server(ts);
       }
       context = std::make_unique<smtpd::ConnectionContext>(
-          smtpd::ConnectionContext{settings, *policy, sinks, tlsContext});
+          smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get()});
     };
     return worker.run(jail, [&](server::Connection conn) {
       smtpd::SmtpConnection::serve(worker.eventBase(), std::move(conn), *context);

@@ -49,6 +49,8 @@ bool Session::openSink() {
     env.client.tlsProtocol = tls_->protocol;
     env.client.tlsCipher = tls_->cipher;
   }
+  env.client.saslMethod = saslMethod_;
+  env.client.saslUsername = saslUser_;
   env.recipients = tx_.recipients;
   try {
     tx_.sink = sinks_.open(env);
@@ -58,7 +60,12 @@ bool Session::openSink() {
     return false;
   }
   tx_.queueId = tx_.sink->queueId();
-  log::info("%s: client=%s", tx_.queueId.c_str(), peer_.describe().c_str());
+  if (saslUser_.empty()) {
+    log::info("%s: client=%s", tx_.queueId.c_str(), peer_.describe().c_str());
+  } else {
+    log::info("%s: client=%s, sasl_method=%s, sasl_username=%s", tx_.queueId.c_str(),
+              peer_.describe().c_str(), saslMethod_.c_str(), saslUser_.c_str());
+  }
 
   ReceivedInfo info;
   info.helo = helo_;

@@ -30,6 +30,12 @@ void Session::cmdMail(std::string_view args) {
     reply(Reply(503, "5.5.1", "Error: nested MAIL command"));
     return;
   }
+  if (settings_.saslAuthRequired && saslUser_.empty()) {
+    const Reply needAuth(530, "5.7.0", "Authentication required");
+    logReject("MAIL", needAuth, "");
+    reply(needAuth);
+    return;
+  }
   auto rest = afterKeyword(args, "FROM:");
   if (!rest) {
     reply(Reply(501, "5.5.4", "Syntax: MAIL FROM:<address>"));
@@ -59,6 +65,17 @@ void Session::cmdMail(std::string_view args) {
   address::Address sender = path.address;
   if (!sender.isNull() && !sender.hasDomain()) {
     if (auto domain = address::canonicalDomain(settings_.myorigin, true)) sender.domain = *domain;
+  }
+  if (auto refusal = checkSenderLogin(sender)) {
+    logReject("MAIL", *refusal, "");
+    reply(*refusal);
+    return;
+  }
+  // RFC 4954 5: AUTH= is kept only from an authenticated client; without
+  // one, an authenticated client's own name is recorded.
+  if (!saslUser_.empty()) {
+    if (!mp.authGiven.empty()) mp.auth = mp.authGiven;
+    else if (saslUser_.find('@') != std::string::npos) mp.auth = saslUser_;
   }
   tx_ = Transaction();
   tx_.active = true;
@@ -109,7 +126,7 @@ void Session::cmdRcpt(std::string_view args) {
     if (auto domain = address::canonicalDomain(settings_.myorigin, true)) rcpt.domain = *domain;
   }
   const std::string full = rcpt.toString();
-  const std::optional<Reply> refusal = policy_.checkRecipient(rcpt, trusted());
+  const std::optional<Reply> refusal = policy_.checkRecipient(rcpt, !saslUser_.empty() || trusted());
   if (refusal) {
     logReject("RCPT", *refusal, full);
     reply(*refusal);

@@ -48,6 +48,11 @@ void Session::cmdEhlo(std::string_view args) {
                   : std::string("SIZE"));
   if (!settings_.disableVrfy) add("VRFY", "VRFY");
   if (tlsAvailable_ && !tls_) add("STARTTLS", "STARTTLS");
+  if (authOffered()) {
+    std::string mechs = "AUTH";
+    for (auto m : ipc::kPassdbMechanisms) mechs += " " + std::string(m);
+    r.lines.push_back(mechs);
+  }
   add("ENHANCEDSTATUSCODES", "ENHANCEDSTATUSCODES");
   add("8BITMIME", "8BITMIME");
   add("DSN", "DSN");

@@ -20,6 +20,8 @@ constexpr CommandSpec kCommands[] = {
     {"QUIT", "quit", &Session::cmdQuit, kBeforeTls},
     {"VRFY", "vrfy", &Session::cmdVrfy, 0},
     {"HELP", "help", &Session::cmdHelp, kBeforeTls},
+    // Before TLS too, so that it can say 538 5.7.11 (RFC 4954 6).
+    {"AUTH", "auth", &Session::cmdAuth, kBeforeTls},
 };
 
 }  // namespace

@@ -99,7 +99,7 @@ SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
   if (context_.settings.peernameLookup) peer.name = reverseName(peer.address);
   const bool starttls = context_.tls != nullptr && !context_.settings.tlsWrapperMode;
   session_ = std::make_unique<Session>(context_.settings, context_.policy, context_.sinks, *this,
-                                       std::move(peer), starttls);
+                                       std::move(peer), starttls, context_.auth);
 }
 
 SmtpConnection::~SmtpConnection() = default;
@@ -112,9 +112,18 @@ void SmtpConnection::setup(bufferevent* bev) {
   bufferevent_enable(bev_, EV_READ | EV_WRITE);
 }
 
+void SmtpConnection::underlyingDrainedCb(evbuffer* buffer, const evbuffer_cb_info*, void* self) {
+  auto* conn = static_cast<SmtpConnection*>(self);
+  if (evbuffer_get_length(buffer) == 0 && !conn->finished_) conn->defer(kFinish);
+}
+
 void SmtpConnection::finish() {
   if (finished_) return;
   finished_ = true;
+  if (watchingUnderlying_ && bev_ != nullptr) {
+    if (bufferevent* under = bufferevent_get_underlying(bev_))
+      evbuffer_remove_cb(bufferevent_get_output(under), underlyingDrainedCb, this);
+  }
   session_->closed();
   if (bev_ != nullptr) bufferevent_free(bev_);  // closes the socket
   bev_ = nullptr;
@@ -170,7 +179,22 @@ void SmtpConnection::close() {
   if (bev_ == nullptr) return;
   bufferevent_disable(bev_, EV_READ);
   // Nothing to flush: finish from the loop, not from inside the caller.
-  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) defer(kFinish);
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) finishWhenFlushed();
+}
+
+void SmtpConnection::finishWhenFlushed() {
+  // Over TLS (a filter on the socket's bufferevent), "written" means
+  // encrypted into the socket's bufferevent: wait until that one has sent
+  // it too, or the last reply (221 after QUIT) is lost with the connection.
+  bufferevent* under = bufferevent_get_underlying(bev_);
+  if (under != nullptr && evbuffer_get_length(bufferevent_get_output(under)) > 0) {
+    if (!watchingUnderlying_) {
+      watchingUnderlying_ = true;
+      evbuffer_add_cb(bufferevent_get_output(under), underlyingDrainedCb, this);
+    }
+    return;
+  }
+  defer(kFinish);
 }
 
 // ---------------------------------------------------------------- events
@@ -191,6 +215,10 @@ void SmtpConnection::beginTls() {
 }
 
 void SmtpConnection::onRead() {
+  // Bytes the TLS layer decrypted before it reported the handshake done
+  // (a client's EHLO right behind its Finished) wait for the session to
+  // leave its handshake mode: see onEvent.
+  if (handshaking_) return;
   evbuffer* in = bufferevent_get_input(bev_);
   const std::size_t n = evbuffer_get_length(in);
   if (n == 0) return;
@@ -206,7 +234,8 @@ void SmtpConnection::onRead() {
 
 void SmtpConnection::onWrite() {
   if (closing_) {
-    finish();
+    if (bufferevent_get_underlying(bev_) != nullptr) finishWhenFlushed();
+    else finish();
     return;
   }
   if (throttled_) {
@@ -220,6 +249,7 @@ void SmtpConnection::onEvent(short what) {
     handshaking_ = false;
     const tls::SessionInfo info = tls::sessionInfo(tls::sslOf(bev_));
     session_->tlsEstablished(TlsState{info.protocol, info.cipher, info.describe()});
+    if (!finished_ && evbuffer_get_length(bufferevent_get_input(bev_)) > 0) onRead();
     return;
   }
   if (handshaking_ && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))) {

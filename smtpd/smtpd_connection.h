@@ -21,6 +21,8 @@
 
 struct bufferevent;
 struct event_base;
+struct evbuffer;
+struct evbuffer_cb_info;
 
 namespace posthorn::smtpd {
 
@@ -30,6 +32,7 @@ struct ConnectionContext {
   Policy& policy;
   MessageSinkFactory& sinks;
   std::shared_ptr<tls::Context> tls;  // null: no STARTTLS
+  Authenticator* auth = nullptr;      // null: no AUTH
 };
 
 // The client's address from server::Connection::peer ("192.0.2.7:4321",
@@ -61,6 +64,7 @@ class SmtpConnection : public SessionIo {
   void onEvent(short what);
   void beginTls();
   void finish();
+  void finishWhenFlushed();
   // Runs `action` from the event loop, soon (never from inside a caller
   // that may still use this object).
   enum Deferred : unsigned { kStartTls = 1, kFinish = 2 };
@@ -70,6 +74,7 @@ class SmtpConnection : public SessionIo {
   static void writeCb(bufferevent* bev, void* self);
   static void eventCb(bufferevent* bev, short what, void* self);
   static void deferredCb(int fd, short what, void* self);
+  static void underlyingDrainedCb(evbuffer* buffer, const evbuffer_cb_info* info, void* self);
 
   event_base* base_;
   server::Connection conn_;
@@ -80,6 +85,7 @@ class SmtpConnection : public SessionIo {
   bool handshaking_ = false;
   bool throttled_ = false;
   bool finished_ = false;
+  bool watchingUnderlying_ = false;  // waiting for the socket under TLS to drain
   unsigned deferred_ = 0;     // Deferred bits requested
   bool deferredArmed_ = false;  // a callback is scheduled: this must live until it runs
 };

@@ -112,4 +112,21 @@ std::optional<Reply> Policy::checkRecipient(const address::Address& recipient,
   return tempFail;
 }
 
+bool Policy::isLocalDomain(const address::Address& address) {
+  const address::Resolution r = lookups_.resolve(address);
+  if (r.addressClass == address::AddressClass::TempFail) throw LookupError(r.reason);
+  return r.addressClass == address::AddressClass::Local;
+}
+
+std::optional<std::string> Policy::senderLogins(const address::Address& sender) {
+  const std::string local = address::foldCase(sender.localPart);
+  const std::string domain = address::foldCase(sender.domain);
+  for (const std::string& key : {local + "@" + domain, "@" + domain}) {
+    for (const auto& table : settings_.senderLoginMaps) {
+      if (auto value = lookups_.tableLookup(table, key)) return value;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace posthorn::smtpd

@@ -47,6 +47,13 @@ class Policy {
   // Otherwise the reply that refuses it.
   std::optional<Reply> checkRecipient(const address::Address& recipient, bool trustedClient);
 
+  // The logins that own sender in smtpd_sender_login_maps (the value of
+  // "user@domain", else of "@domain": logins separated by commas or
+  // spaces), or nullopt when no table lists it. Throws LookupError.
+  std::optional<std::string> senderLogins(const address::Address& sender);
+  // Whether the address's domain is local (mydestination). Throws LookupError.
+  bool isLocalDomain(const address::Address& address);
+
  private:
   bool aliasKnown(const address::Address& recipient);
   bool virtualAliasKnown(const address::Address& recipient);

@@ -17,6 +17,7 @@
 
 #include "lib/address.h"
 #include "lib/address_resolver.h"
+#include "lib/proto_passdb.h"
 #include "lib/queue_envelope.h"
 #include "smtpd/smtp_reply.h"
 
@@ -78,6 +79,23 @@ class Lookups {
   // A table lookup ("hash:/etc/mail/aliases", key), through mapd. Throws
   // LookupError.
   virtual std::optional<std::string> tableLookup(std::string_view table, std::string_view key) = 0;
+};
+
+// authd could not answer a SASL step (down, gone in the middle, timed out):
+// the client gets 454 4.7.0, never a hang.
+class AuthUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The SASL side of a session: authd's passdb (smtpd_authenticator.h), or a
+// fake. One conversation at a time; the data is decoded (not base64).
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // Both throw AuthUnavailable.
+  virtual ipc::PassdbReply start(const ipc::PassdbAuth& request) = 0;
+  virtual ipc::PassdbReply next(const std::string& response) = 0;
 };
 
 // The connection under a session: where replies go.

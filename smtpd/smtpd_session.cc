@@ -21,19 +21,21 @@ std::string upper(std::string_view s) {
 std::size_t lineLimit(std::string_view verb) {
   if (verb == "MAIL") return 512 + 100 + 500;
   if (verb == "RCPT") return 512 + 500;
+  if (verb == "AUTH") return 12288;
   return 512;
 }
 
 }  // namespace
 
 Session::Session(const Settings& settings, Policy& policy, MessageSinkFactory& sinks,
-                 SessionIo& io, Peer peer, bool tlsAvailable)
+                 SessionIo& io, Peer peer, bool tlsAvailable, Authenticator* auth)
     : settings_(settings),
       policy_(policy),
       sinks_(sinks),
       io_(io),
       peer_(std::move(peer)),
-      tlsAvailable_(tlsAvailable) {}
+      tlsAvailable_(tlsAvailable),
+      auth_(auth) {}
 
 Session::~Session() {
   if (tx_.sink) tx_.sink->abort();
@@ -74,6 +76,7 @@ void Session::process() {
   while (!closing_ && inPos_ < in_.size()) {
     switch (mode_) {
       case Mode::Command:
+      case Mode::Auth:
         if (!commandStep()) return;
         break;
       case Mode::Data:
@@ -105,6 +108,10 @@ bool Session::commandStep() {
     inPos_ = nl + 1;
     discardingLine_ = false;
     pendingStat_ = "unknown";
+    if (mode_ == Mode::Auth) {  // an overlong SASL response ends the AUTH
+      mode_ = Mode::Command;
+      authMechanism_.clear();
+    }
     reply(Reply(500, "5.5.2", "Error: line too long"));
     return true;
   }
@@ -119,6 +126,10 @@ bool Session::commandStep() {
   inPos_ = nl + 1;
   const bool crlf = !line.empty() && line.back() == '\r';
   if (crlf) line.remove_suffix(1);
+  if (mode_ == Mode::Auth) {
+    authLine(std::string(line));
+    return true;
+  }
   // handleLine may replace in_ (STARTTLS discards it): copy the line.
   handleLine(std::string(line), crlf);
   return true;
@@ -229,6 +240,8 @@ void Session::tlsEstablished(const TlsState& state) {
   // RFC 3207 4.2: forget everything the client said before TLS.
   tls_ = state;
   helo_.clear();
+  saslUser_.clear();
+  saslMethod_.clear();
   esmtp_ = false;
   resetTransaction();
   mode_ = Mode::Command;
@@ -269,6 +282,7 @@ std::string Session::protocol() const {
   if (tx_.params.smtputf8) p = "UTF8SMTP";
   else p = esmtp_ ? "ESMTP" : "SMTP";
   if (tls_) p += "S";
+  if (!saslUser_.empty()) p += "A";
   return p;
 }
 

@@ -12,8 +12,16 @@
 // One file per concern: smtpd_session.cc (input, replies, lifecycle),
 // smtpd_cmd_hello.cc (HELO, EHLO, STARTTLS), smtpd_cmd_envelope.cc (MAIL,
 // RCPT), smtpd_cmd_content.cc (DATA, BDAT and their content),
-// smtpd_cmd_misc.cc (RSET, NOOP, QUIT, VRFY, HELP), smtpd_commands.cc (the
+// smtpd_cmd_misc.cc (RSET, NOOP, QUIT, VRFY, HELP), smtpd_cmd_auth.cc
+// (AUTH, RFC 4954, through an Authenticator), smtpd_commands.cc (the
 // command table).
+//
+// SASL: with smtpd_sasl_auth_enable and an Authenticator, EHLO offers AUTH
+// (only inside TLS unless smtpd_tls_auth_only = no). An authenticated
+// client may relay, its messages record the method and user (queue file,
+// Received: "with ESMTPSA"), AUTH= on MAIL is kept, and with
+// smtpd_reject_sender_login_mismatch its MAIL FROM must be an address the
+// login owns (smtpd_sender_login_maps, else the login itself).
 #pragma once
 
 #include <cstdint>
@@ -66,12 +74,14 @@ class Session {
  public:
   // The longest command line kept while waiting for its end; a longer one
   // is discarded up to its LF and answered with 500 5.5.2.
-  static constexpr std::size_t kMaxLineBuffer = 4096;
+  // (An AUTH line may be 12288 octets long, RFC 4954 4.)
+  static constexpr std::size_t kMaxLineBuffer = 12288 + 2;
   // Content is handed to the sink in pieces of about this size.
   static constexpr std::size_t kFlushSize = 64 * 1024;
 
+  // auth may be null: no AUTH, whatever smtpd_sasl_auth_enable says.
   Session(const Settings& settings, Policy& policy, MessageSinkFactory& sinks, SessionIo& io,
-          Peer peer, bool tlsAvailable);
+          Peer peer, bool tlsAvailable, Authenticator* auth = nullptr);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -92,6 +102,7 @@ class Session {
   int errorCount() const { return errors_; }
   const std::string& helo() const { return helo_; }
   const Peer& peer() const { return peer_; }
+  const std::string& saslUser() const { return saslUser_; }
 
   // Command handlers (the table in smtpd_commands.cc points at them).
   void cmdHelo(std::string_view args);
@@ -106,9 +117,10 @@ class Session {
   void cmdQuit(std::string_view args);
   void cmdVrfy(std::string_view args);
   void cmdHelp(std::string_view args);
+  void cmdAuth(std::string_view args);
 
  private:
-  enum class Mode { Command, Data, Bdat, Handshake, Closed };
+  enum class Mode { Command, Data, Bdat, Handshake, Auth, Closed };
 
   // One mail transaction: from MAIL to the end of the content or RSET.
   struct Transaction {
@@ -150,6 +162,11 @@ class Session {
   std::optional<Reply> contentStateError() const;
   Offered offered() const;
   bool trusted();
+  bool authOffered() const;
+  void authLine(std::string_view line);
+  void authStep(const ipc::PassdbReply& reply);
+  void authUnavailable(const std::string& why);
+  std::optional<Reply> checkSenderLogin(const address::Address& sender);
 
   const Settings& settings_;
   Policy& policy_;
@@ -157,6 +174,7 @@ class Session {
   SessionIo& io_;
   Peer peer_;
   bool tlsAvailable_;
+  Authenticator* auth_;
 
   Mode mode_ = Mode::Command;
   std::string in_;
@@ -169,6 +187,9 @@ class Session {
   std::string helo_;
   bool esmtp_ = false;
   std::optional<TlsState> tls_;
+  std::string saslMethod_;       // authenticated: "PLAIN", ...
+  std::string saslUser_;         // authenticated: the account
+  std::string authMechanism_;    // the AUTH in progress (Mode::Auth)
   std::optional<bool> trusted_;   // in mynetworks, looked up once
   std::optional<bool> bareLfExcluded_;
   int errors_ = 0;

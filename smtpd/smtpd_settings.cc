@@ -136,6 +136,14 @@ Settings::Settings(const config::Config& cfg) {
                               (tlsWrapperMode ? "wrappermode = yes" : "security_level = " + level) +
                               " needs smtpd_tls_cert_file");
 
+  saslAuthEnable = boolean(cfg, "smtpd_sasl_auth_enable", false);
+  tlsAuthOnly = boolean(cfg, "smtpd_tls_auth_only", true);
+  saslAuthRequired = boolean(cfg, "smtpd_sasl_auth_required", false);
+  senderLoginMaps = list(cfg, "smtpd_sender_login_maps", "");
+  rejectSenderLoginMismatch = boolean(cfg, "smtpd_reject_sender_login_mismatch", false);
+  if (saslAuthRequired && !saslAuthEnable)
+    throw config::ConfigError("smtpd_sasl_auth_required = yes needs smtpd_sasl_auth_enable = yes");
+
   queueDirectory = cfg.get("queue_directory");
   mailOwner = cfg.get("mail_owner");
   maxUse = static_cast<int>(cfg.getInt("max_use"));

@@ -54,6 +54,13 @@ struct Settings {
   std::string tlsCiphers;              // smtpd_tls_ciphers (an OpenSSL cipher list)
   bool tlsWrapperMode = false;         // smtpd_tls_wrappermode
 
+  // SASL authentication (submission)
+  bool saslAuthEnable = false;            // smtpd_sasl_auth_enable: offer AUTH
+  bool tlsAuthOnly = true;                // smtpd_tls_auth_only: AUTH only over TLS
+  bool saslAuthRequired = false;          // smtpd_sasl_auth_required: MAIL needs AUTH
+  std::vector<std::string> senderLoginMaps;  // smtpd_sender_login_maps
+  bool rejectSenderLoginMismatch = false;    // smtpd_reject_sender_login_mismatch
+
   // Process
   std::string queueDirectory;
   std::string mailOwner;

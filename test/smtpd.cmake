@@ -1,5 +1,6 @@
 # smtpd: the SMTP server (smtpd(8)), lib/tls and `posthorn tls`.
 posthorn_gtest(smtpd_session_test)
 posthorn_gtest(smtpd_parts_test)
+posthorn_gtest(smtpd_auth_test)
 posthorn_pytest(smtpd_accept 120)
 posthorn_pytest(smtpd_reject 120)

@@ -17,6 +17,7 @@
 
 #include "auth/auth_params.h"
 #include "auth/passwd_file.h"
+#include "auth/scram.h"
 #include "auth/quota_rule.h"
 #include "lib/config.h"
 
@@ -26,7 +27,7 @@ namespace {
 
 constexpr const char* kProgram = "posthorn passwd";
 constexpr const char* kUsage =
-    "usage: posthorn passwd [-c DIR] [-f FILE] [-m yescrypt|sha512|bcrypt] [-k]\n"
+    "usage: posthorn passwd [-c DIR] [-f FILE] [-m yescrypt|sha512|bcrypt] [-k] [-S]\n"
     "                       [-u UID] [-g GID] [-d HOME] [-q QUOTA] USER";
 
 class UsageError : public std::runtime_error {
@@ -39,6 +40,7 @@ struct PasswdOptions {
   std::optional<std::string> file;
   std::string method = "yescrypt";
   bool keepPassword = false;
+  bool noScram = false;  // -S: store no SCRAM-SHA-256 verifier
   PasswdChange change;
 };
 
@@ -90,6 +92,10 @@ PasswdOptions parseOptions(const std::vector<std::string>& args) {
       case 'k':
         if (arg != "-k") throw UsageError("unknown option " + arg);
         o.keepPassword = true;
+        break;
+      case 'S':
+        if (arg != "-S") throw UsageError("unknown option " + arg);
+        o.noScram = true;
         break;
       default: throw UsageError("unknown option " + arg);
     }
@@ -340,6 +346,10 @@ bool updatePasswdFile(const std::string& path, const PasswdChange& change,
   if (change.uid) entry.uid = *change.uid;
   if (change.gid) entry.gid = *change.gid;
   if (change.home) entry.home = *change.home;
+  if (change.scramVerifier) {
+    const std::string name(auth::kScramField);
+    entry.setExtra(name, change.scramVerifier->empty() ? nullptr : &*change.scramVerifier);
+  }
   if (change.quotaRule) {
     entry.setExtra("userdb_quota_rule", change.quotaRule->empty() ? nullptr : &*change.quotaRule);
   }
@@ -422,6 +432,11 @@ int runPasswd(const std::vector<std::string>& args, std::istream& in, std::ostre
       const bool terminal = &in == &std::cin && ::isatty(STDIN_FILENO);
       std::string password = readPassword(in, terminal, err);
       options.change.passwordHash = "{CRYPT}" + hashPassword(password, options.method);
+      // A verifier of the old password must not outlive it: replaced, or
+      // removed with -S.
+      options.change.scramVerifier =
+          options.noScram ? std::string()
+                          : auth::formatScramVerifier(auth::makeScramVerifier(password));
       std::memset(password.data(), 0, password.size());
     }
     std::vector<std::string> warnings;

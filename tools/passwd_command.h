@@ -1,6 +1,6 @@
 // passwd_command - `posthorn passwd`: add a user to the passwd file, or change one
 //
-//   posthorn passwd [-c DIR] [-f FILE] [-m METHOD] [-k]
+//   posthorn passwd [-c DIR] [-f FILE] [-m METHOD] [-k] [-S]
 //                   [-u UID] [-g GID] [-d HOME] [-q QUOTA] USER
 //
 // USER is user@domain (or a bare login). The password is read from the
@@ -8,7 +8,10 @@
 // a terminal, and stored as a crypt(3) hash ("{CRYPT}$y$..." with METHOD
 // yescrypt, the default; sha512 and bcrypt are also offered). A new user
 // needs -u, -g and -d; for an existing one, what is not given is kept, and
-// -k keeps the password too. -q sets the quota ("1G", "500M", a bare number
+// -k keeps the password too. Beside the hash it stores a SCRAM-SHA-256
+// verifier (the extra field scram-sha-256=ITER,SALT,STOREDKEY,SERVERKEY,
+// auth/scram.h) so that the user can log in with SCRAM; -S stores none
+// (and removes an old one). -q sets the quota ("1G", "500M", a bare number
 // of bytes, 0 = unlimited, "none" removes it) as userdb_quota_rule. FILE
 // defaults to auth_passwd_file ($config_directory/passwd).
 //
@@ -48,6 +51,7 @@ struct PasswdChange {
   std::optional<std::string> gid;
   std::optional<std::string> home;
   std::optional<std::string> quotaRule;     // "" removes userdb_quota_rule
+  std::optional<std::string> scramVerifier; // "" removes the scram-sha-256 field
 };
 
 class PasswdUpdateError : public std::runtime_error {

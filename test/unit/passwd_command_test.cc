@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/passwd_file.h"
+#include "auth/scram.h"
 #include "test/unit/map_test_util.h"
 #include "tools/passwd_command.h"
 
@@ -245,6 +246,34 @@ TEST(PasswdCommand, TheFileComesFromTheConfiguration) {
   const Outcome missing = passwd({"-c", dir.file("nowhere"), "a@x.org"}, "pw\n");
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.err.find("posthorn.conf"), std::string::npos) << missing.err;
+}
+
+TEST(PasswdCommand, StoresAScramVerifierThatFollowsThePassword) {
+  ScratchDir dir;
+  const std::string file = dir.file("passwd");
+  ASSERT_EQ(passwd({"-f", file, "-u", "1", "-g", "1", "-d", "/h", "a@example.com"}, "first\n").status,
+            0);
+  auto e = entryOf(file, "a@example.com");
+  ASSERT_NE(e.extra("scram-sha-256"), nullptr) << readFile(file);
+  auto v = auth::parseScramVerifier(*e.extra("scram-sha-256"));
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->iterations, auth::kScramDefaultIterations);
+  EXPECT_TRUE(auth::scramCheckPassword(*v, "first"));
+  // -k keeps the password and its verifier.
+  ASSERT_EQ(passwd({"-f", file, "-k", "-q", "1G", "a@example.com"}, "").status, 0);
+  EXPECT_EQ(*entryOf(file, "a@example.com").extra("scram-sha-256"), *e.extra("scram-sha-256"));
+  // A new password gets a new verifier.
+  ASSERT_EQ(passwd({"-f", file, "a@example.com"}, "second\n").status, 0);
+  e = entryOf(file, "a@example.com");
+  v = auth::parseScramVerifier(*e.extra("scram-sha-256"));
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(auth::scramCheckPassword(*v, "second"));
+  EXPECT_FALSE(auth::scramCheckPassword(*v, "first"));
+  // -S: none, and the old one goes.
+  ASSERT_EQ(passwd({"-f", file, "-S", "a@example.com"}, "third\n").status, 0);
+  e = entryOf(file, "a@example.com");
+  EXPECT_EQ(e.extra("scram-sha-256"), nullptr) << readFile(file);
+  EXPECT_TRUE(verifyPassword("third", e.password));
 }
 
 }  // namespace

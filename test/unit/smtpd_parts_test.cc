@@ -3,11 +3,15 @@
 // smtpd's settings and lib/tls's protocol parsing
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <ctime>
 #include <openssl/ssl.h>
 
 #include "lib/config.h"
+#include "lib/master_conf.h"
 #include "lib/tls.h"
 #include "smtpd/data_reader.h"
 #include "smtpd/esmtp_params.h"
@@ -15,6 +19,8 @@
 #include "smtpd/smtpd_received.h"
 #include "smtpd/smtpd_settings.h"
 #include "smtpd/smtpd_stats.h"
+#include "smtpd/smtpd_tls_check.h"
+#include "tools/tls_command.h"
 
 namespace posthorn::smtpd {
 namespace {
@@ -246,6 +252,42 @@ TEST(TlsContext, MissingFilesAreClearErrors) {
   } catch (const tls::TlsError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/posthorn.crt"), std::string::npos);
   }
+}
+
+// posthorn check / start: every smtpd service's key is loaded before the
+// first client, with the service's -o overrides.
+TEST(TlsCheck, ReportsEachServiceWhoseKeyCannotBeLoaded) {
+  char tmpl[] = "/tmp/smtpd_tls_check.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  { std::ofstream(dir + "/posthorn.conf") << "myhostname = mx.example.org\n"; }
+  std::ostringstream out, err;
+  ASSERT_EQ(tools::runTls({"selfsigned", "-c", dir}, out, err), 0) << err.str();
+  const auto cfg = config::Config::parse("smtpd_tls_cert_file = " + dir + "/tls/posthorn.crt\n" +
+                                             "smtpd_tls_key_file = " + dir + "/tls/posthorn.key\n",
+                                         "posthorn.conf");
+  const auto services = config::parseMasterConf(
+      "25 inet n - y - - smtpd\n"
+      "465 inet n - y - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_key_file=/nonexistent/k\n"
+      "587 inet n - y - - smtpd -o smtpd_tls_security_level=encrypt\n"
+      "cleanup unix n - y - 0 cleanup\n",
+      "master.conf");
+  auto errors = checkServiceTls(cfg, services);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("master.conf:2: service 465: ", 0), 0u) << errors[0];
+  EXPECT_NE(errors[0].find("/nonexistent/k"), std::string::npos) << errors[0];
+  // No certificate: plain services are fine, a TLS one is not.
+  errors = checkServiceTls(config::Config::parse("", "posthorn.conf"), services);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("smtpd_tls_wrappermode = yes needs smtpd_tls_cert_file"),
+            std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("smtpd_tls_security_level = encrypt needs smtpd_tls_cert_file"),
+            std::string::npos) << errors[1];
+  std::remove((dir + "/tls/posthorn.key").c_str());
+  std::remove((dir + "/tls/posthorn.crt").c_str());
+  std::remove((dir + "/tls").c_str());
+  std::remove((dir + "/posthorn.conf").c_str());
+  std::remove(dir.c_str());
 }
 
 }  // namespace
