@@ -10,6 +10,7 @@
 
 #include "lib/config.h"
 #include "lib/master_conf.h"
+#include "smtpd/smtpd_tls_check.h"
 
 namespace posthorn::tools {
 
@@ -100,6 +101,10 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   if (cfg) {
     checkServices(*cfg, services, report);
+    // smtpd starts at the first client: load its keys now, so that a
+    // missing or unreadable one is reported here, not to a client.
+    for (const std::string& problem : smtpd::checkServiceTls(*cfg, services))
+      report.fatal(problem);
     try {
       const std::string owner = cfg->get("mail_owner");
       if (getpwnam(owner.c_str()) == nullptr) {

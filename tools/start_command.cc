@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/master_conf.h"
+#include "smtpd/smtpd_tls_check.h"
 #include "master/pid_lock.h"
 
 namespace posthorn::tools {
@@ -181,6 +183,18 @@ int runLifecycle(const std::string& command, const std::vector<std::string>& arg
     return 1;
   }
   if (command == "status") return doStatus(ctx, out);
+  if (command == "start" || command == "start-fg") {
+    // smtpd loads its certificate and key only when a client comes: a
+    // missing or unreadable key is refused now, with the file named.
+    try {
+      const auto problems = smtpd::checkServiceTls(ctx.cfg, config::loadMasterConf(ctx.options.configDir));
+      for (const std::string& p : problems) err << kTag << "fatal: " << p << "\n";
+      if (!problems.empty()) return 1;
+    } catch (const std::exception& e) {
+      err << kTag << "fatal: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (command == "start") return doStart(ctx, out, err);
   if (command == "start-fg") return doStartFg(ctx, err);
   if (command == "stop") return doStop(ctx, out, err);
