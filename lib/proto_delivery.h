@@ -34,7 +34,7 @@
 
 namespace posthorn::ipc {
 
-inline constexpr std::uint32_t kDeliveryProtoVersion = 1;
+inline constexpr std::uint32_t kDeliveryProtoVersion = 2;
 
 // What became of one recipient.
 enum class DeliveryOutcome : std::uint32_t {
@@ -92,6 +92,11 @@ struct DeliveryResult {
   std::string dsnStatus;   // "2.0.0", "4.2.2", "5.1.1"
   std::string text;        // "delivered to maildir", "mailbox full"
   std::string relay;       // relay= in the log: "local", "mx.example.com[192.0.2.1]:25"
+  // For a DSN (RFC 3464), when the next hop answered: Diagnostic-Code as
+  // "smtp; 550 5.1.1 <x>: unknown user" and the Remote-MTA host name.
+  // Empty: qmgr uses text (and the relay) instead.
+  std::string diagnostic;
+  std::string remoteMta;
   template <class V>
   void fields(V& v) {
     v("index", index);
@@ -99,6 +104,8 @@ struct DeliveryResult {
     v("dsn_status", dsnStatus);
     v("text", text);
     v("relay", relay);
+    v("diagnostic", diagnostic);
+    v("remote_mta", remoteMta);
   }
 };
 

@@ -246,8 +246,10 @@ void MessageDelivery::run(const std::string& queueId) {
       c.status = rcpt.status;
       queue::DeliveryReport report;
       report.dsnStatus = r.dsnStatus;
-      report.diagnostic = r.text;
-      if (!r.relay.empty() && r.relay != "none" && r.relay != "local")
+      report.diagnostic = r.diagnostic.empty() ? r.text : r.diagnostic;
+      if (!r.remoteMta.empty())
+        report.remoteMta = "dns; " + r.remoteMta;
+      else if (!r.relay.empty() && r.relay != "none" && r.relay != "local")
         report.remoteMta = "dns; " + r.relay;
       if (r.outcome == ipc::DeliveryOutcome::Failed) {
         c.status.state = queue::RecipientState::Failed;

@@ -22,6 +22,7 @@ struct SmtpDelivery::Job {
   std::string lastText = "delivery temporarily suspended";
   std::string lastDsn = "4.4.1";
   std::string lastRelay = "none";
+  std::string lastDiagnostic, lastRemoteMta;  // for the DSN: the remote's own words
   std::optional<std::string> contentCopy;  // loaded when it has to be inspected
   bool stop = false;
 
@@ -30,13 +31,16 @@ struct SmtpDelivery::Job {
     return *contentCopy;
   }
   void decide(std::uint32_t index, ipc::DeliveryOutcome outcome, const std::string& dsn,
-              const std::string& text, const std::string& relay) {
+              const std::string& text, const std::string& relay,
+              const std::string& diagnostic = "", const std::string& remoteMta = "") {
     ipc::DeliveryResult r;
     r.index = index;
     r.outcome = outcome;
     r.dsnStatus = dsn;
     r.text = text;
     r.relay = relay;
+    r.diagnostic = diagnostic;
+    r.remoteMta = remoteMta;
     results[index] = r;
     pending.erase(std::remove(pending.begin(), pending.end(), index), pending.end());
   }
@@ -46,10 +50,13 @@ struct SmtpDelivery::Job {
       decide(i, permanent ? ipc::DeliveryOutcome::Failed : ipc::DeliveryOutcome::Deferred, dsn, text, relay);
     stop = true;
   }
-  void soft(const std::string& text, const std::string& dsn, const std::string& relay) {
+  void soft(const std::string& text, const std::string& dsn, const std::string& relay,
+            const std::string& diagnostic = "", const std::string& remoteMta = "") {
     lastText = text;
     lastDsn = dsn.empty() || dsn[0] != '4' ? "4.4.1" : dsn;
     lastRelay = relay;
+    lastDiagnostic = diagnostic;
+    lastRemoteMta = remoteMta;
   }
 };
 
@@ -228,10 +235,11 @@ void SmtpDelivery::runSession(Job& job, SmtpSession& session) {
     const Reply& r = result.rcptReplies[i];
     if (r.kind() == 5) {
       job.decide(index, ipc::DeliveryOutcome::Failed, r.dsnStatus(),
-                 "host " + peer.hostAddr() + " said: " + r.text() + " (in reply to RCPT TO command)", relay);
+                 "host " + peer.hostAddr() + " said: " + r.text() + " (in reply to RCPT TO command)", relay,
+                 "smtp; " + r.text(), peer.hostname);
     } else if (r.kind() != 2) {
       job.soft("host " + peer.hostAddr() + " said: " + r.text() + " (in reply to RCPT TO command)", r.dsnStatus(),
-               relay);
+               relay, "smtp; " + r.text(), peer.hostname);
     }
   }
   if (!result.dataReply) return;  // nobody accepted
@@ -242,12 +250,13 @@ void SmtpDelivery::runSession(Job& job, SmtpSession& session) {
     if (result.rcptReplies[i].kind() != 2) continue;
     if (d.kind() == 5) {
       job.decide(index, ipc::DeliveryOutcome::Failed, d.dsnStatus(),
-                 "host " + peer.hostAddr() + " said: " + d.text() + " (in reply to " + stage + ")", relay);
+                 "host " + peer.hostAddr() + " said: " + d.text() + " (in reply to " + stage + ")", relay,
+                 "smtp; " + d.text(), peer.hostname);
       continue;
     }
     if (d.kind() != 2) {
       job.soft("host " + peer.hostAddr() + " said: " + d.text() + " (in reply to " + stage + ")", d.dsnStatus(),
-               relay);
+               relay, "smtp; " + d.text(), peer.hostname);
       continue;
     }
     // Accepted: on disk before we say so.
@@ -270,7 +279,7 @@ void SmtpDelivery::runSession(Job& job, SmtpSession& session) {
 
 std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryRequest& request,
                                                        queue::QueueFile& file) {
-  Job job{request, file, file.envelope(), {}, {}, "delivery temporarily suspended", "4.4.1", "none", std::nullopt, false};
+  Job job{request, file, file.envelope(), {}, {}, "delivery temporarily suspended", "4.4.1", "none", "", "", std::nullopt, false};
   for (const auto& rcpt : request.recipients) {
     if (rcpt.index >= file.recipientCount())
       throw ipc::ProtocolError("recipient index " + std::to_string(rcpt.index) + " out of range");
@@ -353,7 +362,8 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
     }
   }
   for (auto index : std::vector<std::uint32_t>(job.pending))
-    job.decide(index, ipc::DeliveryOutcome::Deferred, job.lastDsn, job.lastText, job.lastRelay);
+    job.decide(index, ipc::DeliveryOutcome::Deferred, job.lastDsn, job.lastText, job.lastRelay,
+               job.lastDiagnostic, job.lastRemoteMta);
 
   std::vector<ipc::DeliveryResult> out;
   for (const auto& rcpt : request.recipients) out.push_back(job.results.at(rcpt.index));

@@ -5,7 +5,10 @@ smtp, bounce): its virtual user vuser@virtual.example sends to a domain
 with a null MX (RFC 7505) and to one that does not exist. The bounces
 arrive in vuser's Maildir and parse with python3's email package as
 multipart/report (report-type=delivery-status) with Status 5.1.10 and
-5.4.4, the Final-Recipient, and the diagnostic from the smtp agent.
+5.4.4, the Final-Recipient, and the diagnostic from the smtp agent. A
+destination that answers RCPT with 550 gives a bounce whose
+Diagnostic-Code is the remote's own reply ("smtp; 550 5.1.1 ...") and
+whose Remote-MTA names that host (RFC 3464 2.3.5, 2.3.6).
 """
 import email
 import email.policy
@@ -14,10 +17,12 @@ from dns_util import Nsd
 from inbound_util import VIRTUAL_USER, Inbound
 from posthorn_test import expect, wait_for
 from smtp_mx import port_free_everywhere
-from smtp_util import message
+from smtp_util import Sink, message
 
 ZONE = """
 nullmx     MX 0 .
+refusing   MX 10 mx.refusing
+mx.refusing A 127.0.0.91
 """
 
 
@@ -68,6 +73,25 @@ def main():
         expect(len(nx) == 1, "one bounce for the domain that does not exist")
         _, fields = delivery_status(nx[0])
         expect(fields.get("status") == "5.4.4", f"Status: 5.4.4 ({fields.get('status')})")
+
+        with Sink("127.0.0.91", port, ["-f", "rcpt", "-B", "550 5.1.1 No such mailbox here"],
+                  name="refusing"):
+            inst.smtp(VIRTUAL_USER, ["gone@refusing.bounce.test"], message("to a 550"))
+            files = wait_for(lambda: len(inst.maildir_new()) >= 3 and inst.maildir_new(), 20,
+                             what="the bounce for the 550")
+            refused = []
+            for path in files:
+                with open(path, "rb") as f:
+                    text = f.read()
+                if b"gone@refusing.bounce.test" in text:
+                    refused.append(text)
+            expect(len(refused) == 1, "one bounce for the refused recipient")
+            _, fields = delivery_status(refused[0])
+            expect(fields.get("status") == "5.1.1", f"Status: 5.1.1 ({fields.get('status')})")
+            expect(fields.get("diagnostic-code", "").startswith("smtp; 550 5.1.1 No such mailbox here"),
+                   f"Diagnostic-Code is the remote's reply ({fields.get('diagnostic-code')})")
+            expect(fields.get("remote-mta") == "dns; mx.refusing.bounce.test",
+                   f"Remote-MTA names the host ({fields.get('remote-mta')})")
         inst.wait_queue_empty(20)
 
 
