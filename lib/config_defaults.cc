@@ -234,6 +234,16 @@ const std::vector<ParamInfo> kParameters = {
     // Mailbox store and index (issue 6: lib/mailbox)
 
     // POP3 server (issue 7: popd)
+    {"popd_mailbox_service", "pop3-mailbox", T::String},
+    {"popd_tls_wrappermode", "no", T::Bool},
+    {"popd_tls_cert_file", "", T::String},
+    {"popd_tls_key_file", "$popd_tls_cert_file", T::String},
+    {"popd_tls_protocols", ">=TLSv1.2", T::String},
+    {"popd_tls_ciphers", "", T::String},
+    {"popd_disable_plaintext_auth", "yes", T::Bool},
+    {"popd_timeout", "600s", T::Time},
+    {"popd_line_length_limit", "4096", T::Int},
+    {"popd_max_bad_commands", "20", T::Int},
 };
 
 }  // namespace

@@ -103,6 +103,7 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::PassdbAuth: return "PassdbAuth";
     case MsgType::PassdbContinue: return "PassdbContinue";
     case MsgType::PassdbReply: return "PassdbReply";
+    case MsgType::Pop3Handover: return "Pop3Handover";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

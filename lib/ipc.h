@@ -64,6 +64,7 @@ enum class MsgType : std::uint32_t {
   BounceRequest = 70,
   BounceReply = 71,
   // popd login stage to mailbox stage (proto_pop3.h): 80-89
+  Pop3Handover = 80,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,

@@ -17,7 +17,7 @@ run="$top/_run"
 # Build dependencies, and the real peers the integration tests talk to.
 BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
   libopendkim-dev libspf2-dev libdb-dev libcrypt-dev libpam0g-dev libgtest-dev cmake python3"
-TEST_DEPS="procps swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl
+TEST_DEPS="procps swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl fetchmail
   postfix dovecot-imapd dovecot-pop3d nsd"
 
 as_root() {
@@ -94,6 +94,8 @@ mail_spool_directory = $run/mail
 auth_passwd_file = \$config_directory/passwd
 smtpd_tls_cert_file = \$config_directory/tls/posthorn.crt
 smtpd_tls_key_file = \$config_directory/tls/posthorn.key
+popd_tls_cert_file = \$smtpd_tls_cert_file
+popd_tls_key_file = \$smtpd_tls_key_file
 maillog_file = $run/log/maillog
 alias_maps = hash:\$config_directory/aliases
 alias_database = hash:\$config_directory/aliases
@@ -117,6 +119,10 @@ mapd        unix  -       -       n       -       -       mapd
 5465        inet  n       -       y       -       -       smtpd
   -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
   -o smtpd_sasl_auth_required=yes -o smtpd_reject_sender_login_mismatch=yes
+5110        inet  n       -       y       -       -       popd
+5995        inet  n       -       y       -       -       popd
+  -o popd_tls_wrappermode=yes
+pop3-mailbox unix -       n       n       -       -       popd mailbox
 CONF
   [ -f "$run/etc/passwd" ] || echo demo | "$build/bin/posthorn" -c "$run/etc" passwd \
     -u "$uid" -g "$gid" -d "$run/mail/demo" demo@demo.example >/dev/null
@@ -136,6 +142,7 @@ case "${1:-}" in
     echo "quickstart: it lands in:     $run/mail/demo/Maildir/new/"
     echo "quickstart: submission: 127.0.0.1 port 5587 (STARTTLS) or 5465 (TLS), user demo@demo.example, password demo (self-signed certificate):"
     echo "quickstart:   swaks --server 127.0.0.1:5587 --tls --auth PLAIN --auth-user demo@demo.example --auth-password demo --from demo@demo.example --to demo@demo.example"
+    echo "quickstart: POP3: 127.0.0.1 port 5110 (STLS) or 5995 (TLS), same user and password"
     exec "$build/bin/posthorn" -c "$run/etc" start-fg
     ;;
   test)

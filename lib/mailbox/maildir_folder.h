@@ -80,7 +80,7 @@ class MaildirFolder {
   // Remembers a derived value (IMAP ENVELOPE, BODYSTRUCTURE...) for a message.
   void setCached(std::uint32_t uid, const std::string& key, const std::string& value);
 
-  // POP3 UIDL as Dovecot's default: %08Xu%08Xv.
+  // POP3 UIDL as Dovecot's default: %08Xu%08Xv (lower-case hex).
   std::string uidl(std::uint32_t uid) const;
 
   // With the lock held: loads `index` (a delivery's header-only one),

@@ -133,7 +133,8 @@ std::optional<ImportedUids> importUids(const std::string& folderDir) {
 
 std::string pop3Uidl(std::uint32_t uid, std::uint32_t uidValidity) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%08X%08X", uid, uidValidity);
+  // Dovecot's %X expands to lower-case hex (seen on the wire from its pop3).
+  std::snprintf(buf, sizeof buf, "%08x%08x", uid, uidValidity);
   return buf;
 }
 

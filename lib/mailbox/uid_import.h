@@ -30,7 +30,8 @@ std::optional<ImportedUids> parseCourierUiddb(std::string_view text);
 // Looks for dovecot-uidlist, then courierimapuiddb, in a folder directory.
 std::optional<ImportedUids> importUids(const std::string& folderDir);
 
-// The POP3 UIDL Dovecot gives by default (pop3_uidl_format = %08Xu%08Xv).
+// The POP3 UIDL Dovecot gives by default (pop3_uidl_format = %08Xu%08Xv,
+// which Dovecot prints in lower-case hex: "000000015a2b3c4d").
 std::string pop3Uidl(std::uint32_t uid, std::uint32_t uidValidity);
 
 }  // namespace posthorn::mailbox

@@ -264,7 +264,7 @@ TEST(MaildirFolder, ImportsDovecotUidlistOnFirstOpen) {
   EXPECT_EQ(inbox.header().uidNext, 21u);
   EXPECT_EQ(inbox.find(12)->flags.system, kFlagDeleted);
   EXPECT_EQ(inbox.find(12)->flags.keywords, (std::vector<std::string>{"Junk"}));
-  EXPECT_EQ(inbox.uidl(10), "0000000A5F5E1000");
+  EXPECT_EQ(inbox.uidl(10), "0000000a5f5e1000");
 }
 
 TEST(MaildirFolder, DamagedIndexIsRebuiltWithNewUidvalidity) {

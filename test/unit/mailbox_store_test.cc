@@ -181,8 +181,8 @@ TEST(UidImport, DovecotUidlistVersion3AndCourier) {
 }
 
 TEST(UidImport, Pop3UidlIsDovecotsDefault) {
-  EXPECT_EQ(pop3Uidl(1, 1700000000), "000000016553F100");
-  EXPECT_EQ(pop3Uidl(0xABCDEF, 1), "00ABCDEF00000001");
+  EXPECT_EQ(pop3Uidl(1, 1700000000), "000000016553f100");  // lower case, as Dovecot prints it
+  EXPECT_EQ(pop3Uidl(0xABCDEF, 1), "00abcdef00000001");
 }
 
 }  // namespace

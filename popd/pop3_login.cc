@@ -1,0 +1,117 @@
+// pop3_login - the login stage: one client from greeting to handover
+#include "popd/pop3_login.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <exception>
+
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/proto_pop3.h"
+#include "popd/pop3_login_session.h"
+#include "popd/pop3_stream.h"
+
+namespace posthorn::popd {
+namespace {
+
+void handOver(ClientStream& stream, const std::string& user, const std::string& address,
+              LoginContext& ctx) {
+  ipc::Pop3Handover h;
+  h.user = user;
+  h.clientAddress = address;
+  h.tls = stream.tls();
+  try {
+    ipc::Channel channel = ipc::Channel::connect(ctx.mailboxSocket);
+    if (!stream.flush()) return;
+    h.pending = stream.takePending();
+    if (!stream.tls()) {
+      channel.send(h, stream.fd());
+      return;  // our copy of the socket closes with the stream
+    }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+      throw ipc::ChannelClosed("socketpair failed");
+    try {
+      channel.send(h, pair[1]);
+    } catch (...) {
+      ::close(pair[0]);
+      ::close(pair[1]);
+      throw;
+    }
+    ::close(pair[1]);
+    stream.proxy(pair[0]);
+    ::close(pair[0]);
+  } catch (const std::exception& e) {
+    log::error("handover of %s (%s) to %s failed: %s", user.c_str(), address.c_str(),
+               ctx.mailboxSocket.c_str(), e.what());
+    stream.write("-ERR [SYS/TEMP] Internal error, try again later.\r\n");
+    stream.flush();
+  }
+}
+
+}  // namespace
+
+std::string clientAddressOf(const std::string& peer) {
+  if (!peer.empty() && peer[0] == '[') {
+    const std::size_t end = peer.find(']');
+    return end == std::string::npos ? peer : peer.substr(1, end - 1);
+  }
+  const std::size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
+  const Settings& settings = ctx.settings;
+  const std::string address = clientAddressOf(peer);
+  ClientStream stream(fd, settings.timeout, settings.lineLengthLimit);
+  log::info("connect from %s", address.c_str());
+  std::string error;
+  if (settings.tlsWrapperMode) {
+    if (!ctx.tls || !stream.startTls(*ctx.tls, &error)) {
+      log::info("TLS handshake with %s failed: %s", address.c_str(), error.c_str());
+      return;
+    }
+    log::info("TLS connection established from %s: %s", address.c_str(),
+              stream.tlsDescription().c_str());
+  }
+  LoginSession login(settings, ctx.auth, stream, address, stream.tls());
+  login.greet();
+  std::string line;
+  while (true) {
+    LoginResult r;
+    switch (stream.readLine(line)) {
+      case ClientStream::Read::Line: r = login.handleLine(line); break;
+      case ClientStream::Read::TooLong: r = login.lineTooLong(); break;
+      case ClientStream::Read::Timeout:
+        stream.write("-ERR Disconnected for inactivity.\r\n");
+        stream.flush();
+        log::info("timeout before login from %s", address.c_str());
+        return;
+      case ClientStream::Read::Closed:
+        log::info("disconnect from %s before login", address.c_str());
+        return;
+    }
+    switch (r.kind) {
+      case LoginResult::Kind::Continue: break;
+      case LoginResult::Kind::Close:
+        stream.flush();
+        log::info("disconnect from %s", address.c_str());
+        return;
+      case LoginResult::Kind::StartTls:
+        if (!ctx.tls || !stream.startTls(*ctx.tls, &error)) {
+          log::info("STLS handshake with %s failed: %s", address.c_str(), error.c_str());
+          return;
+        }
+        log::info("TLS connection established from %s: %s", address.c_str(),
+                  stream.tlsDescription().c_str());
+        login.tlsStarted();
+        break;
+      case LoginResult::Kind::Authenticated:
+        handOver(stream, r.user, address, ctx);
+        return;
+    }
+  }
+}
+
+}  // namespace posthorn::popd

@@ -1,0 +1,32 @@
+// pop3_login - the login stage: one client from greeting to handover
+//
+// Runs chrooted as mail_owner. Speaks AUTHORIZATION (LoginSession) until
+// authd says yes, then connects to the mailbox stage's private socket and
+// passes the client on (lib/proto_pop3.h): the socket itself for a
+// plain-text session, one end of a socketpair for a TLS one, the login
+// stage then staying on as the TLS proxy until either side closes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lib/tls.h"
+#include "popd/pop3_authenticator.h"
+#include "popd/pop3_settings.h"
+
+namespace posthorn::popd {
+
+struct LoginContext {
+  const Settings& settings;
+  Pop3Authenticator& auth;
+  std::shared_ptr<tls::Context> tls;  // null when popd_tls_cert_file is empty
+  std::string mailboxSocket;          // the mailbox stage's private socket
+};
+
+// "192.0.2.7" from the server skeleton's "192.0.2.7:1234" or "[::1]:1234".
+std::string clientAddressOf(const std::string& peer);
+
+// Serves one client on fd (owned), blocking until it is done.
+void serveLogin(int fd, const std::string& peer, LoginContext& ctx);
+
+}  // namespace posthorn::popd

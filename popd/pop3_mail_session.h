@@ -1,0 +1,68 @@
+// pop3_mail_session - POP3's TRANSACTION and UPDATE states over a Maildir folder
+//
+// The mailbox stage creates one after it has dropped to the user's uid,
+// opened (and synced) INBOX and taken the POP3 lock. begin() takes the
+// session's snapshot (message numbers, sizes from the index: W= or the
+// cached vsize, never by reading every file) and says "+OK Logged in.".
+// DELE only marks; QUIT expunges the marked messages through
+// MaildirFolder::expunge and fsyncs new/ and cur/ before "+OK". A session
+// that ends any other way (dropped connection, timeout) deletes nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/mailbox/maildir_folder.h"
+#include "popd/pop3_output.h"
+
+namespace posthorn::popd {
+
+// The UIDL of a message as Dovecot's pop3 shows it by default
+// (pop3_uidl_format = %08Xu%08Xv): UID and UIDVALIDITY in lower-case hex.
+std::string pop3Uidl(const mailbox::MaildirFolder& folder, std::uint32_t uid);
+
+class MailSession {
+ public:
+  MailSession(mailbox::MaildirFolder& folder, Pop3Output& out, std::string user,
+              int maxBadCommands = 20);
+
+  void begin();
+  // False: the session is over (QUIT, or too many bad commands).
+  bool handleLine(std::string_view line);
+  bool lineTooLong();
+
+  std::size_t count() const { return messages_.size(); }
+  std::size_t deletedCount() const;
+  std::uint64_t retrievedBytes() const { return retrievedBytes_; }
+
+ private:
+  struct Entry {
+    std::uint32_t uid = 0;
+    std::uint64_t size = 0;
+    bool deleted = false;
+  };
+  bool bad(const std::string& text);
+  void reply(std::string_view line);
+  // The entry for a message-number argument, or nullptr after an -ERR.
+  Entry* message(std::string_view arg, bool* fatal);
+  bool cmdStat();
+  bool cmdList(const std::vector<std::string>& args);
+  bool cmdUidl(const std::vector<std::string>& args);
+  bool cmdRetr(const std::vector<std::string>& args, bool top);
+  bool cmdDele(const std::vector<std::string>& args);
+  bool cmdQuit();
+
+  mailbox::MaildirFolder& folder_;
+  Pop3Output& out_;
+  std::string user_;
+  int maxBadCommands_;
+  int badCommands_ = 0;
+  std::vector<Entry> messages_;
+  std::uint64_t retrievedBytes_ = 0;
+  std::size_t retrieved_ = 0;
+  std::vector<char> readBuffer_;  // for RETR/TOP, allocated once
+};
+
+}  // namespace posthorn::popd

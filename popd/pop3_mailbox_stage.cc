@@ -1,0 +1,232 @@
+// pop3_mailbox_stage - the mailbox stage: one authenticated client, as its owner
+#include "popd/pop3_mailbox_stage.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/mailbox/mailbox_io.h"
+#include "lib/mailbox/maildir_folder.h"
+#include "lib/privilege.h"
+#include "lib/proto_pop3.h"
+#include "lib/userdb_client.h"
+#include "popd/pop3_mail_session.h"
+#include "popd/pop3_stream.h"
+
+namespace posthorn::popd {
+namespace {
+
+void refuse(int clientFd, const std::string& reply) {
+  const std::string line = reply + "\r\n";
+  (void)!::send(clientFd, line.data(), line.size(), MSG_NOSIGNAL);
+}
+
+// The parent pid of a process, from /proc/PID/stat ("pid (comm) S ppid ...").
+long parentOf(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "re");
+  if (f == nullptr) return -1;
+  char buf[512];
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* close = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
+  long ppid = -1;
+  if (close == nullptr || std::sscanf(close + 1, " %*c %ld", &ppid) != 1) return -1;
+  return ppid;
+}
+
+}  // namespace
+
+bool peerIsLoginStage(int fd, std::string* why) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    *why = std::string("SO_PEERCRED: ") + std::strerror(errno);
+    return false;
+  }
+  const std::string who = "pid " + std::to_string(cred.pid) + " uid " + std::to_string(cred.uid);
+  if (parentOf(cred.pid) != static_cast<long>(::getppid())) {
+    *why = who + " is not a child of master";
+    return false;
+  }
+  struct stat mine{}, theirs{};
+  if (::stat("/proc/self/exe", &mine) != 0 ||
+      ::stat(("/proc/" + std::to_string(cred.pid) + "/exe").c_str(), &theirs) != 0 ||
+      mine.st_dev != theirs.st_dev || mine.st_ino != theirs.st_ino) {
+    *why = who + " does not run this popd program";
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> maildirOf(const ipc::UserInfo& user, const std::string& homeMailbox,
+                                     std::string* why) {
+  std::string path;
+  if (user.mail.rfind("maildir:", 0) == 0) {
+    path = user.mail.substr(8);
+    const std::size_t colon = path.find(':');  // Dovecot-style ":INDEX=..." options
+    if (colon != std::string::npos) path.resize(colon);
+  } else if (user.mail.rfind("mbox:", 0) == 0) {
+    *why = "the mailbox is an mbox file (" + user.mail.substr(5) + "), popd serves Maildir only";
+    return std::nullopt;
+  } else if (user.home.empty()) {
+    *why = "user " + user.name + " has no home directory";
+    return std::nullopt;
+  } else if (user.source != ipc::UserSource::System) {
+    path = user.home + "/Maildir/";
+  } else if (!homeMailbox.empty() && homeMailbox.back() == '/') {
+    path = user.home + "/" + homeMailbox;
+  } else {
+    *why = "system user " + user.name + " has no Maildir (home_mailbox does not end in '/')";
+    return std::nullopt;
+  }
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.empty() || path[0] != '/') {
+    *why = "mail location \"" + path + "\" is not an absolute path";
+    return std::nullopt;
+  }
+  return path;
+}
+
+int lockMaildir(const std::string& maildir) {
+  const std::string path = maildir + "/posthorn-pop3.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return -1;
+    throw std::runtime_error("cannot lock " + path + ": " + std::strerror(err));
+  }
+  return fd;  // held until exit
+}
+
+void serveMailbox(int fd, const Settings& settings, const std::string& userdbSocket) {
+  ipc::Channel channel(fd);
+  std::string why;
+  if (!peerIsLoginStage(fd, &why)) {
+    log::warning("refused a handover: %s", why.c_str());
+    return;
+  }
+  channel.setTimeout(std::chrono::seconds(10));
+  int clientFd = -1;
+  ipc::Pop3Handover h;
+  try {
+    h = channel.receive<ipc::Pop3Handover>(&clientFd);
+  } catch (const std::exception& e) {
+    log::warning("bad handover from the login stage: %s", e.what());
+    return;
+  }
+  if (clientFd < 0) {
+    log::warning("handover for %s came without the client's socket", h.user.c_str());
+    return;
+  }
+  // Until the ClientStream owns it.
+  struct FdGuard {
+    int fd;
+    ~FdGuard() { if (fd >= 0) ::close(fd); }
+  } guard{clientFd};
+
+  std::optional<ipc::UserInfo> user;
+  try {
+    userdb::UserdbClient users(userdbSocket, "popd");
+    user = users.lookup(h.user);
+  } catch (const std::exception& e) {
+    log::warning("user=%s: userdb lookup failed: %s", h.user.c_str(), e.what());
+    refuse(clientFd, "-ERR [SYS/TEMP] Temporary user lookup failure.");
+    return;
+  }
+  if (!user) {
+    log::warning("user=%s: authenticated, but the userdb does not know the user", h.user.c_str());
+    refuse(clientFd, "-ERR [SYS/PERM] No mailbox for this user.");
+    return;
+  }
+  const auto maildir = maildirOf(*user, settings.homeMailbox, &why);
+  if (!maildir) {
+    log::warning("user=%s: %s", h.user.c_str(), why.c_str());
+    refuse(clientFd, "-ERR [SYS/PERM] No Maildir for this user.");
+    return;
+  }
+  // Become the user for good, before a byte from the client is read.
+  if (privilege::runningAsRoot()) {
+    if (user->uid == 0) {
+      log::warning("user=%s: refusing to serve a mailbox as uid 0", h.user.c_str());
+      refuse(clientFd, "-ERR [SYS/PERM] Internal error.");
+      return;
+    }
+    try {
+      privilege::jail("", privilege::Identity{user->uid, user->gid, user->name});
+    } catch (const std::exception& e) {
+      log::error("user=%s: %s", h.user.c_str(), e.what());
+      refuse(clientFd, "-ERR [SYS/TEMP] Internal error.");
+      return;
+    }
+  }
+  int lockFd = -1;
+  try {
+    mailbox::makeDirectories(*maildir, 0700);
+    lockFd = lockMaildir(*maildir);
+  } catch (const std::exception& e) {
+    log::warning("user=%s: %s", h.user.c_str(), e.what());
+    refuse(clientFd, "-ERR [SYS/TEMP] Cannot open the mailbox.");
+    return;
+  }
+  if (lockFd < 0) {
+    log::info("user=%s: mailbox in use by another POP3 session", h.user.c_str());
+    refuse(clientFd, "-ERR [IN-USE] Mailbox is locked by another POP3 session.");
+    return;
+  }
+  FdGuard lockGuard{lockFd};  // released when the session is over
+  ClientStream stream(clientFd, settings.timeout, settings.lineLengthLimit);
+  guard.fd = -1;
+  stream.prepend(std::move(h.pending));
+  mailbox::MaildirFolder folder(*maildir, *maildir);
+  try {
+    folder.open();
+    folder.sync();
+  } catch (const std::exception& e) {
+    log::warning("user=%s: cannot open %s: %s", h.user.c_str(), maildir->c_str(), e.what());
+    stream.write("-ERR [SYS/TEMP] Cannot open the mailbox.\r\n");
+    stream.flush();
+    return;
+  }
+  MailSession session(folder, stream, h.user, settings.maxBadCommands);
+  try {
+    session.begin();
+    log::info("user=%s: session: client=%s, messages=%zu%s", h.user.c_str(),
+              h.clientAddress.c_str(), session.count(), h.tls ? ", TLS" : "");
+    std::string line;
+    bool more = true;
+    while (more) {
+      switch (stream.readLine(line)) {
+        case ClientStream::Read::Line: more = session.handleLine(line); break;
+        case ClientStream::Read::TooLong: more = session.lineTooLong(); break;
+        case ClientStream::Read::Timeout:
+          stream.write("-ERR Disconnected for inactivity.\r\n");
+          log::info("user=%s: disconnected for inactivity, nothing deleted", h.user.c_str());
+          more = false;
+          break;
+        case ClientStream::Read::Closed:
+          log::info("user=%s: connection closed before QUIT, nothing deleted", h.user.c_str());
+          more = false;
+          break;
+      }
+    }
+  } catch (const std::exception& e) {
+    log::error("user=%s: %s", h.user.c_str(), e.what());
+    stream.write("-ERR [SYS/TEMP] Internal error.\r\n");
+  }
+  stream.flush();
+}
+
+}  // namespace posthorn::popd
