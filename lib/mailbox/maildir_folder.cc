@@ -332,6 +332,7 @@ std::vector<std::uint32_t> MaildirFolder::storeFlags(const std::vector<std::uint
     if (round == 1) syncLocked();
     DovecotKeywords kw = DovecotKeywords::load(dir_);
     std::vector<IndexedMessage> plan;
+    std::vector<std::uint32_t> retryUnchanged;
     std::uint64_t modseq = index_.state().header.highestModseq;
     for (const std::uint32_t uid : todo) {
       const IndexedMessage* m = find(uid);
@@ -346,7 +347,15 @@ std::vector<std::uint32_t> MaildirFolder::storeFlags(const std::vector<std::uint
         f.system &= static_cast<std::uint8_t>(~flags.system);
         for (const auto& k : flags.keywords) f.removeKeyword(k);
       }
-      if (f == m->flags) continue;
+      if (f == m->flags) {
+        // Nothing to change, as far as the index knows; but another
+        // program may have renamed the file since our last sync (its
+        // flags are then not what the index says): look again after one.
+        struct stat st {};
+        if (round == 0 && ::stat(path(*m).c_str(), &st) != 0 && errno == ENOENT)
+          retryUnchanged.push_back(uid);
+        continue;
+      }
       IndexedMessage after = *m;
       after.flags = f;
       after.inNew = false;
@@ -370,6 +379,7 @@ std::vector<std::uint32_t> MaildirFolder::storeFlags(const std::vector<std::uint
       done.push_back(after.uid);
     }
     index_.append(records);
+    retry.insert(retry.end(), retryUnchanged.begin(), retryUnchanged.end());
     todo = std::move(retry);
   }
   std::sort(done.begin(), done.end());
