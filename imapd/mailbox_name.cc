@@ -1,0 +1,213 @@
+// mailbox_name - strict modified UTF-7 both ways, and safe folder names
+#include "imapd/mailbox_name.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace posthorn::imapd {
+
+namespace {
+
+const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+int base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == ',') return 63;
+  return -1;
+}
+
+bool setWhy(std::string* why, const std::string& text) {
+  if (why != nullptr) *why = text;
+  return false;
+}
+
+void appendUtf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// Decodes one BASE64 run (between '&' and '-') into out as UTF-8.
+bool decodeRun(std::string_view run, std::string& out, std::string* why) {
+  std::uint32_t bits = 0;
+  int nbits = 0;
+  std::vector<std::uint16_t> units;
+  std::uint16_t unit = 0;
+  bool half = false;
+  for (const char c : run) {
+    const int v = base64Value(c);
+    if (v < 0) return setWhy(why, "bad BASE64 character in modified UTF-7");
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    nbits += 6;
+    if (nbits >= 8) {
+      nbits -= 8;
+      const auto byte = static_cast<std::uint8_t>((bits >> nbits) & 0xff);
+      if (!half) {
+        unit = static_cast<std::uint16_t>(byte << 8);
+        half = true;
+      } else {
+        units.push_back(static_cast<std::uint16_t>(unit | byte));
+        half = false;
+      }
+    }
+  }
+  if (half || nbits >= 6) return setWhy(why, "modified UTF-7 run does not end on a UTF-16 character");
+  if ((bits & ((1u << nbits) - 1)) != 0) return setWhy(why, "non-zero padding bits in modified UTF-7");
+  if (units.empty()) return setWhy(why, "empty modified UTF-7 run");
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const std::uint16_t u = units[i];
+    std::uint32_t cp = u;
+    if (u >= 0xd800 && u <= 0xdbff) {
+      if (i + 1 >= units.size() || units[i + 1] < 0xdc00 || units[i + 1] > 0xdfff)
+        return setWhy(why, "unpaired surrogate in modified UTF-7");
+      cp = 0x10000 + ((static_cast<std::uint32_t>(u) - 0xd800) << 10) + (units[i + 1] - 0xdc00u);
+      ++i;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      return setWhy(why, "unpaired surrogate in modified UTF-7");
+    } else if (u >= 0x20 && u <= 0x7e) {
+      return setWhy(why, "printable ASCII encoded in BASE64 (non-canonical modified UTF-7)");
+    }
+    appendUtf8(out, cp);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> decodeModifiedUtf7(std::string_view in, std::string* why) {
+  std::string out;
+  bool lastWasRun = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e) {
+      setWhy(why, u >= 0x80 ? "8-bit byte in a modified UTF-7 name" : "control character in a mailbox name");
+      return std::nullopt;
+    }
+    if (c != '&') {
+      out += c;
+      lastWasRun = false;
+      continue;
+    }
+    const std::size_t end = in.find('-', i + 1);
+    if (end == std::string_view::npos) {
+      setWhy(why, "'&' not closed by '-' in modified UTF-7");
+      return std::nullopt;
+    }
+    if (end == i + 1) {
+      out += '&';
+      lastWasRun = false;
+    } else {
+      if (lastWasRun) {
+        setWhy(why, "adjacent BASE64 runs (non-canonical modified UTF-7)");
+        return std::nullopt;
+      }
+      if (!decodeRun(in.substr(i + 1, end - i - 1), out, why)) return std::nullopt;
+      lastWasRun = true;
+    }
+    i = end;
+  }
+  return out;
+}
+
+std::optional<std::string> encodeModifiedUtf7(std::string_view utf8) {
+  std::string out;
+  std::vector<std::uint16_t> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    out += '&';
+    std::uint32_t bits = 0;
+    int nbits = 0;
+    for (const std::uint16_t unit : run) {
+      for (const int shift : {8, 0}) {
+        bits = (bits << 8) | ((unit >> shift) & 0xffu);
+        nbits += 8;
+        while (nbits >= 6) {
+          nbits -= 6;
+          out += kAlphabet[(bits >> nbits) & 0x3f];
+        }
+      }
+    }
+    if (nbits > 0) out += kAlphabet[(bits << (6 - nbits)) & 0x3f];
+    out += '-';
+    run.clear();
+  };
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto b = static_cast<unsigned char>(utf8[i]);
+    std::uint32_t cp;
+    std::size_t len;
+    if (b < 0x80) {
+      cp = b;
+      len = 1;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      cp = b & 0x1f;
+      len = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      cp = b & 0x0f;
+      len = 3;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      cp = b & 0x07;
+      len = 4;
+    } else {
+      return std::nullopt;
+    }
+    if (i + len > utf8.size()) return std::nullopt;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(utf8[i + k]);
+      if ((c & 0xc0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return std::nullopt;
+    i += len;
+    if (cp >= 0x20 && cp <= 0x7e) {
+      flush();
+      out += static_cast<char>(cp);
+      if (cp == '&') out += '-';
+    } else if (cp >= 0x10000) {
+      run.push_back(static_cast<std::uint16_t>(0xd800 + ((cp - 0x10000) >> 10)));
+      run.push_back(static_cast<std::uint16_t>(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+    } else {
+      run.push_back(static_cast<std::uint16_t>(cp));
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string checkMailboxName(std::string_view name) {
+  if (name.empty()) return "empty mailbox name";
+  if (name.size() > 200) return "mailbox name longer than 200 bytes";
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return "mailbox name contains a control character";
+    if (u >= 0x80) return "mailbox name contains 8-bit bytes (send modified UTF-7)";
+    if (c == '/') return "mailbox name contains '/'";
+    if (c == '*' || c == '%') return "mailbox name contains a wildcard ('*' or '%')";
+  }
+  if (name.front() == '~') return "mailbox name starts with '~'";
+  if (name.front() == kHierarchySeparator || name.back() == kHierarchySeparator)
+    return "mailbox name starts or ends with the separator '.'";
+  if (name.find("..") != std::string_view::npos) return "mailbox name has an empty level (\"..\")";
+  std::string why;
+  if (!decodeModifiedUtf7(name, &why)) return why;
+  return "";
+}
+
+}  // namespace posthorn::imapd
