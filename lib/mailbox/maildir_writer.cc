@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -28,6 +30,38 @@ constexpr int kMaxNameAttempts = 100;
 // A delivery reads the whole index log (header only); past this size it
 // rewrites the base so the log starts empty again.
 constexpr std::uint64_t kCompactLogBytes = 128 * 1024;
+
+// The header-only index of `maildir`, current, with the index lock held.
+// A process that delivers again and again (local) keeps it between
+// deliveries, so each one reads only what was logged since the last,
+// not the whole log. Per thread, and only a few folders.
+MailboxIndex& lockedIndex(const std::string& maildir) {
+  constexpr std::size_t kCachedFolders = 16;
+  thread_local std::map<std::string, std::unique_ptr<MailboxIndex>> cache;
+  auto& slot = cache[maildir];
+  if (slot && slot->exists()) {
+    try {
+      slot->refresh();
+      return *slot;
+    } catch (const std::exception&) {
+      slot.reset();  // replaced or damaged underneath us: load it afresh
+    }
+  }
+  if (cache.size() > kCachedFolders) {
+    std::unique_ptr<MailboxIndex> keep = std::move(slot);
+    cache.clear();
+    cache[maildir] = std::move(keep);
+  }
+  auto& fresh = cache[maildir];
+  fresh = std::make_unique<MailboxIndex>(maildir, true);
+  try {
+    MaildirFolder::loadOrCreateLocked(*fresh);
+  } catch (...) {
+    cache.erase(maildir);
+    throw;
+  }
+  return *fresh;
+}
 
 void ensureMaildir(const std::string& maildir) {
   makeDirectories(maildir, kDirMode);
@@ -162,8 +196,7 @@ DeliveryResult deliver(const std::string& root, const std::string& maildir, Mess
   // sees this file without its record. The fsyncs come after the lock is
   // released; the delivery is acknowledged only after both.
   std::optional<IndexLock> lock(std::in_place, maildir);
-  MailboxIndex index(maildir, true);
-  MaildirFolder::loadOrCreateLocked(index);
+  MailboxIndex& index = lockedIndex(maildir);
   const std::uint64_t vsize = copied.size + copied.bareLineFeeds;
   std::string newName = tmp.name + ",S=" + std::to_string(copied.size) + ",W=" + std::to_string(vsize);
   const bool inNew = flags == MessageFlags{};
