@@ -1,11 +1,9 @@
 // pop3_login - the login stage: one client from greeting to handover
 #include "popd/pop3_login.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <exception>
 
+#include "lib/client_handover.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/proto_pop3.h"
@@ -17,31 +15,15 @@ namespace {
 
 void handOver(ClientStream& stream, const std::string& user, const std::string& address,
               LoginContext& ctx) {
-  ipc::Pop3Handover h;
-  h.user = user;
-  h.clientAddress = address;
-  h.tls = stream.tls();
   try {
-    ipc::Channel channel = ipc::Channel::connect(ctx.mailboxSocket);
-    if (!stream.flush()) return;
-    h.pending = stream.takePending();
-    if (!stream.tls()) {
-      channel.send(h, stream.fd());
-      return;  // our copy of the socket closes with the stream
-    }
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-      throw ipc::ChannelClosed("socketpair failed");
-    try {
-      channel.send(h, pair[1]);
-    } catch (...) {
-      ::close(pair[0]);
-      ::close(pair[1]);
-      throw;
-    }
-    ::close(pair[1]);
-    stream.proxy(pair[0]);
-    ::close(pair[0]);
+    net::handOverClient(stream, ctx.mailboxSocket, [&](ipc::Channel& channel, int fd, std::string pending) {
+      ipc::Pop3Handover h;
+      h.user = user;
+      h.clientAddress = address;
+      h.tls = stream.tls();
+      h.pending = std::move(pending);
+      channel.send(h, fd);
+    });
   } catch (const std::exception& e) {
     log::error("handover of %s (%s) to %s failed: %s", user.c_str(), address.c_str(),
                ctx.mailboxSocket.c_str(), e.what());
@@ -52,18 +34,9 @@ void handOver(ClientStream& stream, const std::string& user, const std::string& 
 
 }  // namespace
 
-std::string clientAddressOf(const std::string& peer) {
-  if (!peer.empty() && peer[0] == '[') {
-    const std::size_t end = peer.find(']');
-    return end == std::string::npos ? peer : peer.substr(1, end - 1);
-  }
-  const std::size_t colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
-}
-
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
   const Settings& settings = ctx.settings;
-  const std::string address = clientAddressOf(peer);
+  const std::string address = net::clientAddressOf(peer);
   ClientStream stream(fd, settings.timeout, settings.lineLengthLimit);
   log::info("connect from %s", address.c_str());
   std::string error;

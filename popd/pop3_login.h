@@ -23,9 +23,6 @@ struct LoginContext {
   std::string mailboxSocket;          // the mailbox stage's private socket
 };
 
-// "192.0.2.7" from the server skeleton's "192.0.2.7:1234" or "[::1]:1234".
-std::string clientAddressOf(const std::string& peer);
-
 // Serves one client on fd (owned), blocking until it is done.
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx);
 

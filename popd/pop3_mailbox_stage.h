@@ -19,24 +19,10 @@
 
 namespace posthorn::popd {
 
-// The Maildir of a user (as local(8) finds it): "maildir:PATH" from the
-// userdb, else HOME/Maildir/ for virtual users, HOME/$home_mailbox for
-// system users when it ends in '/'. nullopt (with *why) for mbox users.
-std::optional<std::string> maildirOf(const ipc::UserInfo& user, const std::string& homeMailbox,
-                                     std::string* why);
-
 // Takes the POP3 lock of a Maildir (flock on posthorn-pop3.lock, held
 // until the process exits). -1 when another session holds it; throws
 // std::runtime_error when the file cannot be opened.
 int lockMaildir(const std::string& maildir);
-
-// Whether the process at the other end of `fd` is a popd login stage:
-// a child of the same master (parent pid) running the same popd program
-// (inode of /proc/PID/exe). Any mail_owner process can reach the private
-// socket; a chrooted worker cannot exec popd, so this keeps a
-// compromised smtpd, say, from claiming to hand over any user it likes.
-// Defence in depth until authd vouches for a login itself.
-bool peerIsLoginStage(int fd, std::string* why);
 
 // Serves one handover on `fd` (the connection from the login stage).
 void serveMailbox(int fd, const Settings& settings, const std::string& userdbSocket);

@@ -1,5 +1,5 @@
-// pop3_stream - the client's connection: lines in, buffered replies out, TLS
-#include "popd/pop3_stream.h"
+// client_stream - the client's connection: lines or bytes in, buffered replies out, TLS
+#include "lib/client_stream.h"
 
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -8,8 +8,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
-namespace posthorn::popd {
+namespace posthorn::net {
+
+std::string clientAddressOf(const std::string& peer) {
+  if (!peer.empty() && peer[0] == '[') {
+    const std::size_t end = peer.find(']');
+    return end == std::string::npos ? peer : peer.substr(1, end - 1);
+  }
+  const std::size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
 
 ClientStream::ClientStream(int fd, std::chrono::seconds timeout, std::size_t lineLimit)
     : fd_(fd), timeout_(timeout), lineLimit_(lineLimit) {
@@ -93,6 +104,31 @@ long ClientStream::fill() {
   const long n = rawRead(buf, sizeof buf);
   if (n > 0) in_.append(buf, static_cast<std::size_t>(n));
   return n;
+}
+
+ClientStream::Fill ClientStream::readSome(std::string& into) {
+  if (in_.empty()) {
+    if (!flush()) return Fill::Closed;
+    const long n = fill();
+    if (n < 0) return Fill::Timeout;
+    if (n == 0) return Fill::Closed;
+  }
+  into.append(in_);
+  in_.clear();
+  return Fill::Data;
+}
+
+int ClientStream::waitEither(int other, int timeoutMs) {
+  if (!in_.empty() || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return 1;
+  if (!flush()) return -1;
+  pollfd p[2] = {{fd_, POLLIN, 0}, {other, POLLIN, 0}};
+  while (true) {
+    const int r = ::poll(p, 2, timeoutMs);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) return 0;
+    return p[0].revents != 0 ? 1 : 2;
+  }
 }
 
 ClientStream::Read ClientStream::readLine(std::string& line) {
@@ -188,4 +224,4 @@ void ClientStream::proxy(int other) {
   }
 }
 
-}  // namespace posthorn::popd
+}  // namespace posthorn::net
