@@ -1,19 +1,7 @@
-// userdb_server - one libevent session per authd userdb client (see userdb_server.h)
+// userdb_server - authd's answer to one userdb lookup frame (see userdb_server.h)
 #include "auth/userdb_server.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/util.h>
-#include <signal.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <exception>
 #include <string>
-#include <utility>
 
 #include "auth/userdb.h"
 #include "lib/ipc.h"
@@ -24,191 +12,48 @@ namespace posthorn::auth {
 
 namespace {
 
-// Stop reading from a client while this many reply bytes wait to be sent.
-constexpr std::size_t kMaxPendingOutput = 256u << 10;
+// Looks the address up and logs the outcome.
+ipc::UserdbReply lookup(Userdb& userdb, const ipc::UserdbLookup& request) {
+  ipc::UserdbReply reply = userdb.lookup(request.address);
+  const char* service = request.service.empty() ? "?" : request.service.c_str();
+  switch (reply.status) {
+    case ipc::UserdbStatus::Found:
+      log::debug("userdb %s (for %s): found %s in %s, uid %u", request.address.c_str(), service,
+                 reply.user.name.c_str(),
+                 std::string(ipc::userSourceName(reply.user.source)).c_str(),
+                 static_cast<unsigned>(reply.user.uid));
+      break;
+    case ipc::UserdbStatus::NotFound:
+      log::debug("userdb %s (for %s): not found", request.address.c_str(), service);
+      break;
+    case ipc::UserdbStatus::TempFail:
+      log::warning("userdb lookup of %s for %s failed temporarily: %s", request.address.c_str(),
+                   service, reply.reason.c_str());
+      break;
+  }
+  return reply;
+}
+
+// The reply's frame; one too long for a frame becomes a TempFail.
+std::string replyBytes(const ipc::UserdbReply& reply) {
+  try {
+    return ipc::encodeFrame(reply);
+  } catch (const ipc::ProtocolError& e) {
+    log::warning("reply for %s too long: %s", reply.user.name.c_str(), e.what());
+    ipc::UserdbReply fail;
+    fail.status = ipc::UserdbStatus::TempFail;
+    fail.reason = "reply too long";
+    return ipc::encodeFrame(fail);
+  }
+}
 
 }  // namespace
 
-class UserdbSession {
- public:
-  UserdbSession(UserdbServer& server, event_base* base, server::Connection conn,
-                std::chrono::seconds timeout)
-      : server_(server), conn_(std::move(conn)) {
-    if (evutil_make_socket_nonblocking(conn_.fd) == 0) {
-      bev_ = bufferevent_socket_new(base, conn_.fd, BEV_OPT_CLOSE_ON_FREE);
-    }
-    if (bev_ == nullptr) {
-      log::warning("cannot set up a session for %s; dropping it", conn_.peer.c_str());
-      ::close(conn_.fd);
-      return;
-    }
-    bufferevent_setcb(bev_, &UserdbSession::onRead, &UserdbSession::onWrite,
-                      &UserdbSession::onEvent, this);
-    const timeval tv{static_cast<time_t>(timeout.count()), 0};
-    bufferevent_set_timeouts(bev_, &tv, &tv);
-    bufferevent_enable(bev_, EV_READ | EV_WRITE);
-  }
-
-  ~UserdbSession() {
-    server_.forget(this);
-    if (bev_ != nullptr) bufferevent_free(bev_);  // closes the fd
-    if (conn_.done) conn_.done();
-  }
-
-  UserdbSession(const UserdbSession&) = delete;
-  UserdbSession& operator=(const UserdbSession&) = delete;
-
-  bool ok() const { return bev_ != nullptr; }
-
-  // Ends the session once the replies already made are written.
-  void finish() {
-    closing_ = true;
-    bufferevent_disable(bev_, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) delete this;
-  }
-
- private:
-  static void onRead(bufferevent*, void* arg) { static_cast<UserdbSession*>(arg)->readable(); }
-  static void onWrite(bufferevent*, void* arg) { static_cast<UserdbSession*>(arg)->drained(); }
-  static void onEvent(bufferevent*, short what, void* arg) {
-    static_cast<UserdbSession*>(arg)->event(what);
-  }
-
-  void readable() {
-    try {
-      evbuffer* in = bufferevent_get_input(bev_);
-      char buf[16384];
-      int n;
-      while ((n = evbuffer_remove(in, buf, sizeof buf)) > 0) {
-        reader_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-      }
-      answerPending();
-    } catch (const std::exception& e) {
-      drop(e.what());
-    }
-  }
-
-  // Answers every whole request already read, unless the client is behind
-  // on reading replies.
-  void answerPending() {
-    evbuffer* out = bufferevent_get_output(bev_);
-    while (evbuffer_get_length(out) < kMaxPendingOutput) {
-      auto frame = reader_.next();
-      if (!frame) break;
-      if (frame->fd >= 0) ::close(frame->fd);
-      const auto request = ipc::decode<ipc::UserdbLookup>(*frame);
-      const std::string bytes = replyBytes(answer(request));
-      evbuffer_add(out, bytes.data(), bytes.size());
-    }
-    if (evbuffer_get_length(out) >= kMaxPendingOutput &&
-        (bufferevent_get_enabled(bev_) & EV_READ)) {
-      log::debug("%s is not reading its replies: pausing it", conn_.peer.c_str());
-      bufferevent_disable(bev_, EV_READ);
-    }
-  }
-
-  // The reply's frame; one too long for a frame becomes a TempFail.
-  static std::string replyBytes(const ipc::UserdbReply& reply) {
-    try {
-      return ipc::encodeFrame(reply);
-    } catch (const ipc::ProtocolError& e) {
-      log::warning("reply for %s too long: %s", reply.user.name.c_str(), e.what());
-      ipc::UserdbReply fail;
-      fail.status = ipc::UserdbStatus::TempFail;
-      fail.reason = "reply too long";
-      return ipc::encodeFrame(fail);
-    }
-  }
-
-  ipc::UserdbReply answer(const ipc::UserdbLookup& request) {
-    ipc::UserdbReply reply = server_.userdb().lookup(request.address);
-    const char* service = request.service.empty() ? "?" : request.service.c_str();
-    switch (reply.status) {
-      case ipc::UserdbStatus::Found:
-        log::debug("userdb %s (for %s): found %s in %s, uid %u", request.address.c_str(),
-                   service, reply.user.name.c_str(),
-                   std::string(ipc::userSourceName(reply.user.source)).c_str(),
-                   static_cast<unsigned>(reply.user.uid));
-        break;
-      case ipc::UserdbStatus::NotFound:
-        log::debug("userdb %s (for %s): not found", request.address.c_str(), service);
-        break;
-      case ipc::UserdbStatus::TempFail:
-        log::warning("userdb lookup of %s for %s failed temporarily: %s",
-                     request.address.c_str(), service, reply.reason.c_str());
-        break;
-    }
-    return reply;
-  }
-
-  // Every reply written: resume a paused client, or end a closing session.
-  void drained() {
-    if (closing_) {
-      delete this;
-      return;
-    }
-    if (bufferevent_get_enabled(bev_) & EV_READ) return;
-    try {
-      bufferevent_enable(bev_, EV_READ);
-      answerPending();
-    } catch (const std::exception& e) {
-      drop(e.what());
-    }
-  }
-
-  void event(short what) {
-    if (what & BEV_EVENT_TIMEOUT) {
-      log::info("timeout after %s from %s", (what & BEV_EVENT_READING) ? "read" : "write",
-                conn_.peer.c_str());
-    } else if ((what & BEV_EVENT_EOF) && reader_.buffered() != 0) {
-      log::warning("%s closed the connection in the middle of a request", conn_.peer.c_str());
-    } else if (what & BEV_EVENT_ERROR) {
-      log::debug("connection error from %s: %s", conn_.peer.c_str(), std::strerror(errno));
-    }
-    delete this;
-  }
-
-  void drop(const char* why) {
-    log::warning("malformed request from %s: %s; dropping the connection", conn_.peer.c_str(),
-                 why);
-    delete this;
-  }
-
-  UserdbServer& server_;
-  server::Connection conn_;
-  bufferevent* bev_ = nullptr;
-  ipc::FrameReader reader_;
-  bool closing_ = false;
-};
-
 UserdbServer::UserdbServer(Userdb& userdb, std::chrono::seconds clientTimeout)
-    : userdb_(userdb), clientTimeout_(clientTimeout) {}
-
-UserdbServer::~UserdbServer() = default;
-
-void UserdbServer::stopOnSignals(event_base* base) {
-  auto onSignal = [this](int, short) { stop(); };
-  sigterm_ = std::make_unique<loop::Event>(base, SIGTERM, loop::kSignal | loop::kPersist, onSignal);
-  sigint_ = std::make_unique<loop::Event>(base, SIGINT, loop::kSignal | loop::kPersist, onSignal);
-  sigterm_->add();
-  sigint_->add();
-}
-
-void UserdbServer::serve(event_base* base, server::Connection conn) {
-  auto* session = new UserdbSession(*this, base, std::move(conn), clientTimeout_);
-  if (!session->ok()) {
-    delete session;
-    return;
-  }
-  sessions_.insert(session);  // it lives until its client leaves (or stop())
-  if (stopping_) session->finish();
-}
-
-void UserdbServer::stop() {
-  if (!stopping_) log::debug("stopping: closing %zu client connections", sessions_.size());
-  stopping_ = true;
-  const auto sessions = sessions_;  // finish() may delete, which forgets
-  for (auto* session : sessions) session->finish();
-}
+    : requests_(
+          [&userdb](const ipc::Frame& frame, const std::string&) {
+            return replyBytes(lookup(userdb, ipc::decode<ipc::UserdbLookup>(frame)));
+          },
+          clientTimeout) {}
 
 }  // namespace posthorn::auth
