@@ -1,39 +1,11 @@
-// pop3_authenticator - the login stage's view of authd's passdb (a SASL conversation)
-//
-// PassdbAuthenticator moves the bytes to authd (lib/passdb_client.h);
-// unit tests put a fake behind the same interface. Errors reaching authd
-// are thrown as std::runtime_error and answered [SYS/TEMP].
+// pop3_authenticator - popd's names for the login stage's SASL conversation with authd
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "lib/passdb_client.h"
-#include "lib/proto_passdb.h"
+#include "lib/sasl_authenticator.h"
 
 namespace posthorn::popd {
 
-class Pop3Authenticator {
- public:
-  virtual ~Pop3Authenticator() = default;
-  // Mechanisms authd speaks, in the order offered (upper case).
-  virtual std::vector<std::string> mechanisms() const = 0;
-  virtual ipc::PassdbReply start(const ipc::PassdbAuth& request) = 0;
-  virtual ipc::PassdbReply next(const std::string& response) = 0;
-};
-
-class PassdbAuthenticator : public Pop3Authenticator {
- public:
-  explicit PassdbAuthenticator(std::string socketPath) : client_(std::move(socketPath)) {}
-  std::vector<std::string> mechanisms() const override {
-    return {ipc::kPassdbMechanisms.begin(), ipc::kPassdbMechanisms.end()};
-  }
-  ipc::PassdbReply start(const ipc::PassdbAuth& request) override { return client_.start(request); }
-  ipc::PassdbReply next(const std::string& response) override { return client_.next(response); }
-
- private:
-  passdb::PassdbClient client_;
-};
+using Pop3Authenticator = passdb::SaslAuthenticator;
+using PassdbAuthenticator = passdb::PassdbAuthenticator;
 
 }  // namespace posthorn::popd
