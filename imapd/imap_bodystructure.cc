@@ -1,0 +1,182 @@
+// imap_bodystructure - the BODY and BODYSTRUCTURE fetch items (RFC 3501 7.4.2)
+#include "imapd/imap_bodystructure.h"
+
+#include <optional>
+
+#include "imapd/header_fields.h"
+#include "imapd/imap_envelope.h"
+#include "imapd/imap_string.h"
+#include "imapd/mime_params.h"
+
+namespace posthorn::imapd {
+
+namespace {
+
+// The MIME header fields of one part that BODYSTRUCTURE reports (raw values).
+struct PartFields {
+  std::optional<std::string_view> id, description, encoding, md5, disposition, language, location;
+};
+
+PartFields partFields(std::string_view header) {
+  PartFields pf;
+  forEachHeaderField(header, [&](const HeaderField& f) {
+    if (f.name.size() < 10 || !headerNameEquals(f.name.substr(0, 8), "content-")) return true;
+    const std::string_view rest = f.name.substr(8);
+    std::optional<std::string_view>* slot = nullptr;
+    if (headerNameEquals(rest, "id")) slot = &pf.id;
+    else if (headerNameEquals(rest, "description")) slot = &pf.description;
+    else if (headerNameEquals(rest, "transfer-encoding")) slot = &pf.encoding;
+    else if (headerNameEquals(rest, "md5")) slot = &pf.md5;
+    else if (headerNameEquals(rest, "disposition")) slot = &pf.disposition;
+    else if (headerNameEquals(rest, "language")) slot = &pf.language;
+    else if (headerNameEquals(rest, "location")) slot = &pf.location;
+    if (slot && !*slot) *slot = f.value;
+    return true;
+  });
+  return pf;
+}
+
+// An unfolded field value as a string ("" when empty), or NIL when missing.
+std::string nstring(const std::optional<std::string_view>& raw) {
+  if (!raw) return "NIL";
+  return imapString(unfoldHeaderValue(*raw));
+}
+
+std::string paramList(const MimeParams& params, bool addCharset) {
+  if (params.empty() && !addCharset) return "NIL";
+  std::string out = "(";
+  for (const auto& [name, value] : params) {
+    if (out.size() > 1) out += ' ';
+    out += imapString(name);
+    out += ' ';
+    out += imapString(value);
+  }
+  if (addCharset) out += out.size() > 1 ? " \"charset\" \"us-ascii\"" : "\"charset\" \"us-ascii\"";
+  out += ')';
+  return out;
+}
+
+std::string disposition(const std::optional<std::string_view>& raw) {
+  if (!raw) return "NIL";
+  const MimeValue v = parseMimeValue(*raw);
+  if (v.value.empty()) return "NIL";
+  return "(" + imapString(v.value) + " " + paramList(v.params, false) + ")";
+}
+
+std::string languages(const std::optional<std::string_view>& raw) {
+  if (!raw) return "NIL";
+  std::string out = "(";
+  const std::string v = unfoldHeaderValue(*raw);
+  std::size_t pos = 0;
+  while (pos < v.size()) {
+    std::size_t comma = v.find(',', pos);
+    if (comma == std::string::npos) comma = v.size();
+    std::string tag = unfoldHeaderValue(std::string_view(v).substr(pos, comma - pos));
+    if (!tag.empty()) {
+      if (out.size() > 1) out += ' ';
+      out += imapString(tag);
+    }
+    pos = comma + 1;
+  }
+  if (out.size() == 1) return "NIL";
+  return out + ")";
+}
+
+class Writer {
+ public:
+  Writer(std::string_view text, bool extended) : t_(text), ext_(extended) {}
+
+  void part(const MimePart& p) {
+    if (p.isMultipart()) {
+      multipart(p);
+    } else {
+      single(p);
+    }
+  }
+
+  std::string out;
+
+ private:
+  void multipart(const MimePart& p) {
+    out += '(';
+    for (const MimePart& c : p.children) part(c);
+    out += ' ';
+    out += imapString(p.subtype);
+    if (ext_) {
+      const PartFields pf = partFields(p.header(t_));
+      out += ' ';
+      out += paramList(p.params, false);
+      extensions(pf);
+    }
+    out += ')';
+  }
+
+  void single(const MimePart& p) {
+    const PartFields pf = partFields(p.header(t_));
+    const std::string_view body = p.body(t_);
+    out += '(';
+    if (p.opaque) {
+      out += "\"application\" \"octet-stream\" NIL";
+    } else {
+      out += imapString(p.type);
+      out += ' ';
+      out += imapString(p.subtype);
+      out += ' ';
+      out += paramList(p.params, p.isText() && !findMimeParam(p.params, "charset"));
+    }
+    out += ' ';
+    out += nstring(pf.id);
+    out += ' ';
+    out += nstring(pf.description);
+    out += ' ';
+    const std::string encoding = pf.encoding ? unfoldHeaderValue(*pf.encoding) : std::string();
+    out += imapString(encoding.empty() ? std::string_view("7bit") : std::string_view(encoding));
+    out += ' ';
+    out += std::to_string(body.size());
+    const auto lines = [&] {
+      std::size_t n = 0;
+      for (std::size_t lf = body.find('\n'); lf != std::string_view::npos; lf = body.find('\n', lf + 1)) ++n;
+      return std::to_string(n);
+    };
+    if (p.isMessage()) {
+      const MimePart& inner = p.children.front();
+      out += ' ';
+      out += imapEnvelope(inner.header(t_));
+      out += ' ';
+      part(inner);
+      out += ' ';
+      out += lines();
+    } else if (p.isText()) {
+      out += ' ';
+      out += lines();
+    }
+    if (ext_) {
+      out += ' ';
+      out += nstring(pf.md5);
+      extensions(pf);
+    }
+    out += ')';
+  }
+
+  void extensions(const PartFields& pf) {
+    out += ' ';
+    out += disposition(pf.disposition);
+    out += ' ';
+    out += languages(pf.language);
+    out += ' ';
+    out += nstring(pf.location);
+  }
+
+  std::string_view t_;
+  bool ext_;
+};
+
+}  // namespace
+
+std::string imapBodyStructure(std::string_view text, const MimePart& part, bool extended) {
+  Writer w(text, extended);
+  w.part(part);
+  return std::move(w.out);
+}
+
+}  // namespace posthorn::imapd

@@ -1,0 +1,62 @@
+// imap_envelope - the ENVELOPE fetch item (RFC 3501 7.4.2) from a header block
+#include "imapd/imap_envelope.h"
+
+#include <optional>
+
+#include "imapd/header_fields.h"
+#include "imapd/imap_address.h"
+#include "imapd/imap_string.h"
+
+namespace posthorn::imapd {
+
+namespace {
+
+enum Slot { kDate, kSubject, kFrom, kSender, kReplyTo, kTo, kCc, kBcc, kInReplyTo, kMessageId, kSlots };
+
+constexpr std::string_view kNames[kSlots] = {"date", "subject", "from",        "sender",    "reply-to",
+                                             "to",   "cc",      "bcc",         "in-reply-to", "message-id"};
+
+std::string nstring(const std::optional<std::string_view>& raw) {
+  if (!raw) return "NIL";
+  return imapString(unfoldHeaderValue(*raw, false));
+}
+
+}  // namespace
+
+std::string imapEnvelope(std::string_view header) {
+  std::optional<std::string_view> values[kSlots];
+  int found = 0;
+  forEachHeaderField(header, [&](const HeaderField& f) {
+    if (f.name.size() < 2 || f.name.size() > 11) return true;
+    for (int i = 0; i < kSlots; ++i) {
+      if (!values[i] && headerNameEquals(f.name, kNames[i])) {
+        values[i] = f.value;
+        ++found;
+        break;
+      }
+    }
+    return found < kSlots;
+  });
+  std::string addr[kSlots];
+  for (int i = kFrom; i <= kBcc; ++i) addr[i] = values[i] ? imapAddressList(*values[i]) : std::string("NIL");
+  if (addr[kSender] == "NIL") addr[kSender] = addr[kFrom];
+  if (addr[kReplyTo] == "NIL") addr[kReplyTo] = addr[kFrom];
+  std::string out;
+  out.reserve(256);
+  out += '(';
+  out += nstring(values[kDate]);
+  out += ' ';
+  out += nstring(values[kSubject]);
+  for (int i = kFrom; i <= kBcc; ++i) {
+    out += ' ';
+    out += addr[i];
+  }
+  out += ' ';
+  out += nstring(values[kInReplyTo]);
+  out += ' ';
+  out += nstring(values[kMessageId]);
+  out += ')';
+  return out;
+}
+
+}  // namespace posthorn::imapd

@@ -1,0 +1,19 @@
+// transfer_decode - Content-Transfer-Encoding decoders (base64, quoted-printable)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace posthorn::imapd {
+
+// Base64 (RFC 2045 6.8): characters outside the alphabet are skipped,
+// decoding stops at the first '='.
+std::string decodeBase64(std::string_view in);
+// Quoted-printable (RFC 2045 6.7): "=XX" and soft line breaks; a stray '='
+// is kept as is. With underscoreIsSpace, RFC 2047 "Q" encoding ('_' is space).
+std::string decodeQuotedPrintable(std::string_view in, bool underscoreIsSpace = false);
+// By the name of a Content-Transfer-Encoding (case-insensitive); unknown
+// encodings and 7bit/8bit/binary give the input unchanged.
+std::string decodeTransferEncoding(std::string_view in, std::string_view encoding);
+
+}  // namespace posthorn::imapd
