@@ -52,6 +52,13 @@ bool ImapParser::idle() const {
   return state_ == State::Line && segment_.empty() && text_.empty() && !failed_;
 }
 
+std::string ImapParser::takeBuffered() {
+  std::string rest = in_.substr(pos_);
+  in_.clear();
+  pos_ = 0;
+  return rest;
+}
+
 void ImapParser::compact() {
   in_.erase(0, pos_);
   pos_ = 0;

@@ -87,6 +87,9 @@ class ImapParser {
 
   // Bytes fed and not yet taken (bounded by the caller's read size).
   std::size_t buffered() const { return in_.size() - pos_; }
+  // Those bytes, taken out (the login stage passes them on with the
+  // client; STARTTLS throws them away).
+  std::string takeBuffered();
   // True between commands (nothing of a command read yet).
   bool idle() const;
 

@@ -244,6 +244,21 @@ const std::vector<ParamInfo> kParameters = {
     {"popd_timeout", "600s", T::Time},
     {"popd_line_length_limit", "4096", T::Int},
     {"popd_max_bad_commands", "20", T::Int},
+
+    // IMAP server (issue 8: imapd)
+    {"imapd_mailbox_service", "imap-mailbox", T::String},
+    {"imapd_tls_wrappermode", "no", T::Bool},
+    {"imapd_tls_cert_file", "", T::String},
+    {"imapd_tls_key_file", "$imapd_tls_cert_file", T::String},
+    {"imapd_tls_protocols", ">=TLSv1.2", T::String},
+    {"imapd_tls_ciphers", "", T::String},
+    {"imapd_disable_plaintext_auth", "yes", T::Bool},
+    {"imapd_login_timeout", "60s", T::Time},
+    {"imapd_timeout", "30m", T::Time},
+    {"imapd_max_line_length", "65536", T::Int},
+    {"imapd_max_literal_size", "64m", T::Size},
+    {"imapd_max_bad_commands", "20", T::Int},
+    {"imapd_special_use_folders", "Drafts:\\Drafts, Sent:\\Sent, Trash:\\Trash, Junk:\\Junk, Archive:\\Archive", T::List},
 };
 
 }  // namespace

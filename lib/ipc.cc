@@ -104,6 +104,7 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::PassdbContinue: return "PassdbContinue";
     case MsgType::PassdbReply: return "PassdbReply";
     case MsgType::Pop3Handover: return "Pop3Handover";
+    case MsgType::ImapHandover: return "ImapHandover";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

@@ -65,6 +65,8 @@ enum class MsgType : std::uint32_t {
   BounceReply = 71,
   // popd login stage to mailbox stage (proto_pop3.h): 80-89
   Pop3Handover = 80,
+  // imapd login stage to mailbox stage (proto_imap.h): 90-99
+  ImapHandover = 90,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,

@@ -434,6 +434,15 @@ void MaildirFolder::setCached(std::uint32_t uid, const std::string& key, const s
   index_.append({cacheRecord(uid, key, value)});
 }
 
+void MaildirFolder::setCached(const std::vector<CacheEntry>& entries) {
+  if (entries.empty()) return;
+  std::vector<std::vector<std::string>> records;
+  records.reserve(entries.size());
+  for (const auto& e : entries) records.push_back(cacheRecord(e.uid, e.key, e.value));
+  IndexLock lock(dir_);
+  index_.append(records, false);
+}
+
 std::string MaildirFolder::uidl(std::uint32_t uid) const { return pop3Uidl(uid, header().uidValidity); }
 
 }  // namespace posthorn::mailbox

@@ -79,6 +79,13 @@ class MaildirFolder {
   std::vector<std::uint32_t> expunge(const std::vector<std::uint32_t>& uids);
   // Remembers a derived value (IMAP ENVELOPE, BODYSTRUCTURE...) for a message.
   void setCached(std::uint32_t uid, const std::string& key, const std::string& value);
+  struct CacheEntry {
+    std::uint32_t uid;
+    std::string key, value;
+  };
+  // Many at once: one lock, one write, no fdatasync (a cache lost in a
+  // crash is computed again).
+  void setCached(const std::vector<CacheEntry>& entries);
 
   // POP3 UIDL as Dovecot's default: %08Xu%08Xv (lower-case hex).
   std::string uidl(std::uint32_t uid) const;

@@ -1,0 +1,19 @@
+// flag_list - IMAP flag lists in STORE and APPEND
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imapd/imap_command.h"
+#include "lib/mailbox/maildir_flags.h"
+
+namespace posthorn::imapd {
+
+// "(\Seen $Forwarded)" or the flags as separate atoms (STORE allows
+// both). nullopt with *error for an unknown system flag or a bad keyword.
+// \Recent is accepted and ignored (it cannot be stored).
+std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>& values, std::string* error);
+
+}  // namespace posthorn::imapd

@@ -1,0 +1,201 @@
+// imap_mailbox_stage - receive the client, become the user, run the session
+#include "imapd/imap_mailbox_stage.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <exception>
+#include <memory>
+
+#include "imapd/append_sink.h"
+#include "imapd/folder_watch.h"
+#include "imapd/imap_output.h"
+#include "imapd/imap_parser.h"
+#include "imapd/imap_session.h"
+#include "lib/client_stream.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/mail_user.h"
+#include "lib/mailbox/mailbox_io.h"
+#include "lib/mailbox/maildir_store.h"
+#include "lib/privilege.h"
+#include "lib/proto_imap.h"
+#include "lib/userdb_client.h"
+
+namespace posthorn::imapd {
+namespace {
+
+void refuse(int clientFd, const std::string& tag, const std::string& text) {
+  const std::string line = tag + " " + text + "\r\n";
+  (void)!::send(clientFd, line.data(), line.size(), MSG_NOSIGNAL);
+}
+
+ImapLimits sessionLimits(const Settings& settings) {
+  ImapLimits l;
+  l.maxLineLength = settings.maxLineLength;
+  l.maxLiteralSize = settings.maxLiteralSize;
+  return l;
+}
+
+// Runs the session until the client leaves; IDLE waits on the folder too.
+void runSession(net::ClientStream& stream, ImapSession& session, const Settings& settings,
+                const std::string& maildir) {
+  StreamOutput out(stream);
+  ImapParser parser(sessionLimits(settings), [&maildir](const LiteralAnnouncement&) {
+    return std::make_shared<FileLiteralSink>(maildir + "/tmp");
+  });
+  FolderWatch watch;
+  const int idleTimeoutMs = static_cast<int>(settings.timeout.count() * 1000);
+  while (true) {
+    ImapSession::Next next = ImapSession::Next::Continue;
+    switch (parser.next()) {
+      case ImapParser::Event::NeedMore: {
+        if (session.idling()) {
+          // Wake up for the client or the folder; without inotify look every 5 s.
+          const int wait = watch.fd() >= 0 ? idleTimeoutMs : 5000;
+          const int which = stream.waitEither(watch.fd(), wait);
+          if (which == 2 || (which == 0 && watch.fd() < 0)) {
+            const auto changes = watch.drain();
+            session.idleChanged(changes.files || watch.fd() < 0);
+            continue;
+          }
+          if (which == 0) {
+            stream.write("* BYE Disconnected for inactivity.\r\n");
+            stream.flush();
+            log::info("user=%s: disconnected for inactivity in IDLE", session.user().c_str());
+            return;
+          }
+        }
+        std::string bytes;
+        switch (stream.readSome(bytes)) {
+          case net::ClientStream::Fill::Data: parser.feed(bytes); continue;
+          case net::ClientStream::Fill::Timeout:
+            stream.write("* BYE Disconnected for inactivity.\r\n");
+            stream.flush();
+            log::info("user=%s: disconnected for inactivity", session.user().c_str());
+            return;
+          case net::ClientStream::Fill::Closed:
+            log::info("user=%s: connection closed", session.user().c_str());
+            return;
+        }
+        continue;
+      }
+      case ImapParser::Event::Literal:
+        if (parser.literal().synchronizing) {
+          parser.acceptLiteral();
+          stream.write("+ OK\r\n");
+        }
+        continue;
+      case ImapParser::Event::Error: {
+        const auto& e = parser.error();
+        stream.write((e.tag.empty() ? std::string("*") : e.tag) + " " + e.response() + "\r\n");
+        next = session.badInput();
+        break;
+      }
+      case ImapParser::Event::Line: next = session.idleLine(parser.line()); break;
+      case ImapParser::Event::Command: next = session.handle(parser.command()); break;
+    }
+    if (next == ImapSession::Next::Close) {
+      stream.flush();
+      return;
+    }
+    if (next == ImapSession::Next::Idle) {
+      parser.expectLine();
+      const std::string dir = session.watchedDirectory();
+      if (dir.empty())
+        watch.clear();
+      else if (watch.watch(dir))
+        watch.drain();  // what happened before IDLE was reported already
+    }
+  }
+}
+
+}  // namespace
+
+void serveMailbox(int fd, const Settings& settings, const std::string& userdbSocket) {
+  ipc::Channel channel(fd);
+  std::string why;
+  if (!mailuser::peerIsLoginStage(fd, &why)) {
+    log::warning("refused a handover: %s", why.c_str());
+    return;
+  }
+  channel.setTimeout(std::chrono::seconds(10));
+  int clientFd = -1;
+  ipc::ImapHandover h;
+  try {
+    h = channel.receive<ipc::ImapHandover>(&clientFd);
+  } catch (const std::exception& e) {
+    log::warning("bad handover from the login stage: %s", e.what());
+    return;
+  }
+  if (clientFd < 0) {
+    log::warning("handover for %s came without the client's socket", h.user.c_str());
+    return;
+  }
+  struct FdGuard {
+    int fd;
+    ~FdGuard() { if (fd >= 0) ::close(fd); }
+  } guard{clientFd};
+
+  std::optional<ipc::UserInfo> user;
+  try {
+    userdb::UserdbClient users(userdbSocket, "imapd");
+    user = users.lookup(h.user);
+  } catch (const std::exception& e) {
+    log::warning("user=%s: userdb lookup failed: %s", h.user.c_str(), e.what());
+    refuse(clientFd, h.tag, "NO [UNAVAILABLE] Temporary user lookup failure.");
+    return;
+  }
+  if (!user) {
+    log::warning("user=%s: authenticated, but the userdb does not know the user", h.user.c_str());
+    refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] No mailbox for this user.");
+    return;
+  }
+  const auto maildir = mailuser::maildirOf(*user, settings.homeMailbox, &why);
+  if (!maildir) {
+    log::warning("user=%s: %s", h.user.c_str(), why.c_str());
+    refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] No Maildir for this user.");
+    return;
+  }
+  // Become the user for good, before a byte from the client is read.
+  if (privilege::runningAsRoot()) {
+    if (user->uid == 0) {
+      log::warning("user=%s: refusing to serve a mailbox as uid 0", h.user.c_str());
+      refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] Internal error.");
+      return;
+    }
+    try {
+      privilege::jail("", privilege::Identity{user->uid, user->gid, user->name});
+    } catch (const std::exception& e) {
+      log::error("user=%s: %s", h.user.c_str(), e.what());
+      refuse(clientFd, h.tag, "NO [UNAVAILABLE] Internal error.");
+      return;
+    }
+  }
+  try {
+    mailbox::makeDirectories(*maildir, 0700);
+    for (const char* sub : {"/cur", "/new", "/tmp"}) mailbox::makeDirectories(*maildir + sub, 0700);
+  } catch (const std::exception& e) {
+    log::warning("user=%s: %s", h.user.c_str(), e.what());
+    refuse(clientFd, h.tag, "NO [UNAVAILABLE] Cannot open the mailbox.");
+    return;
+  }
+  net::ClientStream stream(clientFd, settings.timeout, settings.maxLineLength);
+  guard.fd = -1;
+  stream.prepend(std::move(h.pending));
+  mailbox::MaildirStore store(*maildir);
+  StreamOutput out(stream);
+  ImapSession session(settings, store, out, h.user);
+  try {
+    session.begin(h.tag);
+    log::info("user=%s: session: client=%s%s%s%s", h.user.c_str(), h.clientAddress.c_str(),
+              h.tls ? ", TLS" : "", h.clientId.empty() ? "" : ", id: ", h.clientId.c_str());
+    runSession(stream, session, settings, *maildir);
+  } catch (const std::exception& e) {
+    log::error("user=%s: %s", h.user.c_str(), e.what());
+    stream.write("* BYE [SERVERBUG] Internal error.\r\n");
+  }
+  stream.flush();
+}
+
+}  // namespace posthorn::imapd

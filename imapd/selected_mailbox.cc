@@ -1,0 +1,151 @@
+// selected_mailbox - message numbers, untagged EXISTS/EXPUNGE/FETCH updates
+#include "imapd/selected_mailbox.h"
+
+#include <algorithm>
+
+#include "lib/mailbox/maildir_flags.h"
+
+namespace posthorn::imapd {
+
+SelectedMailbox::SelectedMailbox(std::string name, mailbox::MaildirFolder folder, bool readOnly)
+    : name_(std::move(name)), folder_(std::move(folder)), readOnly_(readOnly) {}
+
+std::uint32_t SelectedMailbox::sequenceOf(std::uint32_t uid) const {
+  const auto it = std::lower_bound(uids_.begin(), uids_.end(), uid);
+  if (it == uids_.end() || *it != uid) return 0;
+  return static_cast<std::uint32_t>(it - uids_.begin()) + 1;
+}
+
+bool SelectedMailbox::recent(std::uint32_t uid) const {
+  return std::binary_search(recent_.begin(), recent_.end(), uid);
+}
+
+std::string SelectedMailbox::flagsOf(const mailbox::IndexedMessage& m) const {
+  std::string f = mailbox::flagsToImap(m.flags);
+  if (recent(m.uid)) f += f.empty() ? "\\Recent" : " \\Recent";
+  return "(" + f + ")";
+}
+
+void SelectedMailbox::open(ImapOutput& out) {
+  folder_.open();
+  folder_.sync();
+  uids_.clear();
+  modseqs_.clear();
+  std::uint32_t firstUnseen = 0;
+  for (const auto& m : folder_.messages()) {
+    uids_.push_back(m.uid);
+    modseqs_.push_back(m.modseq);
+    // A message still in new/ has not been seen by any client: \Recent.
+    if (m.inNew) recent_.push_back(m.uid);
+    if (firstUnseen == 0 && !m.flags.has(mailbox::kFlagSeen)) firstUnseen = count();
+  }
+  reportedRecent_ = recent_.size();
+  const auto& h = folder_.header();
+  out.write("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n");
+  if (readOnly_)
+    out.write("* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n");
+  else
+    out.write("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n");
+  out.write("* " + std::to_string(count()) + " EXISTS\r\n");
+  out.write("* " + std::to_string(recent_.size()) + " RECENT\r\n");
+  if (firstUnseen != 0) out.write("* OK [UNSEEN " + std::to_string(firstUnseen) + "] First unseen.\r\n");
+  out.write("* OK [UIDVALIDITY " + std::to_string(h.uidValidity) + "] UIDs valid\r\n");
+  out.write("* OK [UIDNEXT " + std::to_string(h.uidNext) + "] Predicted next UID\r\n");
+}
+
+void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
+  if (scan)
+    folder_.sync();
+  else
+    folder_.refresh();
+  const auto& messages = folder_.messages();
+  // Expunged by someone else: highest number first, so each number is
+  // right at the moment it is sent.
+  if (allowExpunge) {
+    for (std::size_t i = uids_.size(); i-- > 0;) {
+      if (folder_.find(uids_[i]) != nullptr) continue;
+      out.write("* " + std::to_string(i + 1) + " EXPUNGE\r\n");
+      dropAt(i);
+    }
+  }
+  // Flags changed by someone else.
+  for (std::size_t i = 0; i < uids_.size(); ++i) {
+    const mailbox::IndexedMessage* m = folder_.find(uids_[i]);
+    if (m == nullptr || m->modseq == modseqs_[i]) continue;
+    modseqs_[i] = m->modseq;
+    out.write("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
+              flagsOf(*m) + ")\r\n");
+  }
+  // New messages (UIDs only grow).
+  const std::uint32_t last = maxUid();
+  const std::size_t before = uids_.size();
+  auto it = std::upper_bound(messages.begin(), messages.end(), last,
+                             [](std::uint32_t uid, const mailbox::IndexedMessage& m) { return uid < m.uid; });
+  for (; it != messages.end(); ++it) {
+    uids_.push_back(it->uid);
+    modseqs_.push_back(it->modseq);
+    if (it->inNew) recent_.push_back(it->uid);
+  }
+  if (uids_.size() != before) out.write("* " + std::to_string(count()) + " EXISTS\r\n");
+  if (recent_.size() != reportedRecent_) {
+    reportedRecent_ = recent_.size();
+    out.write("* " + std::to_string(recent_.size()) + " RECENT\r\n");
+  }
+}
+
+std::optional<std::vector<std::uint32_t>> SelectedMailbox::resolve(const SequenceSet& set, bool uid) const {
+  std::vector<std::uint32_t> out;
+  const std::uint32_t n = count();
+  for (const auto& r : set.ranges) {
+    if (uid) {
+      if (uids_.empty()) continue;
+      std::uint32_t a = r.first == SequenceSet::kStar ? maxUid() : r.first;
+      std::uint32_t b = r.last == SequenceSet::kStar ? maxUid() : r.last;
+      if (a > b) std::swap(a, b);
+      auto lo = std::lower_bound(uids_.begin(), uids_.end(), a);
+      auto hi = std::upper_bound(uids_.begin(), uids_.end(), b);
+      out.insert(out.end(), lo, hi);
+    } else {
+      std::uint32_t a = r.first == SequenceSet::kStar ? n : r.first;
+      std::uint32_t b = r.last == SequenceSet::kStar ? n : r.last;
+      if (a > b) std::swap(a, b);
+      if (a == 0 || b > n) return std::nullopt;
+      for (std::uint32_t s = a; s <= b; ++s) out.push_back(uids_[s - 1]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void SelectedMailbox::dropAt(std::size_t index) {
+  const auto r = std::lower_bound(recent_.begin(), recent_.end(), uids_[index]);
+  if (r != recent_.end() && *r == uids_[index]) {
+    recent_.erase(r);
+    // EXPUNGE lowers the client's idea of RECENT by itself (RFC 3501 7.4.1).
+    if (reportedRecent_ > 0) --reportedRecent_;
+  }
+  uids_.erase(uids_.begin() + static_cast<std::ptrdiff_t>(index));
+  modseqs_.erase(modseqs_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+void SelectedMailbox::noteReported(const std::vector<std::uint32_t>& uids) {
+  for (const std::uint32_t uid : uids) {
+    const std::uint32_t seq = sequenceOf(uid);
+    const mailbox::IndexedMessage* m = folder_.find(uid);
+    if (seq != 0 && m != nullptr) modseqs_[seq - 1] = m->modseq;
+  }
+}
+
+void SelectedMailbox::expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids) {
+  std::vector<std::uint32_t> sorted = uids;
+  std::sort(sorted.begin(), sorted.end());
+  for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
+    const std::uint32_t seq = sequenceOf(*it);
+    if (seq == 0) continue;
+    out.write("* " + std::to_string(seq) + " EXPUNGE\r\n");
+    dropAt(seq - 1);
+  }
+}
+
+}  // namespace posthorn::imapd
