@@ -183,7 +183,11 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
   net::ClientStream stream(clientFd, settings.timeout, settings.maxLineLength);
   guard.fd = -1;
   stream.prepend(std::move(h.pending));
-  mailbox::MaildirStore store(*maildir);
+  // The user's quota, as local(8) applies it: APPEND, COPY and MOVE count.
+  mailbox::MaildirQuota quota;
+  quota.bytes = user->quotaBytes.value_or(0);
+  quota.messages = user->quotaMessages.value_or(0);
+  mailbox::MaildirStore store(*maildir, quota);
   StreamOutput out(stream);
   ImapSession session(settings, store, out, h.user);
   try {

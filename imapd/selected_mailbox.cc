@@ -2,6 +2,7 @@
 #include "imapd/selected_mailbox.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "lib/mailbox/maildir_flags.h"
 
@@ -31,12 +32,15 @@ void SelectedMailbox::open(ImapOutput& out) {
   folder_.sync();
   uids_.clear();
   modseqs_.clear();
+  recent_.clear();
+  // A message still in new/ has not been seen by any session: it is
+  // \Recent here, and moved to cur/ so that it is nowhere else.
+  if (!readOnly_) recent_ = folder_.takeNew();
   std::uint32_t firstUnseen = 0;
   for (const auto& m : folder_.messages()) {
     uids_.push_back(m.uid);
     modseqs_.push_back(m.modseq);
-    // A message still in new/ has not been seen by any client: \Recent.
-    if (m.inNew) recent_.push_back(m.uid);
+    if (readOnly_ && m.inNew) recent_.push_back(m.uid);
     if (firstUnseen == 0 && !m.flags.has(mailbox::kFlagSeen)) firstUnseen = count();
   }
   reportedRecent_ = recent_.size();
@@ -58,6 +62,16 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
     folder_.sync();
   else
     folder_.refresh();
+  std::vector<std::uint32_t> taken;
+  if (!readOnly_) {
+    taken = folder_.takeNew();
+    if (!taken.empty()) {
+      std::vector<std::uint32_t> merged;
+      std::merge(recent_.begin(), recent_.end(), taken.begin(), taken.end(), std::back_inserter(merged));
+      recent_ = std::move(merged);
+      noteReported(taken);  // moving to cur/ changed no flag
+    }
+  }
   const auto& messages = folder_.messages();
   // Expunged by someone else: highest number first, so each number is
   // right at the moment it is sent.
@@ -84,7 +98,7 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
   for (; it != messages.end(); ++it) {
     uids_.push_back(it->uid);
     modseqs_.push_back(it->modseq);
-    if (it->inNew) recent_.push_back(it->uid);
+    if (readOnly_ && it->inNew) recent_.push_back(it->uid);
   }
   if (uids_.size() != before) out.write("* " + std::to_string(count()) + " EXISTS\r\n");
   if (recent_.size() != reportedRecent_) {

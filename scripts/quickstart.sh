@@ -96,6 +96,8 @@ smtpd_tls_cert_file = \$config_directory/tls/posthorn.crt
 smtpd_tls_key_file = \$config_directory/tls/posthorn.key
 popd_tls_cert_file = \$smtpd_tls_cert_file
 popd_tls_key_file = \$smtpd_tls_key_file
+imapd_tls_cert_file = \$smtpd_tls_cert_file
+imapd_tls_key_file = \$smtpd_tls_key_file
 maillog_file = $run/log/maillog
 alias_maps = hash:\$config_directory/aliases
 alias_database = hash:\$config_directory/aliases
@@ -123,6 +125,10 @@ mapd        unix  -       -       n       -       -       mapd
 5995        inet  n       -       y       -       -       popd
   -o popd_tls_wrappermode=yes
 pop3-mailbox unix -       n       n       -       -       popd mailbox
+5143        inet  n       -       y       -       -       imapd
+5993        inet  n       -       y       -       -       imapd
+  -o imapd_tls_wrappermode=yes
+imap-mailbox unix -       n       n       -       -       imapd mailbox
 CONF
   [ -f "$run/etc/passwd" ] || echo demo | "$build/bin/posthorn" -c "$run/etc" passwd \
     -u "$uid" -g "$gid" -d "$run/mail/demo" demo@demo.example >/dev/null
@@ -143,6 +149,7 @@ case "${1:-}" in
     echo "quickstart: submission: 127.0.0.1 port 5587 (STARTTLS) or 5465 (TLS), user demo@demo.example, password demo (self-signed certificate):"
     echo "quickstart:   swaks --server 127.0.0.1:5587 --tls --auth PLAIN --auth-user demo@demo.example --auth-password demo --from demo@demo.example --to demo@demo.example"
     echo "quickstart: POP3: 127.0.0.1 port 5110 (STLS) or 5995 (TLS), same user and password"
+    echo "quickstart: IMAP: 127.0.0.1 port 5143 (STARTTLS) or 5993 (TLS), same user and password"
     exec "$build/bin/posthorn" -c "$run/etc" start-fg
     ;;
   test)

@@ -386,6 +386,42 @@ std::vector<std::uint32_t> MaildirFolder::storeFlags(const std::vector<std::uint
   return done;
 }
 
+std::vector<std::uint32_t> MaildirFolder::takeNew() {
+  // Most calls find nothing: no lock for them.
+  if (std::none_of(messages().begin(), messages().end(), [](const IndexedMessage& m) { return m.inNew; }))
+    return {};
+  IndexLock lock(dir_);
+  index_.refresh();
+  DovecotKeywords kw = DovecotKeywords::load(dir_);
+  std::uint64_t modseq = index_.state().header.highestModseq;
+  std::vector<IndexedMessage> plan;
+  for (const auto& m : messages()) {
+    if (!m.inNew) continue;
+    IndexedMessage after = m;
+    after.inNew = false;
+    after.name = m.base() + ":2," + kw.lettersFor(m.flags);
+    after.modseq = ++modseq;
+    plan.push_back(std::move(after));
+  }
+  if (plan.empty()) return {};
+  kw.save(dir_);
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::uint32_t> taken;
+  for (const auto& after : plan) {
+    const IndexedMessage& m = *find(after.uid);
+    const std::string from = path(m);
+    const std::string to = path(after);
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      if (errno == ENOENT) continue;  // moved by another program: the next sync sees it
+      throwMailboxError("cannot rename " + from + " to", to, errno);
+    }
+    records.push_back(flagsRecord(after));
+    taken.push_back(m.uid);
+  }
+  index_.append(records);
+  return taken;
+}
+
 std::vector<std::uint32_t> MaildirFolder::expunge(const std::vector<std::uint32_t>& uids) {
   // maildirsize before the index lock, as a delivery does (no deadlock
   // with a delivery holding maildirsize and waiting for the index).

@@ -74,6 +74,10 @@ class MaildirFolder {
   // Returns the UIDs changed.
   std::vector<std::uint32_t> storeFlags(const std::vector<std::uint32_t>& uids, const MessageFlags& flags,
                                         FlagMode mode);
+  // Moves the messages still in new/ to cur/ (flags unchanged, a new
+  // MODSEQ): the session that does it is the one that reports them
+  // \Recent (RFC 3501 2.3.2), as with Dovecot. Returns their UIDs.
+  std::vector<std::uint32_t> takeNew();
   // Removes the files, logs the expunges and takes their size off the
   // quota. Returns the UIDs expunged.
   std::vector<std::uint32_t> expunge(const std::vector<std::uint32_t>& uids);

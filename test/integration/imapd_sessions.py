@@ -84,6 +84,15 @@ def main():
                    f"NOOP after a delivery: {got}")
             recent = [int(l.split()[1]) for l in got if re.match(rb"\* \d+ RECENT$", l)]
             expect(all(n <= 3 for n in recent), f"RECENT never counts more than EXISTS: {got}")
+        # \Recent belongs to one session only (RFC 3501 2.3.2): a, which
+        # saw the delivery first.
+        flags = {}
+        for r, tag in ((a, "a4r"), (b, "b4r")):
+            got = r.command(f"{tag} FETCH 3 (FLAGS)")
+            expect(got[-1].startswith(tag.encode() + b" OK"), f"FETCH 3 (FLAGS): {got}")
+            flags[tag] = b"\n".join(got)
+        expect(b"\\Recent" in flags["a4r"] and b"\\Recent" not in flags["b4r"],
+               f"only the first session sees the new message as \\Recent: {flags}")
         passed("STORE, EXPUNGE and a delivery reach the other session at its next command")
 
         # IDLE in b.
