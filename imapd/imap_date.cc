@@ -264,9 +264,21 @@ std::string formatImapDateTime(std::time_t t, int offsetMinutes) {
 
 std::optional<MessageDate> parseMessageDate(std::string_view text) {
   std::string storage;
-  const std::vector<std::string_view> tok = dateTokens(text, storage);
+  std::vector<std::string_view> tok = dateTokens(text, storage);
   std::size_t i = 0;
   if (i < tok.size() && isWeekday(tok[i])) ++i;
+  // "1-Jan-2000 00:00:00 -0000", IMAP's date written into a header by
+  // some agents: the same as "1 Jan 2000".
+  if (i < tok.size() && !tok[i].empty() && tok[i][0] >= '0' && tok[i][0] <= '9') {
+    const std::string_view t = tok[i];
+    const std::size_t d1 = t.find('-');
+    const std::size_t d2 = d1 == std::string_view::npos ? d1 : t.find('-', d1 + 1);
+    if (d2 != std::string_view::npos && t.find('-', d2 + 1) == std::string_view::npos) {
+      const std::string_view parts[3] = {t.substr(0, d1), t.substr(d1 + 1, d2 - d1 - 1), t.substr(d2 + 1)};
+      tok.erase(tok.begin() + static_cast<std::ptrdiff_t>(i));
+      tok.insert(tok.begin() + static_cast<std::ptrdiff_t>(i), std::begin(parts), std::end(parts));
+    }
+  }
   if (i + 3 > tok.size()) return std::nullopt;
   std::optional<int> day;
   int month = 0;

@@ -44,8 +44,7 @@ std::optional<ImapDateTime> parseImapDateTime(std::string_view text);
 // (date-day-fixed: a space before a 1-digit day).
 std::string formatImapDateTime(std::time_t t, int offsetMinutes);
 
-// An RFC 5322 Date: value. (imapd/rfc5322_date.h has a time_t-only
-// parseRfc5322Date for FETCH; SEARCH needs the written date as well.)
+// An RFC 5322 Date: value (SEARCH's SENT* keys, MessageView::sentDate).
 struct MessageDate {
   std::time_t time = 0;   // UTC
   int offsetMinutes = 0;  // the zone it was written in

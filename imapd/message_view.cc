@@ -6,7 +6,7 @@
 #include "imapd/imap_bodystructure.h"
 #include "imapd/imap_envelope.h"
 #include "imapd/rfc2047.h"
-#include "imapd/rfc5322_date.h"
+#include "imapd/imap_date.h"
 #include "imapd/transfer_decode.h"
 
 namespace posthorn::imapd {
@@ -107,7 +107,7 @@ std::optional<std::time_t> MessageView::sentDate() const {
   std::optional<std::time_t> date;
   forEachHeaderField(header(), [&](const HeaderField& f) {
     if (!headerNameEquals(f.name, "date")) return true;
-    date = parseRfc5322Date(unfoldHeaderValue(f.value));
+    if (const auto d = parseMessageDate(unfoldHeaderValue(f.value))) date = d->time;
     return false;
   });
   return date;

@@ -42,15 +42,17 @@ class FolderSubject : public SearchSubject {
     const std::uint64_t v = folder_.virtualSize(uid_);
     return v == mailbox::kUnknownSize ? 0 : v;
   }
+  // Header keys read only the header: most searches (FROM, SUBJECT...)
+  // never need a body.
   std::vector<std::string> headerValues(std::string_view name) override {
-    return load() ? message_->decodedHeaderValues(name) : std::vector<std::string>{};
+    return load(false) ? message_->decodedHeaderValues(name) : std::vector<std::string>{};
   }
-  std::string headerText() override { return load() ? message_->decodedHeaderText() : std::string(); }
-  std::string bodyText() override { return load() ? message_->decodedBodyText() : std::string(); }
+  std::string headerText() override { return load(false) ? message_->decodedHeaderText() : std::string(); }
+  std::string bodyText() override { return load(true) ? message_->decodedBodyText() : std::string(); }
 
  private:
-  bool load() {
-    if (message_) return true;
+  bool load(bool whole) {
+    if (message_ && (wholeLoaded_ || !whole)) return true;
     if (failed_) return false;
     mailbox::Fd fd(folder_.openMessage(uid_));
     if (!fd.valid()) {
@@ -58,14 +60,26 @@ class FolderSubject : public SearchSubject {
       return false;
     }
     std::string bytes;
-    char buf[65536];
+    char buf[16384];
     for (;;) {
       const ssize_t n = ::read(fd.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       bytes.append(buf, static_cast<std::size_t>(n));
+      if (!whole) {
+        // The header ends at the first empty line.
+        const std::size_t end = bytes.find("\n\n");
+        const std::size_t endCrlf = bytes.find("\n\r\n");
+        const std::size_t cut = std::min(end == std::string::npos ? end : end + 2,
+                                         endCrlf == std::string::npos ? endCrlf : endCrlf + 3);
+        if (cut != std::string::npos) {
+          bytes.resize(cut);
+          break;
+        }
+      }
     }
     message_.emplace(std::move(bytes));
+    wholeLoaded_ = whole;
     return true;
   }
 
@@ -77,6 +91,7 @@ class FolderSubject : public SearchSubject {
   mailbox::MessageFlags flags_;
   std::uint32_t seq_;
   std::optional<MessageView> message_;
+  bool wholeLoaded_ = false;
   bool failed_ = false;
 };
 
