@@ -1,0 +1,111 @@
+"""imap_posthorn - a private posthorn instance serving IMAP, for bench/imap_bench.py.
+
+The user setup is popd_util's (test/integration), as for pop3_bench.py:
+alice@example.com made by `posthorn passwd` (uid 5000 as root), Maildir at
+HOME/Maildir, a self-signed certificate. Its master.conf has imapd as an
+installation would, plus authd:
+
+    IMAP  inet n - y - - imapd
+    IMAPS inet n - y - - imapd -o imapd_tls_wrappermode=yes
+    imap-mailbox unix - n n - - imapd mailbox
+    authd-userdb unix - n n - - authd
+    authd-passdb unix - n n - 1 authd passdb
+
+imapd_disable_plaintext_auth = no (plain LOGIN on loopback, as Dovecot
+gets), default_process_limit raised for 500 connections (master.conf's
+"-" maxproc), extra parameters from the caller (--posthorn-conf). The
+daemons run from copies of BUILDDIR/libexec taken at the start, so a
+rebuild during the run changes nothing.
+"""
+import os
+import shutil
+import time
+
+import imap_memory
+import popd_util
+from posthorn_test import LIBEXEC, POSTHORN, cmdline, wait_for
+
+SERVICES = """{imap} inet n - y - - imapd
+{imaps} inet n - y - - imapd -o imapd_tls_wrappermode=yes
+imap-mailbox unix - n n - - imapd mailbox
+authd-userdb unix - n n - - authd
+authd-passdb unix - n n - 1 authd passdb
+"""
+
+
+def available():
+    return os.path.exists(os.path.join(LIBEXEC, "imapd"))
+
+
+class PosthornImap(popd_util.Pop):
+    name = "posthorn"
+    user = popd_util.ALICE
+    password = popd_util.ALICE_PW
+
+    def __init__(self, process_limit=1100, conf=None):
+        super().__init__("imap-bench")
+        inst = self.inst
+        tls = os.path.join(inst.config_dir, "tls")
+        settings = {"imapd_tls_cert_file": self.cert,
+                    "imapd_tls_key_file": os.path.join(tls, "posthorn.key"),
+                    "imapd_disable_plaintext_auth": "no",
+                    "default_process_limit": str(process_limit)}
+        settings.update(conf or {})
+        inst.write_conf(**settings)
+        self.port = inst.free_port()
+        self.imaps = inst.free_port()
+        while self.imaps == self.port:
+            self.imaps = inst.free_port()
+        inst.write_master_conf(SERVICES.format(imap=self.port, imaps=self.imaps))
+        self.started = False
+        self._snapshot_daemons()
+
+    def _snapshot_daemons(self):
+        """Copies of the build's daemons, so that a rebuild during the run
+        does not mix old and new imapd processes (the mailbox stage checks
+        that the login stage runs the same program file)."""
+        snap = os.path.join(self.inst.dir, "daemons")
+        os.makedirs(snap)
+        copies = {}
+        for entry in os.listdir(LIBEXEC):
+            src = os.path.join(LIBEXEC, entry)
+            if os.path.isfile(src) and os.access(src, os.X_OK):
+                copies[entry] = os.path.join(snap, entry)
+                shutil.copy2(src, copies[entry])
+        self.inst.add_daemons(copies)
+
+    def start(self):
+        self.inst.start()
+        wait_for(lambda: self.inst.first_line(self.port), 10, what="imapd's greeting")
+        self.started = True
+
+    @property
+    def master_pid(self):
+        return self.inst.master_pid
+
+    def log(self):
+        return "\n".join(self.inst.log_lines()[-30:])
+
+    def reset_index(self):
+        """Removes posthorn's index files (posthorn-*) of INBOX, once no
+        `imapd mailbox` process is left from the last session (up to 5 s)."""
+        def mailbox_stages():
+            found = []
+            for pid in imap_memory.descendants(self.master_pid):
+                args = cmdline(pid)
+                if args and "imapd" in os.path.basename(args[0]) and "mailbox" in args[1:]:
+                    found.append(pid)
+            return found
+        deadline = time.time() + 5
+        while self.started and mailbox_stages() and time.time() < deadline:
+            time.sleep(0.05)
+        for entry in os.listdir(self.maildir):
+            if entry.startswith("posthorn-"):
+                os.unlink(os.path.join(self.maildir, entry))
+
+    def deliver_command(self, maildir):
+        """The command (and Popen keywords) that stores a message as alice, as local(8) would."""
+        uid, gid = popd_util.ids()
+        return ([POSTHORN, "-c", self.inst.config_dir, "mailbox", "deliver", "-d", maildir],
+                {"user": uid, "group": gid, "extra_groups": []})
+
