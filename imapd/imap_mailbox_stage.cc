@@ -18,9 +18,7 @@
 #include "lib/mail_user.h"
 #include "lib/mailbox/mailbox_io.h"
 #include "lib/mailbox/maildir_store.h"
-#include "lib/privilege.h"
 #include "lib/proto_imap.h"
-#include "lib/userdb_client.h"
 
 namespace posthorn::imapd {
 namespace {
@@ -110,71 +108,43 @@ void runSession(net::ClientStream& stream, ImapSession& session, const Settings&
   }
 }
 
+// The tagged reply to a client whose user the stage could not become.
+const char* refusalText(mailuser::Refusal refusal) {
+  switch (refusal) {
+    case mailuser::Refusal::None: break;
+    case mailuser::Refusal::TempFail: return "NO [UNAVAILABLE] Temporary user lookup failure.";
+    case mailuser::Refusal::NoUser: return "NO [AUTHORIZATIONFAILED] No mailbox for this user.";
+    case mailuser::Refusal::NoMaildir: return "NO [AUTHORIZATIONFAILED] No Maildir for this user.";
+    case mailuser::Refusal::UidZero: return "NO [AUTHORIZATIONFAILED] Internal error.";
+    case mailuser::Refusal::Internal: return "NO [UNAVAILABLE] Internal error.";
+  }
+  return "NO [UNAVAILABLE] Internal error.";
+}
+
 }  // namespace
 
 void serveMailbox(int fd, const Settings& settings, const std::string& userdbSocket) {
   ipc::Channel channel(fd);
-  std::string why;
-  if (!mailuser::peerIsLoginStage(fd, &why)) {
-    log::warning("refused a handover: %s", why.c_str());
-    return;
-  }
-  channel.setTimeout(std::chrono::seconds(10));
   int clientFd = -1;
-  ipc::ImapHandover h;
-  try {
-    h = channel.receive<ipc::ImapHandover>(&clientFd);
-  } catch (const std::exception& e) {
-    log::warning("bad handover from the login stage: %s", e.what());
-    return;
-  }
-  if (clientFd < 0) {
-    log::warning("handover for %s came without the client's socket", h.user.c_str());
-    return;
-  }
+  auto received = mailuser::receiveHandover<ipc::ImapHandover>(channel, fd, &clientFd);
+  if (!received) return;
+  ipc::ImapHandover& h = *received;
   struct FdGuard {
     int fd;
     ~FdGuard() { if (fd >= 0) ::close(fd); }
   } guard{clientFd};
 
-  std::optional<ipc::UserInfo> user;
+  const mailuser::MailboxOwner owner =
+      mailuser::becomeUser(h.user, userdbSocket, "imapd", settings.homeMailbox);
+  if (owner.refusal != mailuser::Refusal::None) {
+    refuse(clientFd, h.tag, refusalText(owner.refusal));
+    return;
+  }
+  const ipc::UserInfo& user = owner.user;
+  const std::string& maildir = owner.maildir;
   try {
-    userdb::UserdbClient users(userdbSocket, "imapd");
-    user = users.lookup(h.user);
-  } catch (const std::exception& e) {
-    log::warning("user=%s: userdb lookup failed: %s", h.user.c_str(), e.what());
-    refuse(clientFd, h.tag, "NO [UNAVAILABLE] Temporary user lookup failure.");
-    return;
-  }
-  if (!user) {
-    log::warning("user=%s: authenticated, but the userdb does not know the user", h.user.c_str());
-    refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] No mailbox for this user.");
-    return;
-  }
-  const auto maildir = mailuser::maildirOf(*user, settings.homeMailbox, &why);
-  if (!maildir) {
-    log::warning("user=%s: %s", h.user.c_str(), why.c_str());
-    refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] No Maildir for this user.");
-    return;
-  }
-  // Become the user for good, before a byte from the client is read.
-  if (privilege::runningAsRoot()) {
-    if (user->uid == 0) {
-      log::warning("user=%s: refusing to serve a mailbox as uid 0", h.user.c_str());
-      refuse(clientFd, h.tag, "NO [AUTHORIZATIONFAILED] Internal error.");
-      return;
-    }
-    try {
-      privilege::jail("", privilege::Identity{user->uid, user->gid, user->name});
-    } catch (const std::exception& e) {
-      log::error("user=%s: %s", h.user.c_str(), e.what());
-      refuse(clientFd, h.tag, "NO [UNAVAILABLE] Internal error.");
-      return;
-    }
-  }
-  try {
-    mailbox::makeDirectories(*maildir, 0700);
-    for (const char* sub : {"/cur", "/new", "/tmp"}) mailbox::makeDirectories(*maildir + sub, 0700);
+    mailbox::makeDirectories(maildir, 0700);
+    for (const char* sub : {"/cur", "/new", "/tmp"}) mailbox::makeDirectories(maildir + sub, 0700);
   } catch (const std::exception& e) {
     log::warning("user=%s: %s", h.user.c_str(), e.what());
     refuse(clientFd, h.tag, "NO [UNAVAILABLE] Cannot open the mailbox.");
@@ -185,16 +155,16 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
   stream.prepend(std::move(h.pending));
   // The user's quota, as local(8) applies it: APPEND, COPY and MOVE count.
   mailbox::MaildirQuota quota;
-  quota.bytes = user->quotaBytes.value_or(0);
-  quota.messages = user->quotaMessages.value_or(0);
-  mailbox::MaildirStore store(*maildir, quota);
+  quota.bytes = user.quotaBytes.value_or(0);
+  quota.messages = user.quotaMessages.value_or(0);
+  mailbox::MaildirStore store(maildir, quota);
   StreamOutput out(stream);
   ImapSession session(settings, store, out, h.user);
   try {
     session.begin(h.tag);
     log::info("user=%s: session: client=%s%s%s%s", h.user.c_str(), h.clientAddress.c_str(),
               h.tls ? ", TLS" : "", h.clientId.empty() ? "" : ", id: ", h.clientId.c_str());
-    runSession(stream, session, settings, *maildir);
+    runSession(stream, session, settings, maildir);
   } catch (const std::exception& e) {
     log::error("user=%s: %s", h.user.c_str(), e.what());
     stream.write("* BYE [SERVERBUG] Internal error.\r\n");

@@ -8,6 +8,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+
+#include "lib/log.h"
+#include "lib/privilege.h"
+#include "lib/userdb_client.h"
 
 namespace posthorn::mailuser {
 namespace {
@@ -78,5 +83,71 @@ std::optional<std::string> maildirOf(const ipc::UserInfo& user, const std::strin
   }
   return path;
 }
+
+namespace detail {
+
+void logRefusedHandover(const std::string& why) {
+  log::warning("refused a handover: %s", why.c_str());
+}
+
+void logBadHandover(const char* what) {
+  log::warning("bad handover from the login stage: %s", what);
+}
+
+void logHandoverWithoutSocket(const std::string& user) {
+  log::warning("handover for %s came without the client's socket", user.c_str());
+}
+
+}  // namespace detail
+
+MailboxOwner becomeUser(const std::string& name, const std::string& userdbSocket,
+                        const std::string& service, const std::string& homeMailbox) {
+  MailboxOwner owner;
+  std::optional<ipc::UserInfo> user;
+  try {
+    userdb::UserdbClient users(userdbSocket, service);
+    user = users.lookup(name);
+  } catch (const std::exception& e) {
+    log::warning("user=%s: userdb lookup failed: %s", name.c_str(), e.what());
+    owner.refusal = Refusal::TempFail;
+    return owner;
+  }
+  if (!user) {
+    log::warning("user=%s: authenticated, but the userdb does not know the user", name.c_str());
+    owner.refusal = Refusal::NoUser;
+    return owner;
+  }
+  std::string why;
+  const auto maildir = maildirOf(*user, homeMailbox, &why);
+  if (!maildir) {
+    log::warning("user=%s: %s", name.c_str(), why.c_str());
+    owner.refusal = Refusal::NoMaildir;
+    return owner;
+  }
+  // Become the user for good, before a byte from the client is read.
+  if (privilege::runningAsRoot()) {
+    if (user->uid == 0) {
+      log::warning("user=%s: refusing to serve a mailbox as uid 0", name.c_str());
+      owner.refusal = Refusal::UidZero;
+      return owner;
+    }
+    try {
+      privilege::jail("", privilege::Identity{user->uid, user->gid, user->name});
+    } catch (const std::exception& e) {
+      log::error("user=%s: %s", name.c_str(), e.what());
+      owner.refusal = Refusal::Internal;
+      return owner;
+    }
+  }
+  owner.user = std::move(*user);
+  owner.maildir = *maildir;
+  return owner;
+}
+
+namespace detail {
+
+void acknowledgeHandover(int fd) { ::shutdown(fd, SHUT_WR); }
+
+}  // namespace detail
 
 }  // namespace posthorn::mailuser

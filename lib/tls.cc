@@ -15,6 +15,8 @@
 #include <cctype>
 #include <set>
 
+#include "lib/log.h"
+
 namespace posthorn::tls {
 
 namespace {
@@ -192,6 +194,15 @@ std::shared_ptr<Context> Context::server(const ServerSettings& settings) {
   SSL_CTX_set_session_id_context(guard.ctx, kSessionContext, sizeof kSessionContext - 1);
   loadCertificateAndKey(guard.ctx, settings.certFile, settings.keyFile);
   return std::shared_ptr<Context>(new Context(guard.release(), true));
+}
+
+std::shared_ptr<Context> serverContext(const ServerSettings& settings,
+                                       std::string_view protocolsParameter) {
+  std::vector<std::string> warnings;
+  parseProtocols(settings.protocols, &warnings);
+  const std::string parameter(protocolsParameter);
+  for (const auto& w : warnings) log::warning("%s: %s", parameter.c_str(), w.c_str());
+  return Context::server(settings);
 }
 
 std::shared_ptr<Context> Context::client(const ClientSettings& settings) {

@@ -94,6 +94,13 @@ class Context {
   bool server_ = true;
 };
 
+// Context::server() for a daemon's *_tls_* parameters: first logs a
+// warning "PARAMETER: ..." for each of parseProtocols' warnings, with
+// `protocolsParameter` the name of the protocols setting
+// ("smtpd_tls_protocols"). Throws TlsError as Context::server does.
+std::shared_ptr<Context> serverContext(const ServerSettings& settings,
+                                       std::string_view protocolsParameter);
+
 // Drains OpenSSL's error queue into one line ("error:0A000086:SSL
 // routines::certificate verify failed; ..."); `fallback` when it is empty.
 std::string errorText(std::string_view fallback = "unknown TLS error");

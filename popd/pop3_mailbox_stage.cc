@@ -18,9 +18,7 @@
 #include "lib/mailbox/mailbox_io.h"
 #include "lib/mailbox/maildir_folder.h"
 #include "lib/mail_user.h"
-#include "lib/privilege.h"
 #include "lib/proto_pop3.h"
-#include "lib/userdb_client.h"
 #include "popd/pop3_mail_session.h"
 #include "popd/pop3_stream.h"
 
@@ -30,6 +28,19 @@ namespace {
 void refuse(int clientFd, const std::string& reply) {
   const std::string line = reply + "\r\n";
   (void)!::send(clientFd, line.data(), line.size(), MSG_NOSIGNAL);
+}
+
+// The reply to a client whose user the stage could not become.
+const char* refusalText(mailuser::Refusal refusal) {
+  switch (refusal) {
+    case mailuser::Refusal::None: break;
+    case mailuser::Refusal::TempFail: return "-ERR [SYS/TEMP] Temporary user lookup failure.";
+    case mailuser::Refusal::NoUser: return "-ERR [SYS/PERM] No mailbox for this user.";
+    case mailuser::Refusal::NoMaildir: return "-ERR [SYS/PERM] No Maildir for this user.";
+    case mailuser::Refusal::UidZero: return "-ERR [SYS/PERM] Internal error.";
+    case mailuser::Refusal::Internal: return "-ERR [SYS/TEMP] Internal error.";
+  }
+  return "-ERR [SYS/TEMP] Internal error.";
 }
 
 }  // namespace
@@ -49,69 +60,27 @@ int lockMaildir(const std::string& maildir) {
 
 void serveMailbox(int fd, const Settings& settings, const std::string& userdbSocket) {
   ipc::Channel channel(fd);
-  std::string why;
-  if (!mailuser::peerIsLoginStage(fd, &why)) {
-    log::warning("refused a handover: %s", why.c_str());
-    return;
-  }
-  channel.setTimeout(std::chrono::seconds(10));
   int clientFd = -1;
-  ipc::Pop3Handover h;
-  try {
-    h = channel.receive<ipc::Pop3Handover>(&clientFd);
-  } catch (const std::exception& e) {
-    log::warning("bad handover from the login stage: %s", e.what());
-    return;
-  }
-  if (clientFd < 0) {
-    log::warning("handover for %s came without the client's socket", h.user.c_str());
-    return;
-  }
+  auto received = mailuser::receiveHandover<ipc::Pop3Handover>(channel, fd, &clientFd);
+  if (!received) return;
+  ipc::Pop3Handover& h = *received;
   // Until the ClientStream owns it.
   struct FdGuard {
     int fd;
     ~FdGuard() { if (fd >= 0) ::close(fd); }
   } guard{clientFd};
 
-  std::optional<ipc::UserInfo> user;
-  try {
-    userdb::UserdbClient users(userdbSocket, "popd");
-    user = users.lookup(h.user);
-  } catch (const std::exception& e) {
-    log::warning("user=%s: userdb lookup failed: %s", h.user.c_str(), e.what());
-    refuse(clientFd, "-ERR [SYS/TEMP] Temporary user lookup failure.");
+  const mailuser::MailboxOwner owner =
+      mailuser::becomeUser(h.user, userdbSocket, "popd", settings.homeMailbox);
+  if (owner.refusal != mailuser::Refusal::None) {
+    refuse(clientFd, refusalText(owner.refusal));
     return;
   }
-  if (!user) {
-    log::warning("user=%s: authenticated, but the userdb does not know the user", h.user.c_str());
-    refuse(clientFd, "-ERR [SYS/PERM] No mailbox for this user.");
-    return;
-  }
-  const auto maildir = mailuser::maildirOf(*user, settings.homeMailbox, &why);
-  if (!maildir) {
-    log::warning("user=%s: %s", h.user.c_str(), why.c_str());
-    refuse(clientFd, "-ERR [SYS/PERM] No Maildir for this user.");
-    return;
-  }
-  // Become the user for good, before a byte from the client is read.
-  if (privilege::runningAsRoot()) {
-    if (user->uid == 0) {
-      log::warning("user=%s: refusing to serve a mailbox as uid 0", h.user.c_str());
-      refuse(clientFd, "-ERR [SYS/PERM] Internal error.");
-      return;
-    }
-    try {
-      privilege::jail("", privilege::Identity{user->uid, user->gid, user->name});
-    } catch (const std::exception& e) {
-      log::error("user=%s: %s", h.user.c_str(), e.what());
-      refuse(clientFd, "-ERR [SYS/TEMP] Internal error.");
-      return;
-    }
-  }
+  const std::string& maildir = owner.maildir;
   int lockFd = -1;
   try {
-    mailbox::makeDirectories(*maildir, 0700);
-    lockFd = lockMaildir(*maildir);
+    mailbox::makeDirectories(maildir, 0700);
+    lockFd = lockMaildir(maildir);
   } catch (const std::exception& e) {
     log::warning("user=%s: %s", h.user.c_str(), e.what());
     refuse(clientFd, "-ERR [SYS/TEMP] Cannot open the mailbox.");
@@ -126,12 +95,12 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
   ClientStream stream(clientFd, settings.timeout, settings.lineLengthLimit);
   guard.fd = -1;
   stream.prepend(std::move(h.pending));
-  mailbox::MaildirFolder folder(*maildir, *maildir);
+  mailbox::MaildirFolder folder(maildir, maildir);
   try {
     folder.open();
     folder.sync();
   } catch (const std::exception& e) {
-    log::warning("user=%s: cannot open %s: %s", h.user.c_str(), maildir->c_str(), e.what());
+    log::warning("user=%s: cannot open %s: %s", h.user.c_str(), maildir.c_str(), e.what());
     stream.write("-ERR [SYS/TEMP] Cannot open the mailbox.\r\n");
     stream.flush();
     return;

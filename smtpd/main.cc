@@ -64,15 +64,11 @@ int main(int argc, char** argv) {
       ::tzset();  // the time zone file is outside the jail
       policy = std::make_unique<smtpd::Policy>(settings, lookups);  // reads mynetworks files
       if (settings.tlsLevel != smtpd::TlsLevel::None || settings.tlsWrapperMode) {
-        tls::ServerSettings ts;
-        ts.certFile = settings.tlsCertFile;
-        ts.keyFile = settings.tlsKeyFile;
-        ts.protocols = settings.tlsProtocols;
-        ts.ciphers = settings.tlsCiphers;
-        std::vector<std::string> warnings;
-        tls::parseProtocols(ts.protocols, &warnings);
-        for (const auto& w : warnings) log::warning("smtpd_tls_protocols: %s", w.c_str());
-        tlsContext = tls::Context::server(ts);
+        tlsContext = tls::serverContext({.certFile = settings.tlsCertFile,
+                                         .keyFile = settings.tlsKeyFile,
+                                         .protocols = settings.tlsProtocols,
+                                         .ciphers = settings.tlsCiphers},
+                                        "smtpd_tls_protocols");
       }
       context = std::make_unique<smtpd::ConnectionContext>(
           smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get()});

@@ -1,0 +1,105 @@
+// two_stage_main - main() of a server in two stages, as popd and imapd are
+//
+//   pop3          inet  n - y - - popd            login stage: chrooted,
+//   pop3-mailbox  unix  - n n - - popd mailbox    mailbox stage: root until
+//                                                 it becomes the user
+//
+// The login stage authenticates through authd's passdb and hands the
+// client to the mailbox stage's private socket (PROGRAM_mailbox_service);
+// its TLS context comes from the program's tls settings (logged as
+// PROGRAM_tls_protocols). Each daemon plugs in its Settings, its
+// LoginContext ({settings, auth, tls, mailboxSocket}) and its two serve
+// functions:
+//
+//   int main(int argc, char** argv) {
+//     return stage::twoStageMain<popd::Settings, popd::LoginContext>(
+//         argc, argv, {"popd", popd::serveLogin, popd::serveMailbox});
+//   }
+#pragma once
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/passdb_client.h"
+#include "lib/privilege.h"
+#include "lib/sasl_authenticator.h"
+#include "lib/server.h"
+#include "lib/stage_worker.h"
+#include "lib/tls.h"
+
+namespace posthorn::stage {
+
+template <class Settings, class LoginContext>
+struct TwoStageProgram {
+  const char* name;  // "popd": messages, the *_tls_protocols parameter
+  void (*serveLogin)(int fd, const std::string& peer, LoginContext& ctx);
+  void (*serveMailbox)(int fd, const Settings& settings, const std::string& userdbSocket);
+};
+
+template <class Settings, class LoginContext>
+int runLoginStage(server::Worker& worker, const server::Options& options,
+                  const Settings& settings, const TwoStageProgram<Settings, LoginContext>& program) {
+  const bool chrooted =
+      privilege::runningAsRoot() && options.chroot && !settings.queueDirectory.empty();
+  passdb::PassdbAuthenticator auth(passdb::passdbSocketPath(settings.queueDirectory, chrooted));
+  const std::string mailboxSocket =
+      mailboxSocketPath(settings.queueDirectory, chrooted, settings.mailboxService);
+  std::unique_ptr<LoginContext> context;
+  server::WorkerSettings jail = loginStageSettings(settings.queueDirectory, settings.mailOwner,
+                                                   settings.maxUse, settings.maxIdle);
+  jail.preJail = [&] {
+    ::tzset();
+    std::shared_ptr<tls::Context> tlsContext;
+    if (settings.tlsAvailable()) {
+      tlsContext = tls::serverContext({.certFile = settings.tlsCertFile,
+                                       .keyFile = settings.tlsKeyFile,
+                                       .protocols = settings.tlsProtocols,
+                                       .ciphers = settings.tlsCiphers},
+                                      std::string(program.name) + "_tls_protocols");
+    }
+    context =
+        std::make_unique<LoginContext>(LoginContext{settings, auth, tlsContext, mailboxSocket});
+  };
+  return worker.run(jail, [&](server::Connection conn) {
+    program.serveLogin(conn.fd, conn.peer, *context);
+    conn.done();
+  });
+}
+
+// The whole main(): no argument runs the login stage, "mailbox" the
+// mailbox stage. Returns the exit status; a configuration error or a fatal
+// one is written to stderr and logged.
+template <class Settings, class LoginContext>
+int twoStageMain(int argc, char** argv, const TwoStageProgram<Settings, LoginContext>& program) {
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    const auto options = server::Options::fromArgv(argc, argv);
+    if (options.args.size() > 1 || (options.args.size() == 1 && options.args[0] != "mailbox"))
+      throw config::ConfigError("unexpected arguments (the only one is \"mailbox\")");
+    server::Worker worker(options);
+    const Settings settings(worker.config());
+    if (options.args.size() == 1) {
+      return runMailboxStage(worker, settings.queueDirectory, settings.maxIdle,
+                             [&](int fd, const std::string& userdbSocket) {
+                               program.serveMailbox(fd, settings, userdbSocket);
+                             });
+    }
+    return runLoginStage(worker, options, settings, program);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", program.name, e.what());
+    log::error("%s", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: fatal: %s\n", program.name, e.what());
+    log::error("fatal: %s", e.what());
+    return 1;
+  }
+}
+
+}  // namespace posthorn::stage
