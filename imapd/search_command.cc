@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "imapd/envelope_fields.h"
 #include "imapd/imap_session.h"
 #include "imapd/message_view.h"
 #include "imapd/search_match.h"
@@ -45,6 +46,19 @@ class FolderSubject : public SearchSubject {
   // Header keys read only the header: most searches (FROM, SUBJECT...)
   // never need a body.
   std::vector<std::string> headerValues(std::string_view name) override {
+    if (!message_) {
+      // FROM, TO, CC, BCC, SUBJECT: from the cached ENVELOPE when there is one.
+      if (!envelopeRead_) {
+        envelopeRead_ = true;
+        const mailbox::IndexedMessage* m = folder_.find(uid_);
+        const std::string* cached = m != nullptr ? m->cached("envelope") : nullptr;
+        if (cached != nullptr) envelope_ = parseEnvelopeFields(*cached);
+      }
+      if (envelope_) {
+        if (const auto* field = envelope_->field(name))
+          return *field ? std::vector<std::string>{**field} : std::vector<std::string>{};
+      }
+    }
     return load(false) ? message_->decodedHeaderValues(name) : std::vector<std::string>{};
   }
   std::string headerText() override { return load(false) ? message_->decodedHeaderText() : std::string(); }
@@ -91,6 +105,8 @@ class FolderSubject : public SearchSubject {
   mailbox::MessageFlags flags_;
   std::uint32_t seq_;
   std::optional<MessageView> message_;
+  std::optional<EnvelopeFields> envelope_;
+  bool envelopeRead_ = false;
   bool wholeLoaded_ = false;
   bool failed_ = false;
 };
