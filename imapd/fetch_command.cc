@@ -83,7 +83,9 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
     const mailbox::IndexedMessage* m = folder.find(u);
     const std::uint32_t seq = selected_->sequenceOf(u);
     if (m == nullptr || seq == 0) {
-      missing = true;  // expunged by another session, not yet reported
+      // Expunged by another session, not yet reported: a UID FETCH
+      // ignores UIDs that are gone (RFC 3501 6.4.8), a FETCH says so.
+      missing = missing || !uid;
       continue;
     }
     // Copies: reading the file may refresh the index, which moves `m`.
@@ -104,7 +106,7 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
     if (needView) {
       auto bytes = readMessage(folder, u, &mtime);
       if (!bytes) {
-        missing = true;
+        missing = missing || !uid;
         continue;
       }
       view.emplace(std::move(*bytes));

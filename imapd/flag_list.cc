@@ -24,7 +24,7 @@ std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>&
           found = true;
         }
       }
-      if (!found && !equalsIgnoreCase(v.text, "\\Recent")) {
+      if (!found) {
         *error = "Invalid system flag " + v.text + ".";
         return std::nullopt;
       }

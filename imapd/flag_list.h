@@ -12,8 +12,8 @@
 namespace posthorn::imapd {
 
 // "(\Seen $Forwarded)" or the flags as separate atoms (STORE allows
-// both). nullopt with *error for an unknown system flag or a bad keyword.
-// \Recent is accepted and ignored (it cannot be stored).
+// both). nullopt with *error for an unknown system flag (\Recent too: it
+// cannot be stored, RFC 3501 flag grammar) or a bad keyword.
 std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>& values, std::string* error);
 
 }  // namespace posthorn::imapd

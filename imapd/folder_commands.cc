@@ -73,7 +73,7 @@ ImapSession::Next ImapSession::cmdDelete(const ImapCommand& c) {
   if (*name == "INBOX") return no(c.tag, "[CANNOT] INBOX can't be deleted.");
   if (!store_.folderExists(*name)) return no(c.tag, "[NONEXISTENT] Mailbox doesn't exist: " + *name);
   if (hasChildren(store_.folders(), *name))
-    return no(c.tag, "[INUSE] Mailbox has children, delete them first.");
+    return no(c.tag, "[HASCHILDREN] Mailbox has children, delete them first.");
   if (selected_ && selected_->name() == *name) selected_.reset();
   store_.deleteFolder(*name);
   store_.setSubscribed(*name, false);
@@ -102,10 +102,14 @@ ImapSession::Next ImapSession::cmdRename(const ImapCommand& c) {
     copyMessages(inbox, uids, store_, *to);
     inbox.expunge(uids);
   } else {
-    if (selected_ && (selected_->name() == *from ||
-                      selected_->name().compare(0, from->size() + 1, *from + kHierarchySeparator) == 0))
-      selected_.reset();
     store_.renameFolder(*from, *to);
+    // The selected folder (or one below it) stays selected under its new
+    // name: UIDs and UIDVALIDITY moved with it.
+    if (selected_ && (selected_->name() == *from ||
+                      selected_->name().compare(0, from->size() + 1, *from + kHierarchySeparator) == 0)) {
+      const std::string renamed = *to + selected_->name().substr(from->size());
+      selected_->moveTo(renamed, store_.folder(renamed));
+    }
     // Subscriptions follow the folder and its children.
     for (const auto& s : store_.subscriptions()) {
       if (s == *from || s.compare(0, from->size() + 1, *from + kHierarchySeparator) == 0) {
@@ -130,20 +134,55 @@ ImapSession::Next ImapSession::cmdSubscribe(const ImapCommand& c, bool subscribe
 }
 
 ImapSession::Next ImapSession::cmdList(const ImapCommand& c, bool lsub) {
-  if (c.args.size() != 2 || !c.args[0].isString() || !c.args[1].isString())
-    return bad(c.tag, "Syntax: " + c.name + " reference mailbox");
-  const std::string& reference = c.args[0].text;
-  const std::string& mailbox = c.args[1].text;
-  if (mailbox.empty() && !lsub) {
+  // LIST [(selection)] reference pattern|(patterns) [RETURN (options)]:
+  // the RFC 5258 forms clients send with SPECIAL-USE (RFC 6154 2.2, 2.3).
+  const std::string syntax = "Syntax: " + c.name + " reference mailbox";
+  std::size_t i = 0;
+  bool onlySubscribed = lsub, onlySpecialUse = false, showSubscribed = false;
+  auto isOption = [](const ImapValue& v, const char* name) { return v.isAtom() && equalsIgnoreCase(v.text, name); };
+  if (!lsub && !c.args.empty() && c.args[0].kind == ImapValue::Kind::List) {
+    for (const auto& o : c.args[0].items) {
+      if (isOption(o, "SUBSCRIBED")) onlySubscribed = showSubscribed = true;
+      else if (isOption(o, "SPECIAL-USE")) onlySpecialUse = true;
+      else if (!isOption(o, "REMOTE") && !isOption(o, "RECURSIVEMATCH")) return bad(c.tag, "Unknown LIST selection option.");
+    }
+    ++i;
+  }
+  if (c.args.size() < i + 2 || !c.args[i].isString()) return bad(c.tag, syntax);
+  const std::string& reference = c.args[i].text;
+  std::vector<std::string> patterns;
+  if (!lsub && c.args[i + 1].kind == ImapValue::Kind::List) {
+    for (const auto& p : c.args[i + 1].items) {
+      if (!p.isString()) return bad(c.tag, syntax);
+      patterns.push_back(p.text);
+    }
+  } else if (c.args[i + 1].isString()) {
+    patterns.push_back(c.args[i + 1].text);
+  } else {
+    return bad(c.tag, syntax);
+  }
+  i += 2;
+  if (!lsub && i < c.args.size()) {
+    if (i + 2 != c.args.size() || !isOption(c.args[i], "RETURN") || c.args[i + 1].kind != ImapValue::Kind::List)
+      return bad(c.tag, syntax);
+    for (const auto& o : c.args[i + 1].items) {
+      if (isOption(o, "SUBSCRIBED")) showSubscribed = true;
+      else if (!isOption(o, "CHILDREN") && !isOption(o, "SPECIAL-USE")) return bad(c.tag, "Unknown LIST return option.");
+    }
+  } else if (i != c.args.size()) {
+    return bad(c.tag, syntax);
+  }
+  if (patterns.size() == 1 && patterns[0].empty() && !lsub) {
     out_.write("* LIST (\\Noselect) \".\" \"\"\r\n");
     tagged(c.tag, "OK List completed.");
     return Next::Continue;
   }
-  const std::string pattern = listPattern(reference, mailbox);
   const std::vector<std::string> folders = store_.folders();
   const std::set<std::string> existing(folders.begin(), folders.end());
-  std::vector<std::string> names = lsub ? store_.subscriptions() : folders;
-  if (!lsub) {
+  const std::vector<std::string> subscribedList = store_.subscriptions();
+  const std::set<std::string> subscribed(subscribedList.begin(), subscribedList.end());
+  std::vector<std::string> names = onlySubscribed ? subscribedList : folders;
+  if (!onlySubscribed) {
     // Parents that are no folders themselves (a.b without a): \Noselect.
     std::set<std::string> all(names.begin(), names.end());
     for (const auto& f : folders)
@@ -153,18 +192,23 @@ ImapSession::Next ImapSession::cmdList(const ImapCommand& c, bool lsub) {
     names.assign(all.begin(), all.end());
     std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return n == "INBOX"; });
   }
+  std::vector<std::string> full;
+  for (const auto& p : patterns) full.push_back(listPattern(reference, p));
   const std::string command = lsub ? "LSUB" : "LIST";
   for (const auto& name : names) {
-    if (!listMatches(name, pattern)) continue;
+    if (std::none_of(full.begin(), full.end(), [&](const std::string& p) { return listMatches(name, p); }))
+      continue;
+    const std::string use = specialUseOf(name);
+    if (onlySpecialUse && use.empty()) continue;
     std::string attrs;
     auto add = [&attrs](const std::string& a) {
       if (!attrs.empty()) attrs += ' ';
       attrs += a;
     };
     const bool exists = existing.count(name) != 0;
-    if (!exists) add("\\Noselect");
+    if (!exists) add(lsub ? "\\Noselect" : (onlySubscribed ? "\\NonExistent" : "\\Noselect"));
     if (!lsub) add(hasChildren(folders, name) ? "\\HasChildren" : "\\HasNoChildren");
-    const std::string use = specialUseOf(name);
+    if (showSubscribed && subscribed.count(name) != 0) add("\\Subscribed");
     if (!use.empty()) add(use);
     out_.write("* " + command + " (" + attrs + ") \".\" " + imapAString(name) + "\r\n");
   }

@@ -54,7 +54,10 @@ void runSession(net::ClientStream& stream, ImapSession& session, const Settings&
           const int which = stream.waitEither(watch.fd(), wait);
           if (which == 2 || (which == 0 && watch.fd() < 0)) {
             const auto changes = watch.drain();
-            session.idleChanged(changes.files || watch.fd() < 0);
+            if (session.idleChanged(changes.files || watch.fd() < 0) == ImapSession::Next::Close) {
+              stream.flush();
+              return;
+            }
             continue;
           }
           if (which == 0) {

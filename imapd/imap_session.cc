@@ -1,6 +1,9 @@
 // imap_session - dispatch, state, and the commands without a file of their own
 #include "imapd/imap_session.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <exception>
 
 #include "imapd/imap_capability.h"
@@ -51,13 +54,46 @@ void ImapSession::begin(const std::string& loginTag) {
 }
 
 void ImapSession::sendUpdates(bool allowExpunge, bool scan) {
-  if (selected_) selected_->update(out_, allowExpunge, scan);
+  if (!selected_) return;
+  try {
+    selected_->update(out_, allowExpunge, scan);
+  } catch (const mailbox::MailboxError&) {
+    if (!selectedFolderGone()) throw;
+    inconsistent_ = true;  // the command's own answer stands; then BYE
+  }
 }
 
-bool ImapSession::requireSelected(const ImapCommand& c) {
-  if (selected_) return true;
-  bad(c.tag, "No mailbox selected.");
-  return false;
+bool ImapSession::selectedFolderGone() const {
+  struct stat st{};
+  return selected_ && ::stat((selected_->folder().directory() + "/cur").c_str(), &st) != 0 && errno == ENOENT;
+}
+
+ImapSession::Next ImapSession::handle(const ImapCommand& c) {
+  Next next = Next::Continue;
+  try {
+    next = dispatch(c);
+  } catch (const mailbox::MailboxError& e) {
+    if (selectedFolderGone()) {
+      inconsistent_ = true;
+      tagged(c.tag, "NO [NONEXISTENT] The selected mailbox was deleted or renamed.");
+    } else {
+      log::warning("user=%s: %s: %s", user_.c_str(), c.name.c_str(), e.what());
+      tagged(c.tag, "NO [SERVERBUG] Internal error occurred. Refer to server log for more information.");
+    }
+  } catch (const std::invalid_argument& e) {
+    tagged(c.tag, std::string("NO [CANNOT] ") + e.what());
+  }
+  return closeIfInconsistent(next);
+}
+
+ImapSession::Next ImapSession::closeIfInconsistent(Next next) {
+  if (!inconsistent_) return next;
+  // Another session deleted or renamed the selected folder: as Dovecot,
+  // end the session rather than guess what the client's numbers mean now.
+  out_.write("* BYE IMAP session state is inconsistent, please relogin.\r\n");
+  log::info("user=%s: selected folder %s went away, session closed", user_.c_str(),
+            selected_ ? selected_->name().c_str() : "");
+  return Next::Close;
 }
 
 std::optional<std::string> ImapSession::folderArgument(const ImapCommand& c, const ImapValue& v) {
@@ -67,6 +103,10 @@ std::optional<std::string> ImapSession::folderArgument(const ImapCommand& c, con
   }
   std::string name = v.text;
   if (equalsIgnoreCase(name, "INBOX")) return std::string("INBOX");
+  // INBOX's children too: "inbox.sub" is INBOX.sub (RFC 3501 5.1: INBOX
+  // is case-insensitive), as Dovecot files it.
+  if (name.size() > 6 && name[5] == '.' && equalsIgnoreCase(std::string_view(name).substr(0, 5), "INBOX"))
+    name.replace(0, 5, "INBOX");
   const std::string why = checkMailboxName(name);
   if (!why.empty()) {
     no(c.tag, "[CANNOT] Invalid mailbox name: " + why);
@@ -79,11 +119,11 @@ std::string ImapSession::watchedDirectory() const {
   return selected_ ? selected_->folder().directory() : std::string();
 }
 
-ImapSession::Next ImapSession::handle(const ImapCommand& c) {
+ImapSession::Next ImapSession::dispatch(const ImapCommand& c) {
   const std::string& n = c.name;
-  try {
+  {
     if (n == "NOOP" || n == "CHECK") {
-      if (n == "CHECK" && !requireSelected(c)) return badInput();
+      if (n == "CHECK" && !selected_) return bad(c.tag, "No mailbox selected.");
       sendUpdates(true, true);
       tagged(c.tag, "OK " + n + " completed.");
       return Next::Continue;
@@ -118,7 +158,7 @@ ImapSession::Next ImapSession::handle(const ImapCommand& c) {
     bool known = false;
     for (const char* k : kSelected) known = known || n == k;
     if (!known) return bad(c.tag, "Unknown command.");
-    if (!requireSelected(c)) return badInput();
+    if (!selected_) return bad(c.tag, "No mailbox selected.");
     if (n == "CLOSE") return cmdClose(c, true);
     if (n == "UNSELECT") return cmdClose(c, false);
     if (n == "EXPUNGE") return cmdExpunge(c, false);
@@ -133,13 +173,6 @@ ImapSession::Next ImapSession::handle(const ImapCommand& c) {
     if (n == "UID COPY") return cmdCopy(c, true, false);
     if (n == "MOVE") return cmdCopy(c, false, true);
     return cmdCopy(c, true, true);
-  } catch (const mailbox::MailboxError& e) {
-    log::warning("user=%s: %s: %s", user_.c_str(), n.c_str(), e.what());
-    tagged(c.tag, "NO [SERVERBUG] Internal error occurred. Refer to server log for more information.");
-    return Next::Continue;
-  } catch (const std::invalid_argument& e) {
-    tagged(c.tag, std::string("NO [CANNOT] ") + e.what());
-    return Next::Continue;
   }
 }
 
@@ -185,9 +218,10 @@ ImapSession::Next ImapSession::cmdIdle(const ImapCommand& c) {
   return Next::Idle;
 }
 
-void ImapSession::idleChanged(bool scan) {
-  if (!idling()) return;
+ImapSession::Next ImapSession::idleChanged(bool scan) {
+  if (!idling()) return Next::Idle;
   sendUpdates(true, scan);
+  return inconsistent_ ? closeIfInconsistent(Next::Close) : Next::Idle;
 }
 
 ImapSession::Next ImapSession::idleLine(std::string_view line) {
@@ -195,7 +229,7 @@ ImapSession::Next ImapSession::idleLine(std::string_view line) {
   if (!equalsIgnoreCase(line, "DONE")) return bad(tag, "Expected DONE.");
   sendUpdates(true);
   tagged(tag, "OK Idle completed.");
-  return Next::Continue;
+  return closeIfInconsistent(Next::Continue);
 }
 
 ImapSession::Next ImapSession::cmdClose(const ImapCommand& c, bool expunge) {

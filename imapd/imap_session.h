@@ -31,8 +31,9 @@ class ImapSession {
   Next handle(const ImapCommand& command);
   // A parse error the caller answered already.
   Next badInput();
-  // IDLE: the folder changed (scan: new/ or cur/ changed, not only the index).
-  void idleChanged(bool scan);
+  // IDLE: the folder changed (scan: new/ or cur/ changed, not only the
+  // index). Idle to go on, Close when the session must end.
+  Next idleChanged(bool scan);
   // IDLE: the client's line ("DONE" ends it).
   Next idleLine(std::string_view line);
   bool idling() const { return !idleTag_.empty(); }
@@ -46,11 +47,14 @@ class ImapSession {
   void tagged(const std::string& tag, std::string_view text);
   Next bad(const std::string& tag, const std::string& text);
   Next no(const std::string& tag, const std::string& text);
+  Next dispatch(const ImapCommand& command);
   // The untagged updates a command ends with (EXPUNGE only when allowed).
+  // When the selected folder has gone, marks the session inconsistent.
   void sendUpdates(bool allowExpunge, bool scan = false);
+  bool selectedFolderGone() const;
+  Next closeIfInconsistent(Next next);
   // A folder name argument, decoded and checked; nullopt after answering.
   std::optional<std::string> folderArgument(const ImapCommand& c, const ImapValue& v);
-  bool requireSelected(const ImapCommand& c);
 
   // imap_session.cc
   Next cmdCapability(const ImapCommand& c);
@@ -87,6 +91,7 @@ class ImapSession {
   std::unique_ptr<SelectedMailbox> selected_;
   std::string idleTag_;
   int badCommands_ = 0;
+  bool inconsistent_ = false;  // the selected folder went away: BYE after this command
 };
 
 }  // namespace posthorn::imapd

@@ -111,6 +111,14 @@ class FolderSubject : public SearchSubject {
   bool failed_ = false;
 };
 
+// "$" (SEARCHRES, RFC 5182) is not offered: a search naming it is BAD.
+bool usesSavedResult(const SearchKey& key) {
+  if ((key.type == SearchKey::Type::Sequence || key.type == SearchKey::Type::Uid) && key.set.saved) return true;
+  for (const auto& child : key.children)
+    if (usesSavedResult(child)) return true;
+  return false;
+}
+
 int localOffsetMinutes() {
   const time_t now = ::time(nullptr);
   struct tm local{};
@@ -125,8 +133,8 @@ ImapSession::Next ImapSession::cmdSearch(const ImapCommand& c, bool uid) {
   SearchParseResult parsed = parseSearch(c.args, 0);
   if (parsed.badCharset) return no(c.tag, "[BADCHARSET (US-ASCII UTF-8)] " + parsed.error);
   if (!parsed.key) return bad(c.tag, parsed.error);
-  if (parsed.returnOptions && parsed.returnOptions->save)
-    return bad(c.tag, "SEARCHRES (RETURN SAVE) is not supported.");
+  if ((parsed.returnOptions && parsed.returnOptions->save) || usesSavedResult(*parsed.key))
+    return bad(c.tag, "SEARCHRES ($, RETURN SAVE) is not supported.");
   auto& folder = selected_->folder();
   folder.refresh();
   SearchScope scope;

@@ -143,6 +143,12 @@ void SelectedMailbox::dropAt(std::size_t index) {
   modseqs_.erase(modseqs_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
+void SelectedMailbox::moveTo(std::string name, mailbox::MaildirFolder folder) {
+  name_ = std::move(name);
+  folder_ = std::move(folder);
+  folder_.open();
+}
+
 void SelectedMailbox::noteReported(const std::vector<std::uint32_t>& uids) {
   for (const std::uint32_t uid : uids) {
     const std::uint32_t seq = sequenceOf(uid);

@@ -51,6 +51,8 @@ class SelectedMailbox {
   // The session changed these itself and reported them (or chose not to):
   // the view takes their current MODSEQ so update() stays quiet.
   void noteReported(const std::vector<std::uint32_t>& uids);
+  // The folder was renamed (by this session): same messages, new place.
+  void moveTo(std::string name, mailbox::MaildirFolder folder);
   // The session expunged these: sends "* n EXPUNGE" and drops them.
   void expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids);
 
