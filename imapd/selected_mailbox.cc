@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "lib/mailbox/dovecot_keywords.h"
 #include "lib/mailbox/maildir_flags.h"
 
 namespace posthorn::imapd {
@@ -45,11 +46,17 @@ void SelectedMailbox::open(ImapOutput& out) {
   }
   reportedRecent_ = recent_.size();
   const auto& h = folder_.header();
-  out.write("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n");
+  keywords_.clear();
+  const mailbox::DovecotKeywords known = mailbox::DovecotKeywords::load(folder_.directory());
+  for (char letter = 'a'; letter <= 'z'; ++letter)
+    if (const std::string* k = known.keyword(letter)) keywords_.insert(*k);
+  for (const auto& m : folder_.messages()) keywords_.insert(m.flags.keywords.begin(), m.flags.keywords.end());
+  out.write("* " + flagsLine() + "\r\n");
   if (readOnly_)
     out.write("* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n");
   else
-    out.write("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n");
+    out.write("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + keywordList() +
+              " \\*)] Flags permitted.\r\n");
   out.write("* " + std::to_string(count()) + " EXISTS\r\n");
   out.write("* " + std::to_string(recent_.size()) + " RECENT\r\n");
   if (firstUnseen != 0) out.write("* OK [UNSEEN " + std::to_string(firstUnseen) + "] First unseen.\r\n");
@@ -87,6 +94,7 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
     const mailbox::IndexedMessage* m = folder_.find(uids_[i]);
     if (m == nullptr || m->modseq == modseqs_[i]) continue;
     modseqs_[i] = m->modseq;
+    announceKeywords(out, m->flags);
     out.write("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
               flagsOf(*m) + ")\r\n");
   }
@@ -96,6 +104,7 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
   auto it = std::upper_bound(messages.begin(), messages.end(), last,
                              [](std::uint32_t uid, const mailbox::IndexedMessage& m) { return uid < m.uid; });
   for (; it != messages.end(); ++it) {
+    announceKeywords(out, it->flags);
     uids_.push_back(it->uid);
     modseqs_.push_back(it->modseq);
     if (readOnly_ && it->inNew) recent_.push_back(it->uid);
@@ -141,6 +150,22 @@ void SelectedMailbox::dropAt(std::size_t index) {
   }
   uids_.erase(uids_.begin() + static_cast<std::ptrdiff_t>(index));
   modseqs_.erase(modseqs_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+std::string SelectedMailbox::keywordList() const {
+  std::string out;
+  for (const auto& k : keywords_) out += " " + k;
+  return out;
+}
+
+std::string SelectedMailbox::flagsLine() const {
+  return "FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + keywordList() + ")";
+}
+
+void SelectedMailbox::announceKeywords(ImapOutput& out, const mailbox::MessageFlags& flags) {
+  bool added = false;
+  for (const auto& k : flags.keywords) added = keywords_.insert(k).second || added;
+  if (added) out.write("* " + flagsLine() + "\r\n");
 }
 
 void SelectedMailbox::moveTo(std::string name, mailbox::MaildirFolder folder) {

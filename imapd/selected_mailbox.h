@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,11 +54,16 @@ class SelectedMailbox {
   void noteReported(const std::vector<std::uint32_t>& uids);
   // The folder was renamed (by this session): same messages, new place.
   void moveTo(std::string name, mailbox::MaildirFolder folder);
+  // Before a FETCH response shows flags: a keyword the client has not
+  // been told about goes out first in "* FLAGS (...)" (RFC 3501 7.2.6).
+  void announceKeywords(ImapOutput& out, const mailbox::MessageFlags& flags);
   // The session expunged these: sends "* n EXPUNGE" and drops them.
   void expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids);
 
  private:
   void dropAt(std::size_t index);
+  std::string keywordList() const;  // " $Forwarded $Junk", sorted
+  std::string flagsLine() const;    // "FLAGS (\\Answered ... $Junk)"
 
   std::string name_;
   mailbox::MaildirFolder folder_;
@@ -66,6 +72,7 @@ class SelectedMailbox {
   std::vector<std::uint64_t> modseqs_;   // as last reported
   std::vector<std::uint32_t> recent_;    // ascending
   std::size_t reportedRecent_ = 0;
+  std::set<std::string> keywords_;  // announced in FLAGS
 };
 
 }  // namespace posthorn::imapd

@@ -49,6 +49,7 @@ ImapSession::Next ImapSession::cmdStore(const ImapCommand& c, bool uid) {
   if (selected_->readOnly()) return no(c.tag, "[READ-ONLY] Mailbox is read-only.");
   auto& folder = selected_->folder();
   folder.storeFlags(*uids, *flags, mode);
+  selected_->announceKeywords(out_, *flags);
   if (!silent) {
     for (const std::uint32_t u : *uids) {
       const auto* m = folder.find(u);

@@ -56,6 +56,22 @@ def main():
         expect(2 not in uids and 1 in uids and 3 in uids, f"UID FETCH leaves out the expunged UID: {got}")
         passed("UID FETCH ignores a UID expunged by another session")
 
+        # A new keyword: "* FLAGS" in both sessions before a FETCH shows it,
+        # and in the FLAGS and PERMANENTFLAGS of the next SELECT.
+        got = a.command("k1 STORE 1 +FLAGS ($Junk)")
+        flags_at = [i for i, l in enumerate(got) if l.startswith(b"* FLAGS") and b"$Junk" in l]
+        fetch_at = [i for i, l in enumerate(got) if b"FETCH" in l and b"$Junk" in l]
+        expect(ok(got, "k1") and flags_at and fetch_at and flags_at[0] < fetch_at[0],
+               f"STORE of a new keyword: * FLAGS first: {got}")
+        got = b.command("v4 NOOP")
+        expect(any(l.startswith(b"* FLAGS") and b"$Junk" in l for l in got), f"the other session's NOOP: {got}")
+        got = b.command("v5 EXAMINE INBOX")
+        expect(any(l.startswith(b"* FLAGS") and b"$Junk" in l for l in got), f"EXAMINE's FLAGS: {got}")
+        got = a.command("k2 SELECT INBOX")
+        expect(any(b"PERMANENTFLAGS" in l and b"$Junk" in l for l in got), f"SELECT's PERMANENTFLAGS: {got}")
+        expect(ok(b.command("v6 SELECT INBOX"), "v6"), "SELECT INBOX again in b")
+        passed("keywords are announced in FLAGS and PERMANENTFLAGS")
+
         # \Recent cannot be stored; "$" is not offered.
         got = a.command("r1 STORE 1 +FLAGS (\\Recent)")
         expect(got[-1].startswith(b"r1 BAD"), f"STORE \\Recent: {got}")
