@@ -99,7 +99,6 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
     const bool needView = items->needsFile() || (items->envelope && !envelope) ||
                           (items->bodyStructure && !structure) || (items->body && !body);
     const std::string flags = selected_->flagsOf(*m);
-    const std::string path = folder.path(*m);
     const std::uint64_t vsize = m->vsize;
     std::optional<MessageView> view;
     time_t mtime = 0;
@@ -112,7 +111,7 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
       view.emplace(std::move(*bytes));
     } else if (items->internalDate) {
       struct stat st{};
-      if (::stat(path.c_str(), &st) == 0) mtime = st.st_mtime;
+      if (::stat(folder.path(*m).c_str(), &st) == 0) mtime = st.st_mtime;
     }
     std::string r = "* " + std::to_string(seq) + " FETCH (";
     bool first = true;

@@ -60,6 +60,8 @@ void SelectedMailbox::open(ImapOutput& out) {
   out.write("* " + std::to_string(count()) + " EXISTS\r\n");
   out.write("* " + std::to_string(recent_.size()) + " RECENT\r\n");
   if (firstUnseen != 0) out.write("* OK [UNSEEN " + std::to_string(firstUnseen) + "] First unseen.\r\n");
+  seenModseq_ = h.highestModseq;
+  seenUidNext_ = h.uidNext;
   out.write("* OK [UIDVALIDITY " + std::to_string(h.uidValidity) + "] UIDs valid\r\n");
   out.write("* OK [UIDNEXT " + std::to_string(h.uidNext) + "] Predicted next UID\r\n");
 }
@@ -79,6 +81,13 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
       noteReported(taken);  // moving to cur/ changed no flag
     }
   }
+  // Every change (flags, expunge, a new message) raises HIGHESTMODSEQ or
+  // UIDNEXT: when neither moved and no expunge waits, there is nothing to
+  // report, and most commands end here without looking at each message.
+  const auto& h = folder_.header();
+  if (h.highestModseq == seenModseq_ && h.uidNext == seenUidNext_ && !(allowExpunge && expungePending_)) return;
+  seenModseq_ = h.highestModseq;
+  seenUidNext_ = h.uidNext;
   const auto& messages = folder_.messages();
   // Expunged by someone else: highest number first, so each number is
   // right at the moment it is sent.
@@ -88,6 +97,10 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
       out.write("* " + std::to_string(i + 1) + " EXPUNGE\r\n");
       dropAt(i);
     }
+    expungePending_ = false;
+  } else {
+    expungePending_ = expungePending_ || messages.size() < uids_.size() ||
+                      std::any_of(uids_.begin(), uids_.end(), [this](std::uint32_t u) { return folder_.find(u) == nullptr; });
   }
   // Flags changed by someone else.
   for (std::size_t i = 0; i < uids_.size(); ++i) {

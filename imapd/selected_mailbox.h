@@ -73,6 +73,9 @@ class SelectedMailbox {
   std::vector<std::uint32_t> recent_;    // ascending
   std::size_t reportedRecent_ = 0;
   std::set<std::string> keywords_;  // announced in FLAGS
+  std::uint64_t seenModseq_ = 0;    // the folder's HIGHESTMODSEQ and UIDNEXT
+  std::uint32_t seenUidNext_ = 0;   // at the last update()
+  bool expungePending_ = false;     // an expunge held back, to report later
 };
 
 }  // namespace posthorn::imapd
