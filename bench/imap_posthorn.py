@@ -7,7 +7,7 @@ installation would, plus authd:
 
     IMAP  inet n - y - - imapd
     IMAPS inet n - y - - imapd -o imapd_tls_wrappermode=yes
-    imap-mailbox unix - n n - - imapd mailbox
+    imap-mailbox unix - n n - - imapd-mailbox
     authd-userdb unix - n n - - authd
     authd-passdb unix - n n - 1 authd passdb
 
@@ -27,7 +27,7 @@ from posthorn_test import LIBEXEC, POSTHORN, cmdline, wait_for
 
 SERVICES = """{imap} inet n - y - - imapd
 {imaps} inet n - y - - imapd -o imapd_tls_wrappermode=yes
-imap-mailbox unix - n n - - imapd mailbox
+imap-mailbox unix - n n - - imapd-mailbox
 authd-userdb unix - n n - - authd
 authd-passdb unix - n n - 1 authd passdb
 """
@@ -62,8 +62,8 @@ class PosthornImap(popd_util.Pop):
 
     def _snapshot_daemons(self):
         """Copies of the build's daemons, so that a rebuild during the run
-        does not mix old and new imapd processes (the mailbox stage checks
-        that the login stage runs the same program file)."""
+        does not mix old and new imapd processes (imapd-mailbox checks
+        that the login stage runs the imapd file next to it)."""
         snap = os.path.join(self.inst.dir, "daemons")
         os.makedirs(snap)
         copies = {}
@@ -88,12 +88,12 @@ class PosthornImap(popd_util.Pop):
 
     def reset_index(self):
         """Removes posthorn's index files (posthorn-*) of INBOX, once no
-        `imapd mailbox` process is left from the last session (up to 5 s)."""
+        imapd-mailbox process is left from the last session (up to 5 s)."""
         def mailbox_stages():
             found = []
             for pid in imap_memory.descendants(self.master_pid):
                 args = cmdline(pid)
-                if args and "imapd" in os.path.basename(args[0]) and "mailbox" in args[1:]:
+                if args and os.path.basename(args[0]) == "imapd-mailbox":
                     found.append(pid)
             return found
         deadline = time.time() + 5

@@ -1,7 +1,7 @@
-// client_stream - the client's connection: lines or bytes in, buffered replies out, TLS
+// client_stream - the client's connection: lines or bytes in, buffered replies out
+// (through ClientStream::Tls once TLS started: lib/client_tls.cc)
 #include "lib/client_stream.h"
 
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -24,7 +24,7 @@ std::string clientAddressOf(const std::string& peer) {
 
 ClientStream::ClientStream(int fd, std::chrono::seconds timeout, std::size_t lineLimit)
     : fd_(fd), timeout_(timeout), lineLimit_(lineLimit) {
-  // A backstop for blocking calls inside OpenSSL and for writes to a
+  // A backstop for blocking calls inside TLS and for writes to a
   // client that stopped reading.
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout_.count());
@@ -33,10 +33,8 @@ ClientStream::ClientStream(int fd, std::chrono::seconds timeout, std::size_t lin
 }
 
 ClientStream::~ClientStream() {
-  if (ssl_ != nullptr) {
-    if (!failed_) SSL_shutdown(ssl_);
-    SSL_free(ssl_);
-  }
+  if (tls_ != nullptr && !failed_) tls_->shutdown();
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -61,8 +59,8 @@ bool ClientStream::flush() {
 
 bool ClientStream::rawWrite(std::string_view bytes) {
   while (!bytes.empty()) {
-    if (ssl_ != nullptr) {
-      const int n = SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<std::size_t>(bytes.size(), 1 << 30)));
+    if (tls_ != nullptr) {
+      const long n = tls_->write(bytes);
       if (n <= 0) return false;
       bytes.remove_prefix(static_cast<std::size_t>(n));
     } else {
@@ -79,8 +77,8 @@ bool ClientStream::rawWrite(std::string_view bytes) {
 
 long ClientStream::rawRead(char* buf, std::size_t n) {
   while (true) {
-    if (ssl_ != nullptr) {
-      const int r = SSL_read(ssl_, buf, static_cast<int>(n));
+    if (tls_ != nullptr) {
+      const long r = tls_->read(buf, n);
       return r > 0 ? r : 0;
     }
     const ssize_t r = ::read(fd_, buf, n);
@@ -90,7 +88,7 @@ long ClientStream::rawRead(char* buf, std::size_t n) {
 }
 
 long ClientStream::fill() {
-  if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+  if (tls_ == nullptr || !tls_->pending()) {
     pollfd p{fd_, POLLIN, 0};
     while (true) {
       const int r = ::poll(&p, 1, static_cast<int>(timeout_.count() * 1000));
@@ -119,7 +117,7 @@ ClientStream::Fill ClientStream::readSome(std::string& into) {
 }
 
 int ClientStream::waitEither(int other, int timeoutMs) {
-  if (!in_.empty() || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return 1;
+  if (!in_.empty() || (tls_ != nullptr && tls_->pending())) return 1;
   if (!flush()) return -1;
   pollfd p[2] = {{fd_, POLLIN, 0}, {other, POLLIN, 0}};
   while (true) {
@@ -156,30 +154,8 @@ ClientStream::Read ClientStream::readLine(std::string& line) {
   }
 }
 
-bool ClientStream::startTls(const tls::Context& ctx, std::string* error) {
-  if (!flush()) {
-    *error = "connection lost";
-    return false;
-  }
-  in_.clear();
-  discarding_ = false;
-  try {
-    ssl_ = ctx.newSsl();
-  } catch (const tls::TlsError& e) {
-    *error = e.what();
-    return false;
-  }
-  SSL_set_fd(ssl_, fd_);
-  if (SSL_accept(ssl_) != 1) {
-    *error = tls::errorText("TLS handshake failed");
-    failed_ = true;
-    return false;
-  }
-  return true;
-}
-
 std::string ClientStream::tlsDescription() const {
-  return ssl_ != nullptr ? tls::sessionInfo(ssl_).describe() : std::string();
+  return tls_ != nullptr ? tls_->describe() : std::string();
 }
 
 std::string ClientStream::takePending() { return std::exchange(in_, {}); }
@@ -189,7 +165,7 @@ void ClientStream::proxy(int other) {
   char buf[65536];
   while (true) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {other, POLLIN, 0}};
-    const bool sslBuffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+    const bool sslBuffered = tls_ != nullptr && tls_->pending();
     if (!sslBuffered) {
       const int r = ::poll(p, 2, -1);
       if (r < 0) {

@@ -5,10 +5,14 @@
 // (so pipelined commands get their replies in few packets) or when 64 KiB
 // are buffered. A write failure marks the stream failed; reads then report
 // Closed. Owns the fd.
+//
+// TLS (startTls) lives in lib/client_tls.cc, behind ClientStream::Tls, so
+// that a program that never starts TLS (imapd-mailbox) links no OpenSSL.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,8 +49,9 @@ class ClientStream {
   // Server-side TLS handshake on the connection (after STLS or at once for
   // 995); input read before it is discarded (CVE-2011-0411). False on
   // failure, with the reason in *error.
+  // Defined in lib/client_tls.cc.
   bool startTls(const tls::Context& ctx, std::string* error);
-  bool tls() const { return ssl_ != nullptr; }
+  bool tls() const { return tls_ != nullptr; }
   std::string tlsDescription() const;
 
   // Input read but not yet taken as lines (pipelined after the login).
@@ -60,6 +65,18 @@ class ClientStream {
 
   int fd() const { return fd_; }
 
+  // The TLS session on the connection, once startTls succeeded: how the
+  // stream reads and writes through it (lib/client_tls.cc).
+  class Tls {
+   public:
+    virtual ~Tls() = default;
+    virtual long read(char* buf, std::size_t n) = 0;  // >0 bytes, else closed or failed
+    virtual long write(std::string_view bytes) = 0;   // >0 bytes written, else failed
+    virtual bool pending() const = 0;                  // decrypted input buffered
+    virtual void shutdown() = 0;                       // close_notify
+    virtual std::string describe() const = 0;
+  };
+
  private:
   // Reads what is there (waiting up to the timeout): >0 bytes appended,
   // 0 closed, -1 timeout.
@@ -70,7 +87,7 @@ class ClientStream {
   int fd_;
   std::chrono::seconds timeout_;
   std::size_t lineLimit_;
-  struct ssl_st* ssl_ = nullptr;
+  std::unique_ptr<Tls> tls_;
   std::string in_;
   std::string out_;
   bool failed_ = false;

@@ -31,7 +31,27 @@ long parentOf(pid_t pid) {
   return ppid;
 }
 
+std::string& loginStageProgram() {
+  static std::string program;  // empty: this program
+  return program;
+}
+
+// The executable the login stage runs: /proc/self/exe, or the program
+// setLoginStageProgram() named in its directory ("" when unknown).
+std::string loginStageExecutable() {
+  if (loginStageProgram().empty()) return "/proc/self/exe";
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "";
+  const std::string path(self, static_cast<std::size_t>(n));
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return path.substr(0, slash + 1) + loginStageProgram();
+}
+
 }  // namespace
+
+void setLoginStageProgram(const std::string& program) { loginStageProgram() = program; }
 
 bool peerIsLoginStage(int fd, std::string* why) {
   ucred cred{};
@@ -45,11 +65,13 @@ bool peerIsLoginStage(int fd, std::string* why) {
     *why = who + " is not a child of master";
     return false;
   }
+  const std::string login = loginStageExecutable();
   struct stat mine{}, theirs{};
-  if (::stat("/proc/self/exe", &mine) != 0 ||
+  if (login.empty() || ::stat(login.c_str(), &mine) != 0 ||
       ::stat(("/proc/" + std::to_string(cred.pid) + "/exe").c_str(), &theirs) != 0 ||
       mine.st_dev != theirs.st_dev || mine.st_ino != theirs.st_ino) {
-    *why = who + " does not run this program";
+    *why = who + " does not run " +
+           (loginStageProgram().empty() ? std::string("this program") : login);
     return false;
   }
   return true;

@@ -26,13 +26,18 @@ namespace posthorn::mailuser {
 std::optional<std::string> maildirOf(const ipc::UserInfo& user, const std::string& homeMailbox,
                                      std::string* why);
 
-// Whether the process at the other end of `fd` is a login stage of the same program:
-// a child of the same master (parent pid) running the same program
-// (inode of /proc/PID/exe). Any mail_owner process can reach the private
-// socket; a chrooted worker cannot exec popd or imapd, so this keeps a
-// compromised smtpd, say, from claiming to hand over any user it likes.
-// Defence in depth until authd vouches for a login itself.
+// Whether the process at the other end of `fd` is a login stage: a child
+// of the same master (parent pid) running the login stage's program
+// (inode of /proc/PID/exe): this very program (popd serves both stages),
+// or the one setLoginStageProgram() named. Any mail_owner process can
+// reach the private socket; a chrooted worker cannot exec popd or imapd,
+// so this keeps a compromised smtpd, say, from claiming to hand over any
+// user it likes. Defence in depth until authd vouches for a login itself.
 bool peerIsLoginStage(int fd, std::string* why);
+
+// The login stage runs `program`, found in the directory of this process's
+// own executable, rather than this program (imapd-mailbox: "imapd").
+void setLoginStageProgram(const std::string& program);
 
 namespace detail {
 // Tells the login stage the handover arrived (shutdown: EOF on its side).

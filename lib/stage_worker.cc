@@ -1,7 +1,14 @@
-// stage_worker - the worker settings of popd's and imapd's login and mailbox stages
+// stage_worker - the worker settings of popd's and imapd's login and mailbox stages,
+// and the exec of a mailbox stage that is a program of its own
 #include "lib/stage_worker.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <stdexcept>
+#include <vector>
 
 #include "lib/userdb_client.h"
 
@@ -38,6 +45,20 @@ int runMailboxStage(server::Worker& worker, const std::string& queueDirectory,
     serve(conn.fd, userdbSocket);
     conn.done();
   });
+}
+
+void execMailboxProgram(int argc, char** argv, const char* program) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) throw std::runtime_error(std::string("/proc/self/exe: ") + std::strerror(errno));
+  std::string path(self, static_cast<std::size_t>(n));
+  path.resize(path.rfind('/') + 1);  // an absolute path: there is a '/'
+  path += program;
+  std::vector<char*> args(argv, argv + argc - 1);  // without "mailbox"
+  args[0] = const_cast<char*>(program);
+  args.push_back(nullptr);
+  ::execv(path.c_str(), args.data());
+  throw std::runtime_error("cannot run " + path + ": " + std::strerror(errno));
 }
 
 }  // namespace posthorn::stage

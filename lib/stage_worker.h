@@ -28,4 +28,10 @@ using MailboxServer = std::function<void(int fd, const std::string& userdbSocket
 int runMailboxStage(server::Worker& worker, const std::string& queueDirectory,
                     std::chrono::seconds maxIdle, const MailboxServer& serve);
 
+// Runs the mailbox stage in `program`, from this program's directory
+// (`imapd mailbox` execs imapd-mailbox): argv stays as it is but for the
+// last argument ("mailbox"), which goes. Throws std::runtime_error when
+// the exec fails.
+[[noreturn]] void execMailboxProgram(int argc, char** argv, const char* program);
+
 }  // namespace posthorn::stage

@@ -15,6 +15,18 @@
 //     return stage::twoStageMain<popd::Settings, popd::LoginContext>(
 //         argc, argv, {"popd", popd::serveLogin, popd::serveMailbox});
 //   }
+//
+// A daemon may run its mailbox stage as a program of its own instead, one
+// that links no OpenSSL (each logged-in client has such a process; the
+// login stage proxies TLS): imapd-mailbox runs mailboxStageMain, and
+// `imapd mailbox` execs it (TwoStageProgram::mailboxProgram).
+//
+//   imap-mailbox  unix  - n n - - imapd-mailbox
+//
+//   int main(int argc, char** argv) {
+//     return stage::mailboxStageMain<imapd::Settings>(
+//         argc, argv, {"imapd-mailbox", "imapd", imapd::serveMailbox});
+//   }
 #pragma once
 
 #include <csignal>
@@ -26,6 +38,7 @@
 
 #include "lib/config.h"
 #include "lib/log.h"
+#include "lib/mail_user.h"
 #include "lib/passdb_client.h"
 #include "lib/privilege.h"
 #include "lib/sasl_authenticator.h"
@@ -39,8 +52,30 @@ template <class Settings, class LoginContext>
 struct TwoStageProgram {
   const char* name;  // "popd": messages, the *_tls_protocols parameter
   void (*serveLogin)(int fd, const std::string& peer, LoginContext& ctx);
+  // The mailbox stage, in this program; or, when null, mailboxProgram (in
+  // this program's directory) runs it: "mailbox" execs that.
+  void (*serveMailbox)(int fd, const Settings& settings, const std::string& userdbSocket);
+  const char* mailboxProgram = nullptr;
+};
+
+template <class Settings>
+struct MailboxStageProgram {
+  const char* name;          // "imapd-mailbox": messages
+  const char* loginProgram;  // "imapd": what a login stage that hands over runs
   void (*serveMailbox)(int fd, const Settings& settings, const std::string& userdbSocket);
 };
+
+// Reports a configuration error or a fatal one on stderr and in the log.
+inline int reportStageError(const char* program, const std::exception& e, bool configError) {
+  if (configError) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    log::error("%s", e.what());
+  } else {
+    std::fprintf(stderr, "%s: fatal: %s\n", program, e.what());
+    log::error("fatal: %s", e.what());
+  }
+  return 1;
+}
 
 template <class Settings, class LoginContext>
 int runLoginStage(server::Worker& worker, const server::Options& options,
@@ -82,6 +117,8 @@ int twoStageMain(int argc, char** argv, const TwoStageProgram<Settings, LoginCon
     const auto options = server::Options::fromArgv(argc, argv);
     if (options.args.size() > 1 || (options.args.size() == 1 && options.args[0] != "mailbox"))
       throw config::ConfigError("unexpected arguments (the only one is \"mailbox\")");
+    if (options.args.size() == 1 && program.serveMailbox == nullptr)
+      execMailboxProgram(argc, argv, program.mailboxProgram);
     server::Worker worker(options);
     const Settings settings(worker.config());
     if (options.args.size() == 1) {
@@ -92,13 +129,31 @@ int twoStageMain(int argc, char** argv, const TwoStageProgram<Settings, LoginCon
     }
     return runLoginStage(worker, options, settings, program);
   } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "%s: %s\n", program.name, e.what());
-    log::error("%s", e.what());
-    return 1;
+    return reportStageError(program.name, e, true);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: fatal: %s\n", program.name, e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
+    return reportStageError(program.name, e, false);
+  }
+}
+
+// The whole main() of a program that runs only the mailbox stage (no
+// arguments); it accepts handovers from program.loginProgram only.
+template <class Settings>
+int mailboxStageMain(int argc, char** argv, const MailboxStageProgram<Settings>& program) {
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    const auto options = server::Options::fromArgv(argc, argv);
+    if (!options.args.empty()) throw config::ConfigError("unexpected arguments");
+    mailuser::setLoginStageProgram(program.loginProgram);
+    server::Worker worker(options);
+    const Settings settings(worker.config());
+    return runMailboxStage(worker, settings.queueDirectory, settings.maxIdle,
+                           [&](int fd, const std::string& userdbSocket) {
+                             program.serveMailbox(fd, settings, userdbSocket);
+                           });
+  } catch (const config::ConfigError& e) {
+    return reportStageError(program.name, e, true);
+  } catch (const std::exception& e) {
+    return reportStageError(program.name, e, false);
   }
 }
 

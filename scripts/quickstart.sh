@@ -128,7 +128,7 @@ pop3-mailbox unix -       n       n       -       -       popd mailbox
 5143        inet  n       -       y       -       -       imapd
 5993        inet  n       -       y       -       -       imapd
   -o imapd_tls_wrappermode=yes
-imap-mailbox unix -       n       n       -       -       imapd mailbox
+imap-mailbox unix -       n       n       -       -       imapd-mailbox
 CONF
   [ -f "$run/etc/passwd" ] || echo demo | "$build/bin/posthorn" -c "$run/etc" passwd \
     -u "$uid" -g "$gid" -d "$run/mail/demo" demo@demo.example >/dev/null

@@ -4,7 +4,7 @@ An instance that serves IMAP as an installation would:
 
     IMAP  inet n - y - - imapd                                  (143: STARTTLS)
     IMAPS inet n - y - - imapd -o imapd_tls_wrappermode=yes     (993)
-    imap-mailbox unix - n n - - imapd mailbox                   (root until it is the user)
+    imap-mailbox unix - n n - - imapd-mailbox                   (root until it is the user)
     authd-userdb unix - n n - - authd
     authd-passdb unix - n n - 1 authd passdb
 
@@ -35,7 +35,7 @@ POSTHORN = os.path.join(BUILDDIR, "bin", "posthorn")
 
 SERVICES = """{imap} inet n - y - - imapd
 {imaps} inet n - y - - imapd -o imapd_tls_wrappermode=yes
-imap-mailbox unix - n n - - imapd mailbox
+imap-mailbox unix - n n - - imapd-mailbox
 authd-userdb unix - n n - - authd
 authd-passdb unix - n n - 1 authd passdb
 """
@@ -189,11 +189,11 @@ class Imap:
     def imapd_pids(self):
         """The instance's imapd worker processes (login and mailbox stages)."""
         return [pid for pid in self.inst.workers()
-                if cmdline(pid) and cmdline(pid)[0].endswith("imapd")]
+                if cmdline(pid) and cmdline(pid)[0].endswith(("imapd", "imapd-mailbox"))]
 
     def mailbox_stage_pids(self):
-        """imapd processes running the mailbox stage ("imapd mailbox")."""
-        return [pid for pid in self.imapd_pids() if "mailbox" in cmdline(pid)[1:]]
+        """The processes running the mailbox stage (imapd-mailbox)."""
+        return [pid for pid in self.imapd_pids() if cmdline(pid)[0].endswith("imapd-mailbox")]
 
     def rss_kib(self, pids):
         """The resident set size of each pid in KiB ({pid: kib}); gone pids left out."""
