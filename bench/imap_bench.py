@@ -109,7 +109,7 @@ def main():
     import imap_measure
     import imap_messages
     import imap_posthorn
-    import popd_util
+    import mail_user_util
     from inbound import NewFileWatch
 
     names = [a.only] if a.only else list(SERVERS)
@@ -119,12 +119,12 @@ def main():
         sys.exit(f"imap_bench: no libexec/imapd in {a.builddir} (use --only dovecot until it is built)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     conf = dict(kv.split("=", 1) for kv in a.posthorn_conf)
-    uid, gid = popd_util.ids()
+    uid, gid = mail_user_util.ids()
     failures = {}
     dtop = imap_dovecot.make_top()
     load0 = os.getloadavg()
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # popd_util's "ok: ..." lines
+        with contextlib.redirect_stdout(sys.stderr):  # mail_user_util's "ok: ..." lines
             ph = imap_posthorn.PosthornImap(process_limit=a.connections + 100, conf=conf)
         with ph:
             dmaildir = os.path.join(dtop, "home", "alice", "Maildir")

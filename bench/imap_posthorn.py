@@ -1,6 +1,6 @@
 """imap_posthorn - a private posthorn instance serving IMAP, for bench/imap_bench.py.
 
-The user setup is popd_util's (test/integration), as for pop3_bench.py:
+The user setup is mail_user_util's (test/integration), as the POP3 and IMAP tests':
 alice@example.com made by `posthorn passwd` (uid 5000 as root), Maildir at
 HOME/Maildir, a self-signed certificate. Its master.conf has imapd as an
 installation would, plus authd:
@@ -22,7 +22,7 @@ import shutil
 import time
 
 import imap_memory
-import popd_util
+import mail_user_util
 from posthorn_test import LIBEXEC, POSTHORN, cmdline, wait_for
 
 SERVICES = """{imap} inet n - y - - imapd
@@ -37,25 +37,18 @@ def available():
     return os.path.exists(os.path.join(LIBEXEC, "imapd"))
 
 
-class PosthornImap(popd_util.Pop):
+class PosthornImap(mail_user_util.MailUserInstance):
     name = "posthorn"
-    user = popd_util.ALICE
-    password = popd_util.ALICE_PW
+    user = mail_user_util.ALICE
+    password = mail_user_util.ALICE_PW
 
     def __init__(self, process_limit=1100, conf=None):
-        super().__init__("imap-bench")
-        inst = self.inst
-        tls = os.path.join(inst.config_dir, "tls")
-        settings = {"imapd_tls_cert_file": self.cert,
-                    "imapd_tls_key_file": os.path.join(tls, "posthorn.key"),
-                    "imapd_disable_plaintext_auth": "no",
+        settings = {"auth_failure_delay": "0", "imapd_disable_plaintext_auth": "no",
                     "default_process_limit": str(process_limit)}
         settings.update(conf or {})
-        inst.write_conf(**settings)
-        self.port = inst.free_port()
-        self.imaps = inst.free_port()
-        while self.imaps == self.port:
-            self.imaps = inst.free_port()
+        super().__init__("imap-bench", settings, "imapd")
+        inst = self.inst
+        self.port, self.imaps = self.two_ports()
         inst.write_master_conf(SERVICES.format(imap=self.port, imaps=self.imaps))
         self.started = False
         self._snapshot_daemons()
@@ -105,7 +98,7 @@ class PosthornImap(popd_util.Pop):
 
     def deliver_command(self, maildir):
         """The command (and Popen keywords) that stores a message as alice, as local(8) would."""
-        uid, gid = popd_util.ids()
+        uid, gid = mail_user_util.ids()
         return ([POSTHORN, "-c", self.inst.config_dir, "mailbox", "deliver", "-d", maildir],
                 {"user": uid, "group": gid, "extra_groups": []})
 

@@ -27,11 +27,8 @@ import ssl
 import subprocess
 import sys
 
-from posthorn_test import BUILDDIR, Instance, cmdline, expect, is_root, wait_for
-
-ALICE = "alice@example.com"
-ALICE_PW = "Alice's pass 1"
-POSTHORN = os.path.join(BUILDDIR, "bin", "posthorn")
+from mail_user_util import ALICE, ALICE_PW, POSTHORN, MailUserInstance, as_alice, ids  # noqa: F401
+from posthorn_test import cmdline, expect, is_root, wait_for
 
 SERVICES = """{imap} inet n - y - - imapd
 {imaps} inet n - y - - imapd -o imapd_tls_wrappermode=yes
@@ -46,54 +43,16 @@ for _name, _states in (("ID", ("NONAUTH", "AUTH", "SELECTED")),
     imaplib.Commands.setdefault(_name, _states)
 
 
-def ids():
-    return (5000, 5000) if is_root() else (os.getuid(), os.getgid())
-
-
-def as_alice():
-    """subprocess.run keywords that run a command as alice (as root)."""
-    uid, gid = ids()
-    return {"user": uid, "group": gid, "extra_groups": []} if is_root() else {}
-
-
-class Imap:
+class Imap(MailUserInstance):
     """A posthorn instance with imapd, authd and alice; a context manager."""
 
     def __init__(self, name, conf=None):
         settings = {"auth_failure_delay": "0"}
         settings.update(conf or {})
-        self.inst = Instance(name, conf=settings)
-        inst = self.inst
-        self.passwd = os.path.join(inst.config_dir, "passwd")
-        self.home = os.path.join(inst.dir, "home", "alice")
-        os.makedirs(self.home)
-        uid, gid = ids()
-        if is_root():
-            os.chown(self.home, uid, gid)
-        self.maildir = os.path.join(self.home, "Maildir")
-        r = subprocess.run([POSTHORN, "-c", inst.config_dir, "passwd", "-f", self.passwd,
-                            "-u", str(uid), "-g", str(gid), "-d", self.home, ALICE],
-                           input=ALICE_PW + "\n", capture_output=True, text=True, timeout=30)
-        expect(r.returncode == 0, f"posthorn passwd: {r.stdout}{r.stderr}")
-        r = inst.posthorn("tls", "selfsigned")
-        expect(r.returncode == 0, f"posthorn tls selfsigned: {r.stdout}{r.stderr}")
-        tls = os.path.join(inst.config_dir, "tls")
-        self.cert = os.path.join(tls, "posthorn.crt")
-        inst.write_conf(auth_passwd_file=self.passwd, imapd_tls_cert_file=self.cert,
-                        imapd_tls_key_file=os.path.join(tls, "posthorn.key"))
+        super().__init__(name, settings, "imapd")
         self.host = "127.0.0.1"
-        self.imap_port = inst.free_port()
-        self.imaps_port = inst.free_port()
-        while self.imaps_port == self.imap_port:
-            self.imaps_port = inst.free_port()
-        inst.write_master_conf(SERVICES.format(imap=self.imap_port, imaps=self.imaps_port))
-
-    def __enter__(self):
-        self.inst.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.inst.__exit__(*exc)
+        self.imap_port, self.imaps_port = self.two_ports()
+        self.inst.write_master_conf(SERVICES.format(imap=self.imap_port, imaps=self.imaps_port))
 
     def start(self):
         self.inst.start()
@@ -101,35 +60,10 @@ class Imap:
 
     # --- the mailbox on disk ---------------------------------------------------
 
-    def folder_dir(self, folder="INBOX"):
-        """The directory of a folder (a name in modified UTF-7, '.' separated)."""
-        return self.maildir if folder.upper() == "INBOX" else os.path.join(self.maildir, "." + folder)
-
-    def deliver(self, message, folder=None, flags=None):
-        """Stores message (bytes) in alice's INBOX (or folder) as alice, the
-        way local(8) does; returns the file's path."""
-        args = [POSTHORN, "-c", self.inst.config_dir, "mailbox", "deliver"]
-        if flags:
-            args += ["-f", flags]
-        args += ["-d", self.maildir]
-        if folder:
-            args.append(folder)
-        r = subprocess.run(args, input=message, capture_output=True, timeout=30, **as_alice())
-        _check(r.returncode == 0, f"posthorn mailbox deliver: {r.stdout}{r.stderr}")
-        return r.stdout.decode().split()[-1]
-
     def deliver_many(self, messages, workers=4):
         """deliver() of each message, a few at a time (order not kept)."""
         with ThreadPoolExecutor(workers) as pool:
             return list(pool.map(self.deliver, messages))
-
-    def files(self, folder="INBOX"):
-        """The file names in new/ and cur/ of a folder, sorted."""
-        names = []
-        for sub in ("new", "cur"):
-            with contextlib.suppress(FileNotFoundError):
-                names += os.listdir(os.path.join(self.folder_dir(folder), sub))
-        return sorted(names)
 
     def read_file(self, folder, name):
         """The bytes of a message file (found in cur/ or new/) of a folder."""
@@ -147,11 +81,6 @@ class Imap:
         Call before start()."""
         r = self.inst.posthorn("tls", "selfsigned", "-f", self.host)
         _check(r.returncode == 0, f"posthorn tls selfsigned -f {self.host}: {r.stdout}{r.stderr}")
-
-    def context(self):
-        ctx = ssl.create_default_context(cafile=self.cert)
-        ctx.check_hostname = False
-        return ctx
 
     def starttls(self, login=True, timeout=30):
         """imaplib on the plain port, after STARTTLS; logged in as alice."""
