@@ -176,7 +176,8 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
       out_.write(bytes);
       r.clear();
     };
-    for (const auto& s : items->sections) literal(s.responseName(), fetchSection(*view, s));
+    std::string storage;
+    for (const auto& s : items->sections) literal(s.responseName(), fetchSection(*view, s, storage));
     if (items->rfc822Header) literal("RFC822.HEADER", view->header());
     if (items->rfc822Text) literal("RFC822.TEXT", view->body());
     if (items->rfc822) literal("RFC822", view->text());

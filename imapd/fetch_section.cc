@@ -217,15 +217,17 @@ std::string headerFields(std::string_view header, const std::vector<std::string>
   return out;
 }
 
-std::string content(const MessageView& m, const FetchSection& s) {
+// The section's bytes: a view into the message, or into `built` for the
+// header fields, which are picked out one by one.
+std::string_view content(const MessageView& m, const FetchSection& s, std::string& built) {
   const std::string_view text = m.text();
   if (s.part.empty()) {
     switch (s.kind) {
       case FetchSection::Kind::Whole: return m.text();
-      case FetchSection::Kind::Header: return std::string(m.header());
-      case FetchSection::Kind::Text: return std::string(m.body());
-      case FetchSection::Kind::HeaderFields: return headerFields(m.header(), s.fields, false);
-      case FetchSection::Kind::HeaderFieldsNot: return headerFields(m.header(), s.fields, true);
+      case FetchSection::Kind::Header: return m.header();
+      case FetchSection::Kind::Text: return m.body();
+      case FetchSection::Kind::HeaderFields: return built = headerFields(m.header(), s.fields, false);
+      case FetchSection::Kind::HeaderFieldsNot: return built = headerFields(m.header(), s.fields, true);
       case FetchSection::Kind::Mime: return {};
     }
     return {};
@@ -233,30 +235,36 @@ std::string content(const MessageView& m, const FetchSection& s) {
   const MimePart* p = resolve(m.mimeTree(), s.part);
   if (!p) return {};
   switch (s.kind) {
-    case FetchSection::Kind::Whole: return std::string(p->body(text));
-    case FetchSection::Kind::Mime: return std::string(p->header(text));
+    case FetchSection::Kind::Whole: return p->body(text);
+    case FetchSection::Kind::Mime: return p->header(text);
     default: break;
   }
   if (!p->isMessage()) return {};
   const MimePart& inner = p->children.front();
   switch (s.kind) {
-    case FetchSection::Kind::Header: return std::string(inner.header(text));
-    case FetchSection::Kind::Text: return std::string(inner.body(text));
-    case FetchSection::Kind::HeaderFields: return headerFields(inner.header(text), s.fields, false);
-    case FetchSection::Kind::HeaderFieldsNot: return headerFields(inner.header(text), s.fields, true);
+    case FetchSection::Kind::Header: return inner.header(text);
+    case FetchSection::Kind::Text: return inner.body(text);
+    case FetchSection::Kind::HeaderFields: return built = headerFields(inner.header(text), s.fields, false);
+    case FetchSection::Kind::HeaderFieldsNot: return built = headerFields(inner.header(text), s.fields, true);
     default: return {};
   }
 }
 
 }  // namespace
 
-std::string fetchSection(const MessageView& message, const FetchSection& section) {
-  std::string bytes = content(message, section);
+std::string_view fetchSection(const MessageView& message, const FetchSection& section, std::string& storage) {
+  const std::string_view bytes = content(message, section, storage);
   if (!section.partialStart) return bytes;
   const std::uint64_t start = *section.partialStart;
   if (start >= bytes.size()) return {};
   const std::uint64_t length = section.partialLength.value_or(bytes.size());
-  return bytes.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(std::min<std::uint64_t>(length, bytes.size() - start)));
+  return bytes.substr(static_cast<std::size_t>(start),
+                      static_cast<std::size_t>(std::min<std::uint64_t>(length, bytes.size() - start)));
+}
+
+std::string fetchSection(const MessageView& message, const FetchSection& section) {
+  std::string storage;
+  return std::string(fetchSection(message, section, storage));
 }
 
 }  // namespace posthorn::imapd

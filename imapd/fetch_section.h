@@ -38,5 +38,8 @@ std::optional<FetchSection> parseFetchSection(const ImapValue& attribute, std::s
 // part N of a message/rfc822 part refers to the encapsulated message's
 // parts; a non-multipart message's part 1 is its body.
 std::string fetchSection(const MessageView& message, const FetchSection& section);
+// The same without a copy: a view into the message (or into `storage`
+// for HEADER.FIELDS[.NOT]), valid while both live. FETCH writes it out.
+std::string_view fetchSection(const MessageView& message, const FetchSection& section, std::string& storage);
 
 }  // namespace posthorn::imapd
