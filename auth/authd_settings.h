@@ -24,11 +24,11 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/auth_params.h"
+#include "lib/auth/auth_params.h"
 #include "auth/auth_throttle.h"
 #include "auth/passdb.h"
 #include "auth/virtual_maps_userdb.h"
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 namespace posthorn::auth {
 

@@ -26,9 +26,9 @@
 #include "auth/passdb_server.h"
 #include "auth/userdb.h"
 #include "auth/userdb_server.h"
-#include "lib/config.h"
-#include "lib/log.h"
-#include "lib/server.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+#include "lib/server/server.h"
 
 using namespace posthorn;
 

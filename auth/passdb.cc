@@ -3,7 +3,7 @@
 
 #include "auth/password_check.h"
 #include "auth/userdb_source.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 #ifdef HAVE_PAM
 #include <security/pam_appl.h>

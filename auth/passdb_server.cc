@@ -16,9 +16,9 @@
 #include <string>
 #include <utility>
 
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/proto_passdb.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/proto/proto_passdb.h"
 
 namespace posthorn::auth {
 

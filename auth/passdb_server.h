@@ -1,7 +1,7 @@
 // passdb_server - authd's passdb connections: SASL conversations with throttling
 //
 // Each accepted connection gets a session on the worker's libevent loop
-// that holds one conversation at a time (lib/proto_passdb.h). A final
+// that holds one conversation at a time (lib/proto/proto_passdb.h). A final
 // answer (Ok or Fail) is held back for the delay the throttle asks for
 // (auth/auth_throttle.h) on a timer, never by sleeping, so other clients
 // are served meanwhile; the session reads no further request until that
@@ -17,8 +17,8 @@
 
 #include "auth/auth_throttle.h"
 #include "auth/sasl_conversation.h"
-#include "lib/event_loop.h"
-#include "lib/server.h"
+#include "lib/util/event_loop.h"
+#include "lib/server/server.h"
 
 struct event_base;
 

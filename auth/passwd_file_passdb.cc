@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "auth/passwd_file.h"
-#include "auth/scram.h"
+#include "lib/auth/passwd_file.h"
+#include "lib/auth/scram.h"
 #include "auth/userdb_source.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::auth {
 

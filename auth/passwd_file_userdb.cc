@@ -11,9 +11,9 @@
 #include <string>
 #include <utility>
 
-#include "auth/quota_rule.h"
+#include "lib/auth/quota_rule.h"
 #include "auth/system_userdb.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::auth {
 

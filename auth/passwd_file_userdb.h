@@ -1,6 +1,6 @@
 // passwd_file_userdb - users from the passwd file (auth_passwd_file)
 //
-// The file (Dovecot passwd-file format, auth/passwd_file.h) is read at the
+// The file (Dovecot passwd-file format, lib/auth/passwd_file.h) is read at the
 // first lookup and again whenever it changes: every lookup stat()s it and
 // re-reads it when its inode, size, mtime or ctime differ, so `posthorn
 // passwd` and an editor take effect at once, without a reload. Passwords
@@ -29,7 +29,7 @@
 #include <optional>
 #include <string>
 
-#include "auth/passwd_file.h"
+#include "lib/auth/passwd_file.h"
 #include "auth/userdb_source.h"
 
 namespace posthorn::auth {

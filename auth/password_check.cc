@@ -7,7 +7,7 @@
 #include <cstring>
 #include <memory>
 
-#include "auth/scram.h"
+#include "lib/auth/scram.h"
 
 namespace posthorn::auth {
 

@@ -5,7 +5,7 @@
 //   {CRYPT}, {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT}, {MD5-CRYPT}, bare
 //       crypt(3) through libxcrypt's crypt_rn: yescrypt ($y$), SHA-512 ($6$),
 //       SHA-256 ($5$), bcrypt ($2b$, $2y$), MD5 ($1$)
-//   {SCRAM-SHA-256}ITER,SALT,STOREDKEY,SERVERKEY   (auth/scram.h)
+//   {SCRAM-SHA-256}ITER,SALT,STOREDKEY,SERVERKEY   (lib/auth/scram.h)
 //   {PLAIN}, {CLEARTEXT}  only with auth_allow_plaintext_passwords = yes
 // The result of crypt is compared in constant time. An empty field, "*"
 // or "!..." (a locked account) never matches.

@@ -7,7 +7,7 @@
 //                      response or after an empty challenge
 //   LOGIN              "Username:" and "Password:" challenges (the user
 //                      name may come as the initial response)
-//   SCRAM-SHA-256      (RFC 5802/7677, auth/scram.h) client-first,
+//   SCRAM-SHA-256      (RFC 5802/7677, lib/auth/scram.h) client-first,
 //                      server-first, client-final, then the server-final
 //                      "v=..." as a last challenge answered by an empty
 //                      response
@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/scram.h"
+#include "lib/auth/scram.h"
 
 namespace posthorn::auth {
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "auth/authd_settings.h"
-#include "auth/passwd_file.h"
+#include "lib/auth/passwd_file.h"
 #include "auth/passwd_file_userdb.h"
 #include "auth/system_userdb.h"
 #include "auth/virtual_maps_userdb.h"

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "auth/userdb_source.h"
-#include "lib/proto_userdb.h"
+#include "lib/proto/proto_userdb.h"
 
 namespace posthorn::auth {
 

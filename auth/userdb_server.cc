@@ -4,9 +4,9 @@
 #include <string>
 
 #include "auth/userdb.h"
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/proto_userdb.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/proto/proto_userdb.h"
 
 namespace posthorn::auth {
 

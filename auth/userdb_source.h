@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "lib/proto_userdb.h"
+#include "lib/proto/proto_userdb.h"
 
 namespace posthorn::auth {
 

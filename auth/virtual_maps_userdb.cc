@@ -4,7 +4,7 @@
 #include <limits>
 #include <utility>
 
-#include "lib/lookup_table.h"
+#include "lib/map/lookup_table.h"
 
 namespace posthorn::auth {
 

@@ -7,7 +7,7 @@
 #include "imapd/imap_date.h"
 #include "imapd/imap_session.h"
 #include "imapd/message_sources.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::imapd {
 

@@ -7,7 +7,7 @@
 #include "imapd/list_pattern.h"
 #include "imapd/mailbox_name.h"
 #include "imapd/message_copy.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::imapd {
 namespace {

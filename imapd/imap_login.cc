@@ -6,11 +6,11 @@
 #include "imapd/imap_login_session.h"
 #include "imapd/imap_output.h"
 #include "imapd/imap_parser.h"
-#include "lib/client_handover.h"
-#include "lib/client_stream.h"
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/proto_imap.h"
+#include "lib/login/client_handover.h"
+#include "lib/login/client_stream.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/proto/proto_imap.h"
 
 namespace posthorn::imapd {
 namespace {

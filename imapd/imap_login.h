@@ -3,16 +3,16 @@
 // Runs chrooted as mail_owner. Reads commands with the IMAP parser (small
 // limits: nothing before login needs a big literal) and speaks the
 // not-authenticated state (LoginSession) until authd says yes, then passes
-// the client to the mailbox stage's private socket (lib/proto_imap.h,
-// lib/client_handover.h), staying on as the TLS proxy for a TLS session.
+// the client to the mailbox stage's private socket (lib/proto/proto_imap.h,
+// lib/login/client_handover.h), staying on as the TLS proxy for a TLS session.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "imapd/imap_settings.h"
-#include "lib/sasl_authenticator.h"
-#include "lib/tls.h"
+#include "lib/proto/sasl_authenticator.h"
+#include "lib/tls/tls.h"
 
 namespace posthorn::imapd {
 

@@ -6,8 +6,8 @@
 
 #include "imapd/imap_capability.h"
 #include "imapd/imap_string.h"
-#include "lib/log.h"
-#include "lib/passdb_client.h"
+#include "lib/log/log.h"
+#include "lib/proto/passdb_client.h"
 
 namespace posthorn::imapd {
 namespace {

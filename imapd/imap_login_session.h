@@ -15,7 +15,7 @@
 #include "imapd/imap_command.h"
 #include "imapd/imap_output.h"
 #include "imapd/imap_settings.h"
-#include "lib/sasl_authenticator.h"
+#include "lib/proto/sasl_authenticator.h"
 
 namespace posthorn::imapd {
 

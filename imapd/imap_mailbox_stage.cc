@@ -12,13 +12,13 @@
 #include "imapd/imap_output.h"
 #include "imapd/imap_parser.h"
 #include "imapd/imap_session.h"
-#include "lib/client_stream.h"
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/mail_user.h"
+#include "lib/login/client_stream.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/login/mail_user.h"
 #include "lib/mailbox/mailbox_io.h"
 #include "lib/mailbox/maildir_store.h"
-#include "lib/proto_imap.h"
+#include "lib/proto/proto_imap.h"
 
 namespace posthorn::imapd {
 namespace {

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "lib/client_stream.h"
+#include "lib/login/client_stream.h"
 
 namespace posthorn::imapd {
 

@@ -9,7 +9,7 @@
 #include "imapd/imap_capability.h"
 #include "imapd/imap_login_session.h"
 #include "imapd/mailbox_name.h"
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "lib/mailbox/mailbox_error.h"
 
 namespace posthorn::imapd {

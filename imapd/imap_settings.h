@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 namespace posthorn::imapd {
 

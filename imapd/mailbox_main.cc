@@ -7,10 +7,10 @@
 // login stage proxies TLS, so this program never starts it and links no
 // OpenSSL: that keeps each logged-in client's process small. It accepts
 // handovers only from the imapd in its own directory. main() itself is
-// lib/two_stage_main.h.
+// lib/login/two_stage_main.h.
 #include "imapd/imap_mailbox_stage.h"
 #include "imapd/imap_settings.h"
-#include "lib/two_stage_main.h"
+#include "lib/login/two_stage_main.h"
 
 int main(int argc, char** argv) {
   using namespace posthorn;

@@ -8,10 +8,10 @@
 // Both serve one client at a time per process. The mailbox stage is a
 // program of its own, imapd-mailbox (imapd/mailbox_main.cc), which links
 // no OpenSSL; `imapd mailbox` execs it. main() itself is
-// lib/two_stage_main.h.
+// lib/login/two_stage_main.h.
 #include "imapd/imap_login.h"
 #include "imapd/imap_settings.h"
-#include "lib/two_stage_main.h"
+#include "lib/login/two_stage_main.h"
 
 int main(int argc, char** argv) {
   using namespace posthorn;

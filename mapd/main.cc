@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <exception>
 
-#include "lib/config.h"
-#include "lib/log.h"
-#include "lib/server.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+#include "lib/server/server.h"
 #include "mapd/map_server.h"
 #include "mapd/mapd_settings.h"
 #include "mapd/table_cache.h"

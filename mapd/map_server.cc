@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/proto_mapd.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/proto/proto_mapd.h"
 #include "mapd/table_cache.h"
 
 namespace posthorn::mapd {

@@ -17,8 +17,8 @@
 #include <chrono>
 #include <utility>
 
-#include "lib/request_server.h"
-#include "lib/server.h"
+#include "lib/server/request_server.h"
+#include "lib/server/server.h"
 
 struct event_base;
 

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 namespace posthorn::mapd {
 

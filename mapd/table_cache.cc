@@ -4,8 +4,8 @@
 #include <exception>
 #include <utility>
 
-#include "lib/log.h"
-#include "lib/lookup_table.h"
+#include "lib/log/log.h"
+#include "lib/map/lookup_table.h"
 
 namespace posthorn::mapd {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/proto_mapd.h"
+#include "lib/proto/proto_mapd.h"
 
 namespace posthorn::map {
 class LookupTable;

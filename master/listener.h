@@ -1,7 +1,7 @@
 // listener - the sockets master binds for its services
 //
 // An inet service is named "port", "host:port" or "[v6addr]:port" in
-// master.conf (lib/master_conf.h splits and resolves it). A bare port is bound
+// master.conf (lib/config/master_conf.h splits and resolves it). A bare port is bound
 // once per inet_interfaces address: `all` means 0.0.0.0 and ::,
 // `loopback-only` 127.0.0.1 and ::1, anything else is a list of addresses
 // or host names. IPv6 sockets are IPV6_V6ONLY so 0.0.0.0 and :: can share

@@ -23,13 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/log.h"
-#include "lib/log_sink.h"
-#include "lib/privilege.h"
-#include "lib/queue_dirs.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+#include "lib/log/log_sink.h"
+#include "lib/util/privilege.h"
+#include "lib/queue/queue_dirs.h"
 #include "master/master.h"
-#include "master/pid_lock.h"
+#include "lib/server/pid_lock.h"
 
 #ifndef POSTHORN_VERSION
 #define POSTHORN_VERSION "0"
@@ -46,7 +46,7 @@ struct Args {
   bool verbose = false;
 };
 
-// Creates the queue directory tree (lib/queue_dirs.h) and, when
+// Creates the queue directory tree (lib/queue/queue_dirs.h) and, when
 // process_id_directory is not the standard pid/, that directory too.
 // Running as root, the tree gets its owners: root for the queue directory
 // and pid/, mail_owner for the rest (group setgid_group for maildrop/ and
@@ -179,13 +179,13 @@ int main(int argc, char** argv) {
   gStderrLogged = args.foreground;
   for (const auto& w : warnings) log::warning("%s", w.c_str());
 
-  std::unique_ptr<master::PidLock> lock;
+  std::unique_ptr<server::PidLock> lock;
   std::unique_ptr<log::LogSink> sink;
   std::unique_ptr<master::Master> daemon;
   try {
     std::string queueDir = cfg.get("queue_directory");
-    prepareQueue(cfg, master::PidLock::pidDirectory(cfg));
-    lock = std::make_unique<master::PidLock>(master::PidLock::pathFor(cfg));
+    prepareQueue(cfg, server::PidLock::pidDirectory(cfg));
+    lock = std::make_unique<server::PidLock>(server::PidLock::pathFor(cfg));
     if (!lo.maillogFile.empty())
       sink = std::make_unique<log::LogSink>(queueDir + "/private/log", lo.maillogFile,
                                             cfg.get("myhostname"));

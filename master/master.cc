@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "lib/master_conf.h"
+#include "lib/log/log.h"
+#include "lib/config/master_conf.h"
 
 #ifndef POSTHORN_VERSION
 #define POSTHORN_VERSION "0"

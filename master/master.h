@@ -1,6 +1,6 @@
 // master - the master daemon's event loop: services, signals, reload, stop
 //
-// Master owns the running Services, the log service (lib/log_sink.h) when
+// Master owns the running Services, the log service (lib/log/log_sink.h) when
 // maillog_file is set, and the signal events:
 //   SIGCHLD  reap workers, hand each exit to its service;
 //   SIGHUP   reload: re-read posthorn.conf and master.conf, open new
@@ -22,9 +22,9 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "lib/config.h"
-#include "lib/event_loop.h"
-#include "lib/log_sink.h"
+#include "lib/config/config.h"
+#include "lib/util/event_loop.h"
+#include "lib/log/log_sink.h"
 #include "master/service.h"
 #include "master/service_table.h"
 

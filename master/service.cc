@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "master/spawner.h"
 
 namespace posthorn::master {

@@ -2,7 +2,7 @@
 //
 // A Service owns its listening sockets, its status pipe and the set of its
 // worker processes, and decides when to start one (the Postfix model, see
-// lib/server.h): a listener is watched only while no worker waiting on it
+// lib/server/server.h): a listener is watched only while no worker waiting on it
 // is Available, fewer than maxproc workers run and the service is not
 // throttled; when it becomes readable one worker is started for it and
 // counts as Available until it says otherwise. Each worker serves one
@@ -30,8 +30,8 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "lib/event_loop.h"
-#include "lib/server.h"
+#include "lib/util/event_loop.h"
+#include "lib/server/server.h"
 #include "master/listener.h"
 #include "master/service_table.h"
 

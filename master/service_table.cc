@@ -5,7 +5,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "lib/privilege.h"
+#include "lib/util/privilege.h"
 
 namespace posthorn::master {
 

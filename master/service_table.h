@@ -3,7 +3,7 @@
 //
 // A ServiceSpec is everything master needs to run one master.conf service,
 // fixed when the files are read: the program path under daemon_directory,
-// the exact argv (lib/server.h), the socket addresses and the socket mode
+// the exact argv (lib/server/server.h), the socket addresses and the socket mode
 // and owner. Two specs that compare equal describe the same service, so a
 // reload keeps that service's listeners and workers untouched.
 #pragma once
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/config.h"
-#include "lib/master_conf.h"
+#include "lib/config/config.h"
+#include "lib/config/master_conf.h"
 #include "master/listener.h"
 
 namespace posthorn::master {

@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "lib/server.h"
+#include "lib/server/server.h"
 
 namespace posthorn::master {
 

@@ -1,7 +1,7 @@
 // spawner - fork+exec of one worker process
 //
 // The child gets the service's listening socket on fd 3 and the write end
-// of the service's status pipe on fd 4 (lib/server.h), /dev/null or
+// of the service's status pipe on fd 4 (lib/server/server.h), /dev/null or
 // master's own stdin/stdout/stderr on 0-2, an empty signal mask and default
 // signal dispositions, and no other descriptor. An exec failure is reported
 // back to master through a close-on-exec pipe, so master can log it instead

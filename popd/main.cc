@@ -6,8 +6,8 @@
 //   pop3-mailbox  unix  - n n - - popd mailbox    mailbox stage: root until
 //                                                 it becomes the user
 // Both serve one client at a time per process; the blocking calls to
-// authd hold up nobody else. main() itself is lib/two_stage_main.h.
-#include "lib/two_stage_main.h"
+// authd hold up nobody else. main() itself is lib/login/two_stage_main.h.
+#include "lib/login/two_stage_main.h"
 #include "popd/pop3_login.h"
 #include "popd/pop3_mailbox_stage.h"
 #include "popd/pop3_settings.h"

@@ -1,7 +1,7 @@
 // pop3_authenticator - popd's names for the login stage's SASL conversation with authd
 #pragma once
 
-#include "lib/sasl_authenticator.h"
+#include "lib/proto/sasl_authenticator.h"
 
 namespace posthorn::popd {
 

@@ -3,10 +3,10 @@
 
 #include <exception>
 
-#include "lib/client_handover.h"
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/proto_pop3.h"
+#include "lib/login/client_handover.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/proto/proto_pop3.h"
 #include "popd/pop3_login_session.h"
 #include "popd/pop3_stream.h"
 

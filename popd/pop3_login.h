@@ -2,7 +2,7 @@
 //
 // Runs chrooted as mail_owner. Speaks AUTHORIZATION (LoginSession) until
 // authd says yes, then connects to the mailbox stage's private socket and
-// passes the client on (lib/proto_pop3.h): the socket itself for a
+// passes the client on (lib/proto/proto_pop3.h): the socket itself for a
 // plain-text session, one end of a socketpair for a TLS one, the login
 // stage then staying on as the TLS proxy until either side closes.
 #pragma once
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "lib/tls.h"
+#include "lib/tls/tls.h"
 #include "popd/pop3_authenticator.h"
 #include "popd/pop3_settings.h"
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <exception>
 
-#include "lib/log.h"
-#include "lib/passdb_client.h"
+#include "lib/log/log.h"
+#include "lib/proto/passdb_client.h"
 #include "popd/pop3_command.h"
 
 namespace posthorn::popd {

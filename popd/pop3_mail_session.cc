@@ -7,7 +7,7 @@
 #include <exception>
 #include <unistd.h>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "lib/mailbox/mailbox_io.h"
 #include "popd/pop3_command.h"
 #include "popd/pop3_login_session.h"

@@ -13,12 +13,12 @@
 #include <exception>
 #include <stdexcept>
 
-#include "lib/ipc.h"
-#include "lib/log.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
 #include "lib/mailbox/mailbox_io.h"
 #include "lib/mailbox/maildir_folder.h"
-#include "lib/mail_user.h"
-#include "lib/proto_pop3.h"
+#include "lib/login/mail_user.h"
+#include "lib/proto/proto_pop3.h"
 #include "popd/pop3_mail_session.h"
 #include "popd/pop3_stream.h"
 

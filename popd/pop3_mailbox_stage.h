@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "lib/proto_userdb.h"
+#include "lib/proto/proto_userdb.h"
 #include "popd/pop3_settings.h"
 
 namespace posthorn::popd {

@@ -1,7 +1,7 @@
 // pop3_stream - the client's connection as a POP3 session's output
 #pragma once
 
-#include "lib/client_stream.h"
+#include "lib/login/client_stream.h"
 #include "popd/pop3_output.h"
 
 namespace posthorn::popd {

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "lib/ipc.h"
+#include "lib/ipc/ipc.h"
 
 namespace posthorn::qmgr {
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "lib/proto_delivery.h"
+#include "lib/proto/proto_delivery.h"
 
 namespace posthorn::qmgr {
 

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <exception>
 
-#include "lib/ipc.h"
+#include "lib/ipc/ipc.h"
 
 namespace posthorn::qmgr {
 

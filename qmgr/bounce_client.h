@@ -1,4 +1,4 @@
-// bounce_client - qmgr's side of the bounce service (lib/proto_bounce.h)
+// bounce_client - qmgr's side of the bounce service (lib/proto/proto_bounce.h)
 //
 //   BounceClient bounce("/private/bounce", std::chrono::seconds(600));
 //   auto r = bounce.send(request);
@@ -12,7 +12,7 @@
 #include <chrono>
 #include <string>
 
-#include "lib/proto_bounce.h"
+#include "lib/proto/proto_bounce.h"
 
 namespace posthorn::qmgr {
 

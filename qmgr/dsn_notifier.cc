@@ -4,8 +4,8 @@
 #include <exception>
 #include <vector>
 
-#include "lib/log.h"
-#include "lib/queue_file.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_file.h"
 #include "qmgr/dsn_log.h"
 
 namespace posthorn::qmgr {

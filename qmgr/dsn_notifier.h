@@ -23,8 +23,8 @@
 #include <chrono>
 #include <string>
 
-#include "lib/queue_envelope.h"
-#include "lib/queue_file.h"
+#include "lib/queue/queue_envelope.h"
+#include "lib/queue/queue_file.h"
 #include "qmgr/bounce_client.h"
 #include "qmgr/qmgr_settings.h"
 

@@ -13,13 +13,13 @@
 #include <cstring>
 #include <vector>
 
-#include "lib/address.h"
-#include "lib/address_resolver.h"
-#include "lib/log.h"
-#include "lib/queue_dirs.h"
-#include "lib/queue_error.h"
-#include "lib/queue_file.h"
-#include "lib/queue_id.h"
+#include "lib/address/address.h"
+#include "lib/address/address_resolver.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_dirs.h"
+#include "lib/queue/queue_error.h"
+#include "lib/queue/queue_file.h"
+#include "lib/queue/queue_id.h"
 
 namespace posthorn::qmgr {
 

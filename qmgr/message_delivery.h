@@ -7,7 +7,7 @@
 //   pass.run(queueId);
 //
 // The agents mark what they delivered in the queue file themselves before
-// they answer (lib/proto_delivery.h); qmgr writes deferrals and failures
+// they answer (lib/proto/proto_delivery.h); qmgr writes deferrals and failures
 // after the agents are done, in one atomic update. So a kill at any
 // instant loses no recipient and repeats at most the one an agent was
 // copying. Then the DSNs the message owes are sent (DsnNotifier); the file

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 namespace posthorn::qmgr {
 

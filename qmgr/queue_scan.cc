@@ -10,8 +10,8 @@
 #include <cstring>
 #include <memory>
 
-#include "lib/log.h"
-#include "lib/queue_id.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_id.h"
 
 namespace posthorn::qmgr {
 

@@ -5,10 +5,10 @@
 
 #include <exception>
 
-#include "lib/address_resolver.h"
-#include "lib/log.h"
-#include "lib/queue_dirs.h"
-#include "lib/queue_id.h"
+#include "lib/address/address_resolver.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_dirs.h"
+#include "lib/queue/queue_id.h"
 #include "qmgr/queue_scan.h"
 
 namespace posthorn::qmgr {

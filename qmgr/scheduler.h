@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "lib/queue_dirs.h"
+#include "lib/queue/queue_dirs.h"
 #include "qmgr/destination_limiter.h"
 #include "qmgr/message_delivery.h"
 #include "qmgr/qmgr_settings.h"

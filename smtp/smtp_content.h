@@ -1,6 +1,6 @@
 // smtp_content - the message as it goes out after DATA
 //
-// The queue holds LF-terminated lines (lib/proto_cleanup.h). On the wire
+// The queue holds LF-terminated lines (lib/proto/proto_cleanup.h). On the wire
 // each line ends in CRLF, a line starting with "." gets another "."
 // (RFC 5321 4.5.2), and ".\r\n" ends the data:
 //
@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/queue_envelope.h"
+#include "lib/queue/queue_envelope.h"
 
 namespace posthorn::smtp {
 

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "lib/address_resolver.h"
-#include "lib/log.h"
-#include "lib/queue_file.h"
-#include "lib/table_lookup.h"
+#include "lib/address/address_resolver.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_file.h"
+#include "lib/map/table_lookup.h"
 #include "smtp/smtp_content.h"
 #include "smtp/smtp_destination.h"
 

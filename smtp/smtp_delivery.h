@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/dns_resolver.h"
-#include "lib/proto_delivery.h"
+#include "lib/dns/dns_resolver.h"
+#include "lib/proto/proto_delivery.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_settings.h"
 

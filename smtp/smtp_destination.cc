@@ -3,7 +3,7 @@
 
 #include <arpa/inet.h>
 
-#include "lib/address_resolver.h"
+#include "lib/address/address_resolver.h"
 
 namespace posthorn::smtp {
 

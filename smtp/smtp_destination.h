@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/dns_resolver.h"
+#include "lib/dns/dns_resolver.h"
 
 namespace posthorn::smtp {
 

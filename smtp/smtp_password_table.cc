@@ -5,8 +5,8 @@
 
 #include <cstring>
 
-#include "lib/config.h"
-#include "lib/lookup_table.h"
+#include "lib/config/config.h"
+#include "lib/map/lookup_table.h"
 
 namespace posthorn::smtp {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/table_lookup.h"
+#include "lib/map/table_lookup.h"
 
 namespace posthorn::smtp {
 

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "lib/log.h"
-#include "lib/tls.h"
+#include "lib/log/log.h"
+#include "lib/tls/tls.h"
 
 namespace posthorn::smtp {
 

@@ -3,7 +3,7 @@
 
 #include <cctype>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "smtp/smtp_destination.h"
 
 namespace posthorn::smtp {

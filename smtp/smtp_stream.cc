@@ -15,7 +15,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "lib/tls.h"
+#include "lib/tls/tls.h"
 
 namespace posthorn::smtp {
 

@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-#include "lib/queue_envelope.h"
+#include "lib/queue/queue_envelope.h"
 #include "smtpd/smtp_reply.h"
 
 namespace posthorn::smtpd {

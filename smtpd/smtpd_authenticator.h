@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "lib/passdb_client.h"
+#include "lib/proto/passdb_client.h"
 #include "smtpd/smtpd_services.h"
 
 namespace posthorn::smtpd {

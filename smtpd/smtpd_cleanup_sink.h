@@ -1,4 +1,4 @@
-// smtpd_cleanup_sink - MessageSink over lib/cleanup_client.h: smtpd's way
+// smtpd_cleanup_sink - MessageSink over lib/proto/cleanup_client.h: smtpd's way
 // into the queue
 //
 // One CleanupClient per smtpd process (a process serves one client at a
@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "lib/cleanup_client.h"
+#include "lib/proto/cleanup_client.h"
 #include "smtpd/smtpd_services.h"
 
 namespace posthorn::smtpd {

@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "lib/log.h"
-#include "lib/passdb_client.h"
+#include "lib/log/log.h"
+#include "lib/proto/passdb_client.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {

@@ -12,7 +12,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "smtpd/smtpd_received.h"
 #include "smtpd/smtpd_session.h"
 

@@ -1,8 +1,8 @@
 // smtpd_cmd_envelope - MAIL FROM and RCPT TO
 #include <strings.h>
 
-#include "lib/address.h"
-#include "lib/log.h"
+#include "lib/address/address.h"
+#include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {

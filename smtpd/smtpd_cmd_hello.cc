@@ -1,7 +1,7 @@
 // smtpd_cmd_hello - HELO, EHLO and STARTTLS
 #include <algorithm>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::smtpd {
 

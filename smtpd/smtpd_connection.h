@@ -15,8 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "lib/server.h"
-#include "lib/tls.h"
+#include "lib/server/server.h"
+#include "lib/tls/tls.h"
 #include "smtpd/smtpd_session.h"
 
 struct bufferevent;

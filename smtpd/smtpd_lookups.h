@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "lib/address_resolver.h"
-#include "lib/config.h"
-#include "lib/map_client.h"
-#include "lib/table_lookup.h"
-#include "lib/userdb_client.h"
+#include "lib/address/address_resolver.h"
+#include "lib/config/config.h"
+#include "lib/proto/map_client.h"
+#include "lib/map/table_lookup.h"
+#include "lib/proto/userdb_client.h"
 #include "smtpd/smtpd_services.h"
 
 namespace posthorn::smtpd {

@@ -1,8 +1,8 @@
 // smtpd_policy - the relay and recipient checks
 #include "smtpd/smtpd_policy.h"
 
-#include "lib/config.h"
-#include "lib/log.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
 
 namespace posthorn::smtpd {
 

@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
-#include "lib/address.h"
-#include "lib/cidr.h"
+#include "lib/address/address.h"
+#include "lib/address/cidr.h"
 #include "smtpd/smtp_reply.h"
 #include "smtpd/smtpd_services.h"
 #include "smtpd/smtpd_settings.h"

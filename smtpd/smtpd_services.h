@@ -4,7 +4,7 @@
 // replies out. Everything else reaches it through these interfaces, so
 // that unit tests drive it with fakes (test/unit/smtpd_fakes.h) and the
 // daemon plugs in the real services (smtpd_cleanup_sink.h over
-// lib/cleanup_client.h, smtpd_lookups.h over the resolver, mapd and authd).
+// lib/proto/cleanup_client.h, smtpd_lookups.h over the resolver, mapd and authd).
 // Client networks (mynetworks) need no service: Policy matches them itself.
 #pragma once
 
@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/address.h"
-#include "lib/address_resolver.h"
-#include "lib/proto_passdb.h"
-#include "lib/queue_envelope.h"
+#include "lib/address/address.h"
+#include "lib/address/address_resolver.h"
+#include "lib/proto/proto_passdb.h"
+#include "lib/queue/queue_envelope.h"
 #include "smtpd/smtp_reply.h"
 
 namespace posthorn::smtpd {
@@ -70,7 +70,7 @@ class LookupError : public std::runtime_error {
 class Lookups {
  public:
   virtual ~Lookups() = default;
-  // The resolver's verdict on a recipient (lib/address_resolver.h); table
+  // The resolver's verdict on a recipient (lib/address/address_resolver.h); table
   // failures come back as AddressClass::TempFail, never as an exception.
   virtual address::Resolution resolve(const address::Address& recipient) = 0;
   // Whether the user database (authd userdb) knows the address (system

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 
 namespace posthorn::smtpd {
 

@@ -31,7 +31,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/queue_envelope.h"
+#include "lib/queue/queue_envelope.h"
 #include "smtpd/data_reader.h"
 #include "smtpd/esmtp_params.h"
 #include "smtpd/smtp_reply.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "smtpd/data_reader.h"
 
 namespace posthorn::smtpd {

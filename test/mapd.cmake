@@ -1,2 +1,2 @@
-# mapd: table lookups for chrooted workers (mapd(8), lib/map_client.h).
+# mapd: table lookups for chrooted workers (mapd(8), lib/proto/map_client.h).
 posthorn_pytest(mapd_lookup 60)

@@ -1,4 +1,4 @@
-# smtpd: the SMTP server (smtpd(8)), lib/tls and `posthorn tls`.
+# smtpd: the SMTP server (smtpd(8)).
 posthorn_gtest(smtpd_session_test)
 posthorn_gtest(smtpd_parts_test)
 posthorn_gtest(smtpd_auth_test)

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <set>
 
-#include "lib/config.h"
-#include "lib/master_conf.h"
-#include "smtpd/smtpd_tls_check.h"
+#include "lib/config/config.h"
+#include "lib/config/master_conf.h"
+#include "lib/tls/tls_check.h"
 
 namespace posthorn::tools {
 
@@ -103,7 +103,7 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     checkServices(*cfg, services, report);
     // smtpd starts at the first client: load its keys now, so that a
     // missing or unreadable one is reported here, not to a client.
-    for (const std::string& problem : smtpd::checkServiceTls(*cfg, services))
+    for (const std::string& problem : tls::checkServiceTls(*cfg, services))
       report.fatal(problem);
     try {
       const std::string owner = cfg->get("mail_owner");

@@ -1,7 +1,7 @@
 // conf_command - `posthorn conf`, the postconf(1) of posthorn (see conf_command.h)
 #include "tools/conf_command.h"
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 namespace posthorn::tools {
 

@@ -13,12 +13,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "lib/mailbox/mailbox_check.h"
 #include "lib/mailbox/maildir_folder.h"
 #include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/message_source.h"
-#include "lib/userdb_client.h"
+#include "lib/proto/userdb_client.h"
 
 namespace posthorn::tools {
 namespace {

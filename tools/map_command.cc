@@ -7,9 +7,9 @@
 #include <optional>
 #include <stdexcept>
 
-#include "lib/config.h"
-#include "lib/lookup_table.h"
-#include "lib/map_builder.h"
+#include "lib/config/config.h"
+#include "lib/map/lookup_table.h"
+#include "lib/map/map_builder.h"
 
 namespace posthorn::tools {
 

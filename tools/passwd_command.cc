@@ -15,11 +15,11 @@
 #include <iostream>
 #include <memory>
 
-#include "auth/auth_params.h"
-#include "auth/passwd_file.h"
-#include "auth/scram.h"
-#include "auth/quota_rule.h"
-#include "lib/config.h"
+#include "lib/auth/auth_params.h"
+#include "lib/auth/passwd_file.h"
+#include "lib/auth/scram.h"
+#include "lib/auth/quota_rule.h"
+#include "lib/config/config.h"
 
 namespace posthorn::tools {
 

@@ -10,7 +10,7 @@
 // needs -u, -g and -d; for an existing one, what is not given is kept, and
 // -k keeps the password too. Beside the hash it stores a SCRAM-SHA-256
 // verifier (the extra field scram-sha-256=ITER,SALT,STOREDKEY,SERVERKEY,
-// auth/scram.h) so that the user can log in with SCRAM; -S stores none
+// lib/auth/scram.h) so that the user can log in with SCRAM; -S stores none
 // (and removes an old one). -q sets the quota ("1G", "500M", a bare number
 // of bytes, 0 = unlimited, "none" removes it) as userdb_quota_rule. FILE
 // defaults to auth_passwd_file ($config_directory/passwd).

@@ -27,11 +27,11 @@
 #include <string>
 #include <vector>
 
-#include "lib/config.h"
-#include "lib/log.h"
-#include "lib/queue_dirs.h"
-#include "qmgr/cleanup_trigger.h"
-#include "qmgr/showq_listing.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+#include "lib/queue/queue_dirs.h"
+#include "lib/queue/qmgr_trigger.h"
+#include "lib/queue/queue_listing.h"
 #include "tools/postdrop_store.h"
 
 using namespace posthorn;
@@ -117,7 +117,7 @@ int printQueue(const std::string& queueDir) {
     return fail(EX_UNAVAILABLE, "cannot reach the showq service at " + socket +
                                     " (is the mail system running?)");
   std::vector<std::string> problems;
-  const std::string text = showq::formatListing(showq::scanQueue(queueDir, &problems));
+  const std::string text = queue::formatListing(queue::scanQueue(queueDir, &problems));
   for (const auto& p : problems) log::warning("%s", p.c_str());
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? EX_OK : EX_IOERR;
@@ -167,8 +167,8 @@ int main(int argc, char** argv) {
     const std::string pub = queueDir + "/" + std::string(queue::queueDirName(queue::QueueDir::Public));
     if (listQueue) return printQueue(queueDir);
     if (wake) {
-      cleanup::wakeQmgr(pub + "/pickup");
-      cleanup::wakeQmgr(pub + "/qmgr");
+      queue::wakeQmgr(pub + "/pickup");
+      queue::wakeQmgr(pub + "/qmgr");
       return EX_OK;
     }
     const auto result = postdrop::storeMaildrop(
@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", result.queueId.c_str());
     std::fflush(stdout);
     // Nobody listening (the mail system is down) is fine: the file waits.
-    if (!cleanup::wakeQmgr(pub + "/pickup"))
+    if (!queue::wakeQmgr(pub + "/pickup"))
       log::debug("%s: pickup not reached; the message waits in maildrop", result.queueId.c_str());
     return EX_OK;
   } catch (const config::ConfigError& e) {

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <string>
 
-#include "lib/maildrop_file.h"
-#include "lib/queue_id.h"
+#include "lib/queue/maildrop_file.h"
+#include "lib/queue/queue_id.h"
 
 namespace posthorn::postdrop {
 namespace {

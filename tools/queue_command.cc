@@ -17,12 +17,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "lib/config.h"
-#include "lib/queue_dirs.h"
-#include "lib/queue_error.h"
-#include "lib/queue_file.h"
-#include "lib/queue_id.h"
-#include "qmgr/showq_listing.h"
+#include "lib/config/config.h"
+#include "lib/queue/queue_dirs.h"
+#include "lib/queue/queue_error.h"
+#include "lib/queue/queue_file.h"
+#include "lib/queue/queue_id.h"
+#include "lib/queue/queue_listing.h"
 
 namespace posthorn::tools {
 
@@ -137,7 +137,7 @@ bool makeDue(const Context& ctx, const std::string& path, const std::string& id)
 
 int list(const Context& ctx) {
   std::vector<std::string> problems;
-  ctx.out << showq::formatListing(showq::scanQueue(ctx.queueDir, &problems));
+  ctx.out << queue::formatListing(queue::scanQueue(ctx.queueDir, &problems));
   for (const auto& p : problems) ctx.err << "posthorn: warning: " << p << "\n";
   return 0;
 }

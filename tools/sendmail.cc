@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/config.h"
-#include "lib/proto_cleanup.h"
+#include "lib/config/config.h"
+#include "lib/proto/proto_cleanup.h"
 #include "tools/map_command.h"
 #include "tools/sendmail_input.h"
 #include "tools/sendmail_options.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/queue_envelope.h"
+#include "lib/queue/queue_envelope.h"
 
 namespace posthorn::sendmail {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/maildrop_file.h"
+#include "lib/queue/maildrop_file.h"
 
 namespace posthorn::sendmail {
 

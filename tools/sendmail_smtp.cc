@@ -7,7 +7,7 @@
 #include <string_view>
 #include <utility>
 
-#include "lib/proto_cleanup.h"
+#include "lib/proto/proto_cleanup.h"
 #include "tools/sendmail_options.h"
 
 namespace posthorn::sendmail {

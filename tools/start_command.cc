@@ -12,10 +12,10 @@
 #include <thread>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/master_conf.h"
-#include "smtpd/smtpd_tls_check.h"
-#include "master/pid_lock.h"
+#include "lib/config/config.h"
+#include "lib/config/master_conf.h"
+#include "lib/tls/tls_check.h"
+#include "lib/server/pid_lock.h"
 
 namespace posthorn::tools {
 
@@ -51,7 +51,7 @@ bool parseOptions(const std::string& command, const std::vector<std::string>& ar
 }
 
 std::optional<pid_t> runningPid(const Context& ctx) {
-  return master::PidLock::holder(ctx.pidFile);
+  return server::PidLock::holder(ctx.pidFile);
 }
 
 std::string masterProgram(const Context& ctx) {
@@ -177,7 +177,7 @@ int runLifecycle(const std::string& command, const std::vector<std::string>& arg
     std::vector<std::string> warnings;
     ctx.cfg = config::Config::load(ctx.options.configDir, &warnings);
     // master logs the warnings; `posthorn check` shows them.
-    ctx.pidFile = master::PidLock::pathFor(ctx.cfg);
+    ctx.pidFile = server::PidLock::pathFor(ctx.cfg);
   } catch (const std::exception& e) {
     err << kTag << "fatal: " << e.what() << "\n";
     return 1;
@@ -187,7 +187,7 @@ int runLifecycle(const std::string& command, const std::vector<std::string>& arg
     // smtpd loads its certificate and key only when a client comes: a
     // missing or unreadable key is refused now, with the file named.
     try {
-      const auto problems = smtpd::checkServiceTls(ctx.cfg, config::loadMasterConf(ctx.options.configDir));
+      const auto problems = tls::checkServiceTls(ctx.cfg, config::loadMasterConf(ctx.options.configDir));
       for (const std::string& p : problems) err << kTag << "fatal: " << p << "\n";
       if (!problems.empty()) return 1;
     } catch (const std::exception& e) {

@@ -10,7 +10,7 @@
 //                                     exit 1 when it is not running
 //
 // The running master is the process that holds the lock on
-// $queue_directory/$process_id_directory/master.pid (master/pid_lock.h), so
+// $queue_directory/$process_id_directory/master.pid (lib/server/pid_lock.h), so
 // a stale pid file never names a live process. The master program is
 // $daemon_directory/master. See posthorn(1).
 #pragma once

@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/tls.h"
+#include "lib/config/config.h"
+#include "lib/tls/tls.h"
 
 namespace posthorn::tools {
 

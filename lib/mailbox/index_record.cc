@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "lib/queue_crc32c.h"
+#include "lib/util/crc32c.h"
 
 namespace posthorn::mailbox {
 namespace {
@@ -71,7 +71,7 @@ std::string formatRecord(const std::vector<std::string>& fields) {
     if (!payload.empty()) payload += ' ';
     payload += encodeField(f);
   }
-  return hex8(queue::crc32c(payload)) + " " + payload + "\n";
+  return hex8(util::crc32c(payload)) + " " + payload + "\n";
 }
 
 std::optional<std::vector<std::string>> parseRecord(std::string_view text, std::size_t* consumed) {
@@ -87,7 +87,7 @@ std::optional<std::vector<std::string>> parseRecord(std::string_view text, std::
     crc = crc * 16 + static_cast<std::uint32_t>(v);
   }
   const std::string_view payload = line.substr(9);
-  if (queue::crc32c(payload) != crc) return std::nullopt;
+  if (util::crc32c(payload) != crc) return std::nullopt;
   std::vector<std::string> fields;
   std::size_t pos = 0;
   while (pos <= payload.size()) {

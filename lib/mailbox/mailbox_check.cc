@@ -9,7 +9,7 @@
 #include <ctime>
 #include <unordered_map>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "lib/mailbox/dovecot_keywords.h"
 #include "lib/mailbox/mailbox_error.h"
 #include "lib/mailbox/maildir_quota.h"

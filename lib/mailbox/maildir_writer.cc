@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "lib/mailbox/dovecot_keywords.h"
 #include "lib/mailbox/mailbox_error.h"
 #include "lib/mailbox/mailbox_index.h"

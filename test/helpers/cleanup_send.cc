@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/cleanup_client.h"
-#include "lib/proto_cleanup.h"
-#include "lib/queue_envelope.h"
+#include "lib/proto/cleanup_client.h"
+#include "lib/proto/proto_cleanup.h"
+#include "lib/queue/queue_envelope.h"
 
 namespace {
 

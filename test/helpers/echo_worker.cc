@@ -14,9 +14,9 @@
 #include <string>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/log.h"
-#include "lib/server.h"
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+#include "lib/server/server.h"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/map_client.h"
+#include "lib/proto/map_client.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <string>
 
-#include "lib/queue_error.h"
-#include "lib/queue_file_reader.h"
+#include "lib/queue/queue_error.h"
+#include "lib/queue/queue_file_reader.h"
 
 namespace {
 

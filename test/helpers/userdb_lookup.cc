@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/userdb_client.h"
+#include "lib/proto/userdb_client.h"
 
 namespace {
 

@@ -94,7 +94,7 @@ def varint(n):
 
 
 def lookup_frame(address, service=b"raw"):
-    """A UserdbLookup v1 frame (type 40), encoded as lib/ipc_codec.h describes."""
+    """A UserdbLookup v1 frame (type 40), encoded as lib/ipc/ipc_codec.h describes."""
     def string_field(name, value):
         return varint(len(name)) + name + b"\x05" + varint(len(value)) + value
     body = string_field(b"address", address.encode()) + string_field(b"service", service)

@@ -3,7 +3,7 @@
 login process exits right after it (max_use = 1).
 
 The mailbox stage (imapd-mailbox, `popd mailbox`) checks that a login
-stage of the same master handed the client over (lib/mail_user.h); the
+stage of the same master handed the client over (lib/login/mail_user.h); the
 login process waits for its acknowledgement before it exits. Without that wait, a login process at its
 max_use was sometimes gone before the check and the client was dropped
 (found by bench/imap_bench.py: about one login in a hundred). POP3 shares

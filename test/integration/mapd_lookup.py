@@ -129,7 +129,7 @@ def varint(n):
 
 
 def request_frame(table, key):
-    """A MapLookupRequest v1 frame, encoded as lib/ipc_codec.h describes."""
+    """A MapLookupRequest v1 frame, encoded as lib/ipc/ipc_codec.h describes."""
     def string_field(name, value):
         return varint(len(name)) + name + b"\x05" + varint(len(value)) + value
     body = string_field(b"table", table.encode()) + string_field(b"key", key.encode())

@@ -8,10 +8,10 @@
 #include <functional>
 #include <string>
 
-#include "lib/address_resolver.h"
-#include "lib/config.h"
-#include "lib/map_builder.h"
-#include "lib/map_client.h"
+#include "lib/address/address_resolver.h"
+#include "lib/config/config.h"
+#include "lib/map/map_builder.h"
+#include "lib/proto/map_client.h"
 
 namespace posthorn::address {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "lib/address.h"
+#include "lib/address/address.h"
 
 namespace posthorn::address {
 namespace {

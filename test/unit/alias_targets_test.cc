@@ -1,7 +1,7 @@
 // alias_targets_test - alias values and .forward files split into targets
 #include <gtest/gtest.h>
 
-#include "delivery/alias_targets.h"
+#include "local/alias_targets.h"
 
 using posthorn::local::parseTargets;
 using posthorn::local::Target;

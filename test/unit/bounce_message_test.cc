@@ -1,4 +1,4 @@
-// bounce_message_test - the DSN writer (qmgr/bounce_message.h) and the
+// bounce_message_test - the DSN writer (bounce/bounce_message.h) and the
 // notified-recipients log (qmgr/dsn_log.h)
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "qmgr/bounce_message.h"
+#include "bounce/bounce_message.h"
 #include "qmgr/dsn_log.h"
 
 using namespace posthorn;

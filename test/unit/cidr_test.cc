@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/cidr.h"
+#include "lib/address/cidr.h"
 
 namespace posthorn::address {
 namespace {

@@ -1,5 +1,5 @@
 // cleanup_headers_test - cleanup's header pass, header values, address
-// lists and envelope checks (qmgr/cleanup_*)
+// lists and envelope checks (cleanup/cleanup_*)
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "lib/config.h"
-#include "qmgr/cleanup_addresses.h"
-#include "qmgr/cleanup_envelope.h"
-#include "qmgr/cleanup_header_values.h"
-#include "qmgr/cleanup_headers.h"
-#include "qmgr/cleanup_settings.h"
+#include "lib/config/config.h"
+#include "cleanup/cleanup_addresses.h"
+#include "cleanup/cleanup_envelope.h"
+#include "cleanup/cleanup_header_values.h"
+#include "cleanup/cleanup_headers.h"
+#include "cleanup/cleanup_settings.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// cleanup_session_test - cleanup sessions (qmgr/cleanup_session) against
+// cleanup_session_test - cleanup sessions (cleanup/cleanup_session) against
 // the client library (lib/cleanup_client) and against raw, misbehaving
 // clients, over a real Unix socket in a scratch queue directory
 #include <gtest/gtest.h>
@@ -21,16 +21,16 @@
 #include <thread>
 #include <vector>
 
-#include "lib/cleanup_client.h"
-#include "lib/ipc.h"
-#include "lib/ipc_listen.h"
-#include "lib/ipc_stream.h"
-#include "lib/proto_cleanup.h"
-#include "lib/queue_file_reader.h"
-#include "lib/queue_file_writer.h"
-#include "lib/queue_id.h"
-#include "qmgr/cleanup_session.h"
-#include "qmgr/cleanup_trigger.h"
+#include "lib/proto/cleanup_client.h"
+#include "lib/ipc/ipc.h"
+#include "lib/ipc/ipc_listen.h"
+#include "lib/ipc/ipc_stream.h"
+#include "lib/proto/proto_cleanup.h"
+#include "lib/queue/queue_file_reader.h"
+#include "lib/queue/queue_file_writer.h"
+#include "lib/queue/queue_id.h"
+#include "cleanup/cleanup_session.h"
+#include "lib/queue/qmgr_trigger.h"
 #include "test/unit/queue_test_util.h"
 
 namespace {
@@ -440,7 +440,7 @@ TEST_F(CleanupSessionTest, CommitWakesQmgr) {
 
 TEST(CleanupTrigger, StreamFifoAndAbsent) {
   TempDir dir;
-  using posthorn::cleanup::wakeQmgr;
+  using posthorn::queue::wakeQmgr;
   EXPECT_FALSE(wakeQmgr(dir / "absent"));
   EXPECT_FALSE(wakeQmgr(""));
   // A stream listener (master's kind of socket).

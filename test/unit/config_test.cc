@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "lib/config.h"
-#include "lib/master_conf.h"
+#include "lib/config/config.h"
+#include "lib/config/master_conf.h"
 #include "tools/check_command.h"
 #include "tools/conf_command.h"
 

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "qmgr/destination_limiter.h"
 #include "qmgr/qmgr_settings.h"
 

@@ -1,5 +1,5 @@
 // dns_message_test - DNS wire format: queries, answers, compression, bad input
-#include "lib/dns_message.h"
+#include "lib/dns/dns_message.h"
 
 #include <gtest/gtest.h>
 

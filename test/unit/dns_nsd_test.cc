@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "lib/dns_resolver.h"
+#include "lib/dns/dns_resolver.h"
 
 using namespace posthorn::dns;
 

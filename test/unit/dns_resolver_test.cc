@@ -1,6 +1,6 @@
 // dns_resolver_test - server lists, MX order, and the resolver against a
 // scripted DNS server on loopback (UDP and, for truncated answers, TCP)
-#include "lib/dns_resolver.h"
+#include "lib/dns/dns_resolver.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 using namespace posthorn::dns;
 

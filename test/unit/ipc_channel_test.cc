@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "lib/ipc.h"
-#include "lib/ipc_listen.h"
+#include "lib/ipc/ipc.h"
+#include "lib/ipc/ipc_listen.h"
 #include "test/unit/ipc_test_messages.h"
 
 namespace posthorn::ipc::test {

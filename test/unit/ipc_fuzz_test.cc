@@ -13,8 +13,8 @@
 #include <random>
 #include <string>
 
-#include "lib/ipc.h"
-#include "lib/ipc_stream.h"
+#include "lib/ipc/ipc.h"
+#include "lib/ipc/ipc_stream.h"
 #include "test/unit/ipc_test_messages.h"
 
 namespace posthorn::ipc::test {

@@ -17,8 +17,8 @@
 #include <vector>
 #include <string>
 
-#include "lib/ipc.h"
-#include "lib/ipc_stream.h"
+#include "lib/ipc/ipc.h"
+#include "lib/ipc/ipc_stream.h"
 
 namespace posthorn::ipc::test {
 namespace {

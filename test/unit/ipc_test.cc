@@ -7,8 +7,8 @@
 #include <limits>
 #include <string>
 
-#include "lib/ipc.h"
-#include "lib/ipc_stream.h"
+#include "lib/ipc/ipc.h"
+#include "lib/ipc/ipc_stream.h"
 #include "test/unit/ipc_test_messages.h"
 
 namespace posthorn::ipc::test {

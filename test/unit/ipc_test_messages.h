@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/ipc.h"
+#include "lib/ipc/ipc.h"
 
 namespace posthorn::ipc::test {
 

@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <vector>
 
-#include "lib/ipc.h"
-#include "lib/log.h"
-#include "lib/log_sink.h"
-#include "lib/proto_log.h"
+#include "lib/ipc/ipc.h"
+#include "lib/log/log.h"
+#include "lib/log/log_sink.h"
+#include "lib/log/proto_log.h"
 
 namespace posthorn {
 namespace {

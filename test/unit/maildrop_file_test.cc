@@ -1,7 +1,7 @@
 // maildrop_file_test - the maildrop file format: round trips through the
 // writer, the stream parser and the file reader; truncation at every offset,
 // damage, bad magic and limits are refused with a clear error.
-#include "lib/maildrop_file.h"
+#include "lib/queue/maildrop_file.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

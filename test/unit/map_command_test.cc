@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdlib.h>
 
-#include "lib/hash_map.h"
+#include "lib/map/hash_map.h"
 #include "test/unit/map_test_util.h"
 
 namespace posthorn::tools {

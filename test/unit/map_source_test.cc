@@ -1,5 +1,5 @@
 // map_source_test - parsing postmap and aliases table sources.
-#include "lib/map_source.h"
+#include "lib/map/map_source.h"
 
 #include <gtest/gtest.h>
 

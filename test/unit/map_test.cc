@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/hash_map.h"
-#include "lib/lookup_table.h"
-#include "lib/map_builder.h"
+#include "lib/map/hash_map.h"
+#include "lib/map/lookup_table.h"
+#include "lib/map/map_builder.h"
 #include "test/unit/map_test_util.h"
 
 namespace posthorn::map {

@@ -2,8 +2,8 @@
 // overrides, continuation lines, inet addresses, and errors with file:line.
 #include <gtest/gtest.h>
 
-#include "lib/config.h"
-#include "lib/master_conf.h"
+#include "lib/config/config.h"
+#include "lib/config/master_conf.h"
 
 namespace posthorn::config {
 namespace {

@@ -11,8 +11,8 @@
 #include "auth/passdb.h"
 #include "auth/password_check.h"
 #include "auth/sasl_conversation.h"
-#include "auth/scram.h"
-#include "lib/passdb_client.h"
+#include "lib/auth/scram.h"
+#include "lib/proto/passdb_client.h"
 
 using namespace posthorn;
 using namespace posthorn::auth;

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "auth/passwd_file.h"
-#include "auth/scram.h"
+#include "lib/auth/passwd_file.h"
+#include "lib/auth/scram.h"
 #include "test/unit/map_test_util.h"
 #include "tools/passwd_command.h"
 

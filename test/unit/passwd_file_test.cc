@@ -10,16 +10,16 @@
 #include <string>
 
 #include "auth/authd_settings.h"
-#include "auth/passwd_file.h"
+#include "lib/auth/passwd_file.h"
 #include "auth/passwd_file_userdb.h"
-#include "auth/quota_rule.h"
+#include "lib/auth/quota_rule.h"
 #include "auth/system_userdb.h"
 #include "auth/userdb.h"
 #include "auth/virtual_maps_userdb.h"
-#include "lib/config.h"
-#include "lib/ipc.h"
-#include "lib/map_builder.h"
-#include "lib/proto_userdb.h"
+#include "lib/config/config.h"
+#include "lib/ipc/ipc.h"
+#include "lib/map/map_builder.h"
+#include "lib/proto/proto_userdb.h"
 #include "test/unit/map_test_util.h"
 
 namespace posthorn::auth {

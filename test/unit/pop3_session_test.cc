@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "lib/mailbox/maildir_store.h"
-#include "lib/passdb_client.h"
+#include "lib/proto/passdb_client.h"
 #include "popd/pop3_command.h"
 #include "popd/pop3_login_session.h"
 #include "popd/pop3_mail_session.h"

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/privilege.h"
+#include "lib/util/privilege.h"
 
 namespace posthorn {
 namespace {

@@ -1,15 +1,15 @@
 // queue_dirs_test - the queue directory tree, moves between queues, and
 // sweeping writers' leftover temporary files
-#include "lib/queue_dirs.h"
+#include "lib/queue/queue_dirs.h"
 
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/queue_error.h"
-#include "lib/queue_file_reader.h"
-#include "lib/queue_file_writer.h"
+#include "lib/queue/queue_error.h"
+#include "lib/queue/queue_file_reader.h"
+#include "lib/queue/queue_file_writer.h"
 #include "test/unit/queue_test_util.h"
 
 namespace posthorn::queue {

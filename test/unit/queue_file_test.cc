@@ -11,9 +11,9 @@
 #include <fstream>
 #include <random>
 
-#include "lib/queue_file.h"
-#include "lib/queue_file_reader.h"
-#include "lib/queue_file_writer.h"
+#include "lib/queue/queue_file.h"
+#include "lib/queue/queue_file_reader.h"
+#include "lib/queue/queue_file_writer.h"
 #include "test/unit/queue_test_util.h"
 
 namespace posthorn::queue {

@@ -1,6 +1,6 @@
 // queue_id_test - queue IDs: format, ordering, uniqueness across threads
 // and concurrently forked processes
-#include "lib/queue_id.h"
+#include "lib/queue/queue_id.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,15 +1,17 @@
 // queue_record_test - CRC-32C, record framing, field decoding, header and
 // status slot codecs
-#include "lib/queue_record.h"
+#include "lib/queue/queue_record.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "lib/queue_crc32c.h"
+#include "lib/util/crc32c.h"
 
 namespace posthorn::queue {
 namespace {
+using util::crc32c;
+using util::crc32cPortable;
 
 TEST(Crc32cTest, KnownVectors) {
   EXPECT_EQ(crc32c("123456789"), 0xE3069283u);

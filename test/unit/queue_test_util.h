@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/queue_envelope.h"
+#include "lib/queue/queue_envelope.h"
 
 namespace posthorn::queue::testing {
 

@@ -8,8 +8,8 @@
 
 #include <random>
 
-#include "lib/queue_file.h"
-#include "lib/queue_file_writer.h"
+#include "lib/queue/queue_file.h"
+#include "lib/queue/queue_file_writer.h"
 #include "test/unit/queue_test_util.h"
 
 namespace posthorn::queue {

@@ -1,7 +1,7 @@
 // retry_policy_test - qmgr's backoff doubling, its cap, and queue lifetime
 #include <gtest/gtest.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "qmgr/qmgr_settings.h"
 #include "qmgr/retry_policy.h"
 

@@ -23,10 +23,10 @@
 #include <unistd.h>
 #include <vector>
 
-#include "lib/log.h"
-#include "lib/log_sink.h"
-#include "lib/privilege.h"
-#include "lib/server.h"
+#include "lib/log/log.h"
+#include "lib/log/log_sink.h"
+#include "lib/util/privilege.h"
+#include "lib/server/server.h"
 
 namespace posthorn {
 namespace {

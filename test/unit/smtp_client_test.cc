@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <thread>
 
-#include "lib/config.h"
-#include "lib/map_builder.h"
-#include "lib/map_source.h"
+#include "lib/config/config.h"
+#include "lib/map/map_builder.h"
+#include "lib/map/map_source.h"
 #include "smtp/smtp_content.h"
 #include "smtp/smtp_destination.h"
 #include "smtp/smtp_password_table.h"

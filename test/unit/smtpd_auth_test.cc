@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/passdb_client.h"
+#include "lib/proto/passdb_client.h"
 #include "smtpd/smtpd_session.h"
 #include "test/unit/smtpd_fakes.h"
 

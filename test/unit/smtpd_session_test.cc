@@ -11,7 +11,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "lib/log.h"
+#include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
 #include "test/unit/smtpd_fakes.h"
 

@@ -1,0 +1,68 @@
+// lookup_table - "type:name" table names and opening a table by its type.
+#include "lib/map/lookup_table.h"
+
+#include "lib/map/hash_map.h"
+
+namespace posthorn::map {
+
+namespace {
+
+bool isTypeChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The length of a "type:" prefix, or npos when spec has none.
+std::size_t typePrefixLength(std::string_view spec) {
+  std::size_t colon = spec.find(':');
+  if (colon == std::string_view::npos || colon == 0) return std::string_view::npos;
+  for (std::size_t i = 0; i < colon; ++i) {
+    if (!isTypeChar(spec[i])) return std::string_view::npos;
+  }
+  return colon;
+}
+
+}  // namespace
+
+TableSpec TableSpec::parse(std::string_view spec) {
+  std::size_t colon = typePrefixLength(spec);
+  if (colon == std::string_view::npos) {
+    throw MapError("bad table name \"" + std::string(spec) +
+                   "\": expected type:name, for example hash:/etc/mail/aliases");
+  }
+  TableSpec result{std::string(spec.substr(0, colon)), std::string(spec.substr(colon + 1))};
+  if (result.name.empty()) {
+    throw MapError("bad table name \"" + std::string(spec) + "\": the name after \"" +
+                   result.type + ":\" is empty");
+  }
+  return result;
+}
+
+TableSpec TableSpec::parseOrDefault(std::string_view spec, std::string_view defaultType) {
+  if (typePrefixLength(spec) != std::string_view::npos) return parse(spec);
+  if (spec.empty()) throw MapError("empty table name");
+  return TableSpec{std::string(defaultType), std::string(spec)};
+}
+
+bool isSupportedType(std::string_view type) { return type == "hash"; }
+
+std::string supportedTypes() { return "hash"; }
+
+std::unique_ptr<LookupTable> openTable(const TableSpec& spec) {
+  if (spec.type == "hash") return std::make_unique<HashMap>(spec.name);
+  throw MapError("unsupported table type \"" + spec.type + "\" in \"" + spec.str() +
+                 "\" (supported: " + supportedTypes() + ")");
+}
+
+std::unique_ptr<LookupTable> openTable(std::string_view spec) {
+  return openTable(TableSpec::parse(spec));
+}
+
+std::string foldKey(std::string_view key) {
+  std::string folded(key);
+  for (char& c : folded) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return folded;
+}
+
+}  // namespace posthorn::map

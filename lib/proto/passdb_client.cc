@@ -1,0 +1,150 @@
+// passdb_client - the client side of the authd passdb protocol (see passdb_client.h)
+#include "lib/proto/passdb_client.h"
+
+#include <utility>
+
+#include "lib/ipc/ipc.h"
+
+namespace posthorn::passdb {
+
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::string encodeBase64(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
+                       static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
+                       static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> decodeBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      if (c == '=' && last && k >= 2) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad > 0) return std::nullopt;  // data after padding
+      v[k] = sextet(c);
+      if (v[k] < 0) return std::nullopt;
+    }
+    const unsigned n = static_cast<unsigned>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+    out += static_cast<char>(n >> 16);
+    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(n & 0xff);
+  }
+  return out;
+}
+
+std::string passdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
+  if (chrootedIntoQueue) return "/private/authd-passdb";
+  std::string dir = queueDirectory;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir == "/") dir.clear();
+  return dir + "/private/authd-passdb";
+}
+
+PassdbClient::PassdbClient(std::string socketPath, std::chrono::milliseconds timeout)
+    : socketPath_(std::move(socketPath)), timeout_(timeout) {}
+
+PassdbClient::~PassdbClient() = default;
+PassdbClient::PassdbClient(PassdbClient&&) noexcept = default;
+PassdbClient& PassdbClient::operator=(PassdbClient&&) noexcept = default;
+
+void PassdbClient::disconnect() { channel_.reset(); }
+
+void PassdbClient::connect() {
+  channel_.reset();
+  try {
+    auto channel = ipc::Channel::connect(socketPath_, timeout_);
+    channel.setTimeout(timeout_);
+    channel_ = std::make_unique<ipc::Channel>(std::move(channel));
+  } catch (const std::exception& e) {
+    throw PassdbError("authd unavailable at " + socketPath_ + ": " + e.what());
+  }
+}
+
+ipc::PassdbReply PassdbClient::exchange(bool first, const ipc::PassdbAuth* request,
+                                        const std::string* response) {
+  try {
+    if (request != nullptr) {
+      channel_->send(*request);
+    } else {
+      ipc::PassdbContinue cont;
+      cont.response = *response;
+      channel_->send(cont);
+    }
+    return channel_->receive<ipc::PassdbReply>();
+  } catch (const ipc::ChannelTimeout& e) {
+    disconnect();
+    throw PassdbError("authd at " + socketPath_ + ": " + e.what());
+  } catch (const ipc::ChannelClosed& e) {
+    disconnect();
+    if (first) throw;  // the caller may retry on a new connection
+    throw PassdbError("authd at " + socketPath_ + ": " + e.what());
+  } catch (const ipc::ProtocolError& e) {
+    disconnect();
+    throw PassdbError("authd at " + socketPath_ + ": protocol error: " + e.what());
+  }
+}
+
+ipc::PassdbReply PassdbClient::start(const ipc::PassdbAuth& request) {
+  const bool reused = channel_ != nullptr;
+  if (!reused) connect();
+  try {
+    return exchange(reused, &request, nullptr);
+  } catch (const ipc::ChannelClosed&) {
+    // Closed by authd in the meantime (max_idle, restart): once more.
+  }
+  connect();
+  return exchange(false, &request, nullptr);
+}
+
+ipc::PassdbReply PassdbClient::next(const std::string& response) {
+  if (channel_ == nullptr) throw PassdbError("authd at " + socketPath_ + ": no conversation");
+  return exchange(false, nullptr, &response);
+}
+
+}  // namespace posthorn::passdb
