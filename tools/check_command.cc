@@ -11,6 +11,7 @@
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
 #include "lib/tls/tls_check.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
@@ -68,18 +69,18 @@ void checkServices(const config::Config& base, const std::vector<config::Service
 
 int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string configDir;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-c" && i + 1 < args.size()) {
-      configDir = args[++i];
-    } else if (a.rfind("-c", 0) == 0 && a.size() > 2) {
-      configDir = a.substr(2);
-    } else {
-      err << kUsage << "\n";
-      return 1;
+  try {
+    ArgCursor arg(args, {.permute = false, .endMarker = false});
+    while (arg.next()) {
+      if (arg.option() != 'c') arg.unknown();
+      configDir = arg.value();
     }
+    if (!arg.operands().empty()) throw UsageError("no operands");
+  } catch (const UsageError&) {
+    err << kUsage << "\n";  // the usage says it all
+    return 1;
   }
-  if (configDir.empty()) configDir = config::defaultConfigDir();
+  configDir = configDirectory(configDir);
 
   Report report(err);
   std::optional<config::Config> cfg;

@@ -2,12 +2,14 @@
 #include "tools/conf_command.h"
 
 #include "lib/config/config.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
 namespace {
 
-constexpr const char* kUsage = "posthorn: fatal: usage: posthorn conf [-c DIR] [-d] [-h] [-n] [name...]";
+constexpr Command kConf{"posthorn: fatal",
+                        "posthorn: fatal: usage: posthorn conf [-c DIR] [-d] [-h] [-n] [name...]", 1, 1};
 
 }  // namespace
 
@@ -15,46 +17,24 @@ int runConf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string configDir;
   bool defaultsOnly = false, setOnly = false, valueOnly = false;
   std::vector<std::string> names;
-
-  bool options = true;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!options || a.size() < 2 || a[0] != '-') {
-      options = false;
-      names.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options = false;
-      continue;
-    }
-    for (std::size_t k = 1; k < a.size(); ++k) {
-      switch (a[k]) {
+  try {
+    // postconf's grammar: "-nh", and the names end the options.
+    ArgCursor arg(args, {.permute = false, .clusters = true});
+    while (arg.next()) {
+      switch (arg.option()) {
         case 'd': defaultsOnly = true; break;
         case 'n': setOnly = true; break;
         case 'h': valueOnly = true; break;
-        case 'c':
-          if (k + 1 < a.size()) {
-            configDir = a.substr(k + 1);
-          } else if (i + 1 < args.size()) {
-            configDir = args[++i];
-          } else {
-            err << "posthorn: fatal: -c needs a directory\n" << kUsage << "\n";
-            return 1;
-          }
-          k = a.size();
-          break;
-        default:
-          err << "posthorn: fatal: unknown option -" << a[k] << "\n" << kUsage << "\n";
-          return 1;
+        case 'c': configDir = arg.value("a directory"); break;
+        default: arg.unknown();
       }
     }
+    names = arg.operands();
+  } catch (const UsageError& e) {
+    return kConf.misused(err, e.what());
   }
-  if (defaultsOnly && setOnly) {
-    err << "posthorn: fatal: -d and -n cannot be used together\n";
-    return 1;
-  }
-  if (configDir.empty()) configDir = config::defaultConfigDir();
+  if (defaultsOnly && setOnly) return kConf.failed(err, "-d and -n cannot be used together");
+  configDir = configDirectory(configDir);
 
   int status = 0;
   try {
@@ -84,8 +64,7 @@ int runConf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
   } catch (const config::ConfigError& e) {
     out.flush();
-    err << "posthorn: fatal: " << e.what() << "\n";
-    return 1;
+    return kConf.failed(err, e.what());
   }
   out.flush();
   return status;

@@ -11,7 +11,6 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
-#include <stdexcept>
 
 #include "lib/config/config.h"
 #include "lib/mailbox/mailbox_check.h"
@@ -19,19 +18,15 @@
 #include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/message_source.h"
 #include "lib/proto/userdb_client.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 namespace {
 
-constexpr const char* kProgram = "posthorn mailbox";
-constexpr const char* kUsage =
+constexpr Command kMailbox{
+    "posthorn mailbox",
     "usage: posthorn [-c DIR] mailbox check|repair|list [-d MAILDIR | USER] [FOLDER]\n"
-    "       posthorn [-c DIR] mailbox deliver [-f FLAGS] [-d MAILDIR | USER] [FOLDER] < message";
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+    "       posthorn [-c DIR] mailbox deliver [-f FLAGS] [-d MAILDIR | USER] [FOLDER] < message"};
 
 struct Options {
   std::string action;
@@ -44,21 +39,18 @@ struct Options {
 
 Options parse(const std::vector<std::string>& args) {
   Options o;
-  std::vector<std::string> words;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-c" || a == "-d") {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      (a == "-c" ? o.configDir : o.maildir) = args[++i];
-    } else if (a == "-f") {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      o.flags = args[++i];
-    } else if (a.size() > 1 && a[0] == '-') {
-      throw UsageError("unknown option " + a);
-    } else {
-      words.push_back(a);
+  // Neither "--" nor a value in the option's argument ("-dDIR") here.
+  ArgCursor arg(args, {.endMarker = false});
+  while (arg.next()) {
+    arg.alone();
+    switch (arg.option()) {
+      case 'c': o.configDir = arg.value("a value"); break;
+      case 'd': o.maildir = arg.value("a value"); break;
+      case 'f': o.flags = arg.value("a value"); break;
+      default: arg.unknown();
     }
   }
+  const std::vector<std::string> words = arg.operands();
   if (words.empty()) throw UsageError("no action given");
   o.action = words[0];
   if (o.action != "check" && o.action != "repair" && o.action != "list" && o.action != "deliver")
@@ -165,10 +157,7 @@ int deliver(mailbox::MaildirStore& store, const Options& o, std::istream& in, st
   }
   mailbox::StringSource source(lf);
   const auto r = store.deliver(o.folder.value_or("INBOX"), source, parseFlags(o.flags));
-  if (!r.ok()) {
-    err << kProgram << ": " << r.dsn << " " << r.text << std::endl;
-    return 1;
-  }
+  if (!r.ok()) return kMailbox.failed(err, r.dsn + " " + r.text);
   out << "uid " << r.uid << " " << r.path << "\n";
   return 0;
 }
@@ -178,15 +167,9 @@ int deliver(mailbox::MaildirStore& store, const Options& o, std::istream& in, st
 int runMailbox(const std::vector<std::string>& args) { return runMailbox(args, std::cout, std::cerr); }
 
 int runMailbox(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Options o;
-  try {
-    o = parse(args);
+  return kMailbox.run(err, [&] {
+    const Options o = parse(args);
     if (o.action == "deliver") parseFlags(o.flags);
-  } catch (const UsageError& e) {
-    err << kProgram << ": " << e.what() << '\n' << kUsage << std::endl;
-    return 2;
-  }
-  try {
     const std::string root = o.maildir ? *o.maildir : userMaildir(o);
     struct stat st;
     if (o.action == "deliver") {
@@ -220,10 +203,7 @@ int runMailbox(const std::vector<std::string>& args, std::ostream& out, std::ost
       if (!r.ok() && o.action == "check") clean = false;
     }
     return clean ? 0 : 1;
-  } catch (const std::exception& e) {
-    err << kProgram << ": " << e.what() << std::endl;
-    return 1;
-  }
+  });
 }
 
 }  // namespace posthorn::tools

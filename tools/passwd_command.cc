@@ -20,20 +20,16 @@
 #include "lib/auth/scram.h"
 #include "lib/auth/quota_rule.h"
 #include "lib/config/config.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
 namespace {
 
-constexpr const char* kProgram = "posthorn passwd";
-constexpr const char* kUsage =
+constexpr Command kPasswd{
+    "posthorn passwd",
     "usage: posthorn passwd [-c DIR] [-f FILE] [-m yescrypt|sha512|bcrypt] [-k] [-S]\n"
-    "                       [-u UID] [-g GID] [-d HOME] [-q QUOTA] USER";
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+    "                       [-u UID] [-g GID] [-d HOME] [-q QUOTA] USER"};
 
 struct PasswdOptions {
   std::optional<std::string> configDir;
@@ -43,13 +39,6 @@ struct PasswdOptions {
   bool noScram = false;  // -S: store no SCRAM-SHA-256 verifier
   PasswdChange change;
 };
-
-std::string optionValue(const std::vector<std::string>& args, std::size_t& i) {
-  const std::string& arg = args[i];
-  if (arg.size() > 2) return arg.substr(2);
-  if (i + 1 >= args.size()) throw UsageError("option " + arg + " needs a value");
-  return args[++i];
-}
 
 // -q: "none" removes the quota; a bare number is bytes (written with an
 // explicit B, since Dovecot reads a bare storage= number as kilobytes).
@@ -69,42 +58,28 @@ std::string quotaRuleFor(const std::string& text) {
 
 PasswdOptions parseOptions(const std::vector<std::string>& args) {
   PasswdOptions o;
-  std::vector<std::string> operands;
-  std::size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') {
-      operands.push_back(arg);
-      continue;
-    }
-    switch (arg[1]) {
-      case 'c': o.configDir = optionValue(args, i); break;
-      case 'f': o.file = optionValue(args, i); break;
-      case 'm': o.method = optionValue(args, i); break;
-      case 'u': o.change.uid = optionValue(args, i); break;
-      case 'g': o.change.gid = optionValue(args, i); break;
-      case 'd': o.change.home = optionValue(args, i); break;
-      case 'q': o.change.quotaRule = quotaRuleFor(optionValue(args, i)); break;
+  ArgCursor arg(args);
+  while (arg.next()) {
+    switch (arg.option()) {
+      case 'c': o.configDir = arg.value(); break;
+      case 'f': o.file = arg.value(); break;
+      case 'm': o.method = arg.value(); break;
+      case 'u': o.change.uid = arg.value(); break;
+      case 'g': o.change.gid = arg.value(); break;
+      case 'd': o.change.home = arg.value(); break;
+      case 'q': o.change.quotaRule = quotaRuleFor(arg.value()); break;
       case 'k':
-        if (arg != "-k") throw UsageError("unknown option " + arg);
+        arg.alone();
         o.keepPassword = true;
         break;
       case 'S':
-        if (arg != "-S") throw UsageError("unknown option " + arg);
+        arg.alone();
         o.noScram = true;
         break;
-      default: throw UsageError("unknown option " + arg);
+      default: arg.unknown();
     }
   }
-  for (; i < args.size(); ++i) operands.push_back(args[i]);
-  if (operands.size() != 1) {
-    throw UsageError("expected exactly one USER, got " + std::to_string(operands.size()));
-  }
-  o.change.user = operands[0];
+  o.change.user = arg.operand("USER");
   try {
     auth::checkPasswdUser(o.change.user);
   } catch (const auth::PasswdLineError& e) {
@@ -412,14 +387,8 @@ int runPasswd(const std::vector<std::string>& args) {
 
 int runPasswd(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
               std::ostream& err) {
-  PasswdOptions options;
-  try {
-    options = parseOptions(args);
-  } catch (const UsageError& e) {
-    err << kProgram << ": " << e.what() << '\n' << kUsage << std::endl;
-    return 2;
-  }
-  try {
+  return kPasswd.run(err, [&] {
+    PasswdOptions options = parseOptions(args);
     std::string path;
     if (options.file) {
       path = *options.file;
@@ -441,14 +410,11 @@ int runPasswd(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
     std::vector<std::string> warnings;
     const bool added = updatePasswdFile(path, options.change, &warnings);
-    for (const auto& w : warnings) err << kProgram << ": warning: " << w << '\n';
-    out << kProgram << ": " << (added ? "added " : "changed ") << options.change.user
+    for (const auto& w : warnings) err << kPasswd.name << ": warning: " << w << '\n';
+    out << kPasswd.name << ": " << (added ? "added " : "changed ") << options.change.user
         << (added ? " to " : " in ") << path << std::endl;
     return 0;
-  } catch (const std::exception& e) {
-    err << kProgram << ": " << e.what() << std::endl;
-    return 1;
-  }
+  });
 }
 
 }  // namespace posthorn::tools

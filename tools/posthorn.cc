@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tools/check_command.h"
+#include "tools/command.h"
 #include "tools/conf_command.h"
 #include "tools/mailbox_command.h"
 #include "tools/map_command.h"
@@ -20,9 +21,12 @@
 #include "tools/start_command.h"
 #include "tools/tls_command.h"
 
+using namespace posthorn::tools;
+
 namespace {
 
-constexpr const char* kUsage =
+constexpr Command kPosthorn{
+    "posthorn: fatal",
     "usage: posthorn [-c DIR] [-v] COMMAND [args...]\n"
     "commands:\n"
     "  start       start the mail system in the background\n"
@@ -36,48 +40,40 @@ constexpr const char* kUsage =
     "  mailbox     check, repair or list a Maildir (mailbox check|repair|list [-d MAILDIR | USER] [FOLDER])\n"
     "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
     "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
-    "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n";
-
-int usage(const std::string& why) {
-  if (!why.empty()) std::cerr << "posthorn: fatal: " << why << "\n";
-  std::cerr << kUsage;
-  return 2;
-}
+    "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)",
+    2};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string configDir;
   bool verbose = false;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      ++i;
-      break;
+  std::vector<std::string> args;  // the command's
+  try {
+    ArgCursor arg({argv + (argc > 0 ? 1 : 0), argv + argc}, {.permute = false});
+    while (arg.next()) {
+      if (arg.arg() == "-h" || arg.arg() == "--help") {
+        std::cout << kPosthorn.usage << '\n';
+        return 0;
+      }
+      switch (arg.option()) {
+        case 'v':
+          arg.alone();
+          verbose = true;
+          break;
+        case 'c': configDir = arg.value("a directory"); break;
+        default: arg.unknown();
+      }
     }
-    if (a.size() < 2 || a[0] != '-') break;
-    if (a == "-v") {
-      verbose = true;
-    } else if (a == "-c") {
-      if (i + 1 >= argc) return usage("-c needs a directory");
-      configDir = argv[++i];
-    } else if (a.rfind("-c", 0) == 0) {
-      configDir = a.substr(2);
-    } else if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    } else {
-      return usage("unknown option " + a);
-    }
+    args = arg.operands();
+    if (args.empty()) throw UsageError("no command given");
+  } catch (const UsageError& e) {
+    return kPosthorn.misused(std::cerr, e.what());
   }
-  if (i >= argc) return usage("no command given");
-  std::string command = argv[i++];
-  std::vector<std::string> args;
-  if (!configDir.empty()) args = {"-c", configDir};
-  for (; i < argc; ++i) args.emplace_back(argv[i]);
+  const std::string command = args.front();
+  args.erase(args.begin());
+  if (!configDir.empty()) args.insert(args.begin(), {"-c", configDir});
 
-  using namespace posthorn::tools;
   if (isLifecycleCommand(command)) {
     if (verbose) args.insert(args.begin(), "-v");
     return runLifecycle(command, args);
@@ -89,5 +85,5 @@ int main(int argc, char** argv) {
   if (command == "mailbox") return runMailbox(args);
   if (command == "tls") return runTls(args);
   if (command == "queue") return runQueue(args);
-  return usage("unknown command \"" + command + "\"");
+  return kPosthorn.misused(std::cerr, "unknown command \"" + command + "\"");
 }

@@ -23,23 +23,21 @@
 #include "lib/queue/queue_file.h"
 #include "lib/queue/queue_id.h"
 #include "lib/queue/queue_listing.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: posthorn queue [-c DIR] list\n"
-    "       posthorn queue [-c DIR] show ID\n"
-    "       posthorn queue [-c DIR] flush\n"
-    "       posthorn queue [-c DIR] hold ID...|ALL\n"
-    "       posthorn queue [-c DIR] release ID...|ALL\n"
-    "       posthorn queue [-c DIR] delete ID...|ALL\n";
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Usage and configuration errors are fatal; a failed action is not (exit 1).
+constexpr Command kQueue{"posthorn: fatal",
+                         "usage: posthorn queue [-c DIR] list\n"
+                         "       posthorn queue [-c DIR] show ID\n"
+                         "       posthorn queue [-c DIR] flush\n"
+                         "       posthorn queue [-c DIR] hold ID...|ALL\n"
+                         "       posthorn queue [-c DIR] release ID...|ALL\n"
+                         "       posthorn queue [-c DIR] delete ID...|ALL",
+                         2, 2};
 
 using queue::QueueDir;
 
@@ -317,35 +315,29 @@ bool mayUseQueue(const std::string& mailOwner) {
 int runQueue(const std::vector<std::string>& args) { return runQueue(args, std::cout, std::cerr); }
 
 int runQueue(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string configDir = config::defaultConfigDir();
-  std::vector<std::string> rest;
   try {
-    std::size_t i = 0;
-    for (; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (a == "-c") {
-        if (i + 1 >= args.size()) throw UsageError("-c needs a directory");
-        configDir = args[++i];
-      } else if (a.rfind("-c", 0) == 0 && a.size() > 2) {
-        configDir = a.substr(2);
-      } else if (a == "-h" || a == "--help") {
-        out << kUsage;
+    std::string configDir = config::defaultConfigDir();  // -c "" names the directory ""
+    ArgCursor arg(args, {.permute = false, .endMarker = false});
+    while (arg.next()) {
+      if (arg.arg() == "-h" || arg.arg() == "--help") {
+        out << kQueue.usage << '\n';
         return 0;
-      } else {
+      }
+      if (arg.option() != 'c') {
+        arg.stop();  // the queue command, bad as it may be
         break;
       }
+      configDir = arg.value("a directory");
     }
-    rest.assign(args.begin() + static_cast<long>(i), args.end());
+    const std::vector<std::string> rest = arg.operands();
     if (rest.empty()) throw UsageError("no queue command given");
     const std::string verb = rest[0];
     const std::vector<std::string> operands(rest.begin() + 1, rest.end());
 
     const config::Config cfg = config::Config::load(configDir);
     const std::string mailOwner = cfg.get("mail_owner");
-    if (!mayUseQueue(mailOwner)) {
-      err << "posthorn: fatal: queue: only root and " << mailOwner << " (mail_owner) may do this\n";
-      return 2;
-    }
+    if (!mayUseQueue(mailOwner))
+      return kQueue.failed(err, "queue: only root and " + mailOwner + " (mail_owner) may do this");
     ::tzset();
     Context ctx{cfg.get("queue_directory"), out, err};
     if (verb == "list" && operands.empty()) return list(ctx);
@@ -354,11 +346,9 @@ int runQueue(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (verb == "hold" || verb == "release" || verb == "delete") return act(ctx, verb, operands);
     throw UsageError("unknown queue command or wrong arguments: " + verb);
   } catch (const UsageError& e) {
-    err << "posthorn: fatal: " << e.what() << "\n" << kUsage;
-    return 2;
+    return kQueue.misused(err, e.what());
   } catch (const config::ConfigError& e) {
-    err << "posthorn: fatal: " << e.what() << "\n";
-    return 2;
+    return kQueue.failed(err, e.what());
   } catch (const std::exception& e) {
     err << "posthorn: " << e.what() << "\n";
     return 1;

@@ -20,6 +20,7 @@
 
 #include "lib/config/config.h"
 #include "lib/proto/proto_cleanup.h"
+#include "tools/command.h"
 #include "tools/map_command.h"
 #include "tools/sendmail_input.h"
 #include "tools/sendmail_options.h"
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
   Options opts;
   try {
     opts = parseOptions(std::vector<std::string>(argv + (argc > 0 ? 1 : 0), argv + argc), gProgram);
-  } catch (const UsageError& e) {
+  } catch (const tools::UsageError& e) {
     return fatal(EX_USAGE, e.what());
   }
   const std::string configDir = opts.configDir.empty() ? config::defaultConfigDir() : opts.configDir;

@@ -7,8 +7,12 @@
 #include <cctype>
 #include <string_view>
 
+#include "tools/command.h"
+
 namespace posthorn::sendmail {
 namespace {
+
+using tools::UsageError;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -39,37 +43,39 @@ std::uint8_t parseNotify(const std::string& value) {
   return bits;
 }
 
-// Options that take a value; -q takes an optional one (in the same argument).
-bool takesValue(char c) {
-  return std::string_view("BCFNORVXbcefhoprL").find(c) != std::string_view::npos;
-}
-
-void apply(Options& o, char c, const std::string& v) {
-  switch (c) {
+// One option; those that take a value read it from arg.
+void apply(Options& o, tools::ArgCursor& arg) {
+  switch (arg.option()) {
     case 't': o.extractRecipients = true; break;
     case 'i': o.ignoreDots = true; break;
     case 'v': o.verbose = true; break;
     case 'I': o.mode = Mode::Newaliases; break;
+    case 'q':  // -q, -q30m, -qRsite: all mean "run the queue now"
+      arg.attachedValue();
+      o.mode = Mode::Flush;
+      break;
     case 'm': case 'n': case 'U': case 'G': case 'x': break;  // accepted, no effect (as Postfix)
     case 'f':
     case 'r':
       o.senderGiven = true;
-      o.sender = stripAngles(trim(v));
+      o.sender = stripAngles(trim(arg.value()));
       break;
     case 'F':
       o.fullNameGiven = true;
-      o.fullName = v;
+      o.fullName = arg.value();
       break;
-    case 'N': o.notify = parseNotify(v); break;
+    case 'N': o.notify = parseNotify(arg.value()); break;
     case 'R': {
+      const std::string v = arg.value();
       const std::string r = lower(v);
       if (r == "full") o.ret = queue::Ret::Full;
       else if (r == "hdrs") o.ret = queue::Ret::Headers;
       else throw UsageError("-R " + v + ": expected full or hdrs");
       break;
     }
-    case 'V': o.envid = v; break;
+    case 'V': o.envid = arg.value(); break;
     case 'B': {
+      const std::string v = arg.value();
       const std::string b = lower(v);
       if (b == "7bit") o.body = queue::BodyType::SevenBit;
       else if (b == "8bitmime") o.body = queue::BodyType::EightBitMime;
@@ -78,6 +84,7 @@ void apply(Options& o, char c, const std::string& v) {
     }
     case 'C':
     case 'c': {
+      const std::string v = arg.value();
       struct stat st {};
       std::string dir = v;
       if (::stat(v.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -88,17 +95,19 @@ void apply(Options& o, char c, const std::string& v) {
       break;
     }
     case 'o':
-      if (v == "i") o.ignoreDots = true;  // -oi; every other -oX is ignored, as Postfix does
+      if (arg.value() == "i") o.ignoreDots = true;  // -oi; every other -oX is ignored, as Postfix does
       break;
-    case 'b':
+    case 'b': {
+      const std::string v = arg.value();
       if (v == "m") o.mode = Mode::Deliver;
       else if (v == "s") o.mode = Mode::Smtp;
       else if (v == "p") o.mode = Mode::ListQueue;
       else if (v == "i") o.mode = Mode::Newaliases;
       else throw UsageError("-b" + v + " is not supported (use -bm, -bs, -bp or -bi)");
       break;
-    case 'e': case 'h': case 'O': case 'X': case 'p': case 'L': break;  // value ignored
-    default: throw UsageError(std::string("unknown option -") + c);
+    }
+    case 'e': case 'h': case 'O': case 'X': case 'p': case 'L': arg.value(); break;  // value ignored
+    default: arg.unknown();
   }
 }
 
@@ -156,39 +165,10 @@ Options parseOptions(const std::vector<std::string>& args, const std::string& pr
   Options o;
   if (program == "mailq") o.mode = Mode::ListQueue;
   else if (program == "newaliases") o.mode = Mode::Newaliases;
-  bool optionsDone = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (optionsDone || a.size() < 2 || a[0] != '-') {
-      for (auto& r : splitAddressList(a)) o.recipients.push_back(r);
-      continue;
-    }
-    if (a == "--") {
-      optionsDone = true;
-      continue;
-    }
-    for (std::size_t j = 1; j < a.size(); ++j) {
-      const char c = a[j];
-      if (c == 'q') {  // -q, -q30m, -qRsite: all mean "run the queue now"
-        o.mode = Mode::Flush;
-        break;
-      }
-      if (!takesValue(c)) {
-        apply(o, c, "");
-        continue;
-      }
-      std::string value;
-      if (j + 1 < a.size()) {
-        value = a.substr(j + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        throw UsageError(std::string("option -") + c + " needs a value");
-      }
-      apply(o, c, value);
-      break;
-    }
-  }
+  tools::ArgCursor arg(args, {.clusters = true});
+  while (arg.next()) apply(o, arg);
+  for (const std::string& a : arg.operands())
+    for (auto& r : splitAddressList(a)) o.recipients.push_back(r);
   return o;
 }
 

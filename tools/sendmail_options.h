@@ -1,27 +1,22 @@
 // sendmail_options - the sendmail(1) command line, as Postfix's sendmail
 // takes it (see man/sendmail.1)
 //
-//   auto opts = sendmail::parseOptions(args, "sendmail");  // throws UsageError
+//   auto opts = sendmail::parseOptions(args, "sendmail");  // throws tools::UsageError
 //
 // Options may come in any order, also after recipients (as with GNU
-// getopt); "--" ends them. An option's value is the rest of its argument
-// or the next argument (-fjane, -f jane). The program name chooses the
+// getopt); "--" ends them, and several may share an argument (-ti). An
+// option's value is the rest of its argument or the next argument (-fjane,
+// -f jane). The program name chooses the
 // default mode: "mailq" lists the queue, "newaliases" rebuilds aliases.
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "lib/queue/queue_envelope.h"
 
 namespace posthorn::sendmail {
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 enum class Mode {
   Deliver,     // -bm (default): read a message from stdin

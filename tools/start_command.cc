@@ -16,6 +16,7 @@
 #include "lib/config/master_conf.h"
 #include "lib/tls/tls_check.h"
 #include "lib/server/pid_lock.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
@@ -32,21 +33,30 @@ struct Context {
 // Parses -c DIR / -v after the command word; false (message printed) on error.
 bool parseOptions(const std::string& command, const std::vector<std::string>& args,
                   LifecycleOptions& o, std::ostream& err) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-v") {
-      o.verbose = true;
-    } else if (a == "-c" && i + 1 < args.size()) {
-      o.configDir = args[++i];
-    } else if (a.rfind("-c", 0) == 0 && a.size() > 2) {
-      o.configDir = a.substr(2);
-    } else {
-      err << kTag << "fatal: " << command << ": unexpected argument \"" << a
-          << "\"\nusage: posthorn [-c DIR] [-v] " << command << "\n";
-      return false;
+  const std::string name = kTag + std::string("fatal: ") + command;
+  const std::string usage = "usage: posthorn [-c DIR] [-v] " + command;
+  const Command lifecycle{name, usage};
+  auto unexpected = [&](const std::string& a) {
+    lifecycle.misused(err, "unexpected argument \"" + a + "\"");
+    return false;
+  };
+  ArgCursor arg(args, {.permute = false, .endMarker = false});
+  try {
+    while (arg.next()) {
+      switch (arg.option()) {
+        case 'v':
+          arg.alone();
+          o.verbose = true;
+          break;
+        case 'c': o.configDir = arg.value(); break;
+        default: arg.unknown();
+      }
     }
+  } catch (const UsageError&) {
+    return unexpected(arg.arg());  // whatever is wrong with it
   }
-  if (o.configDir.empty()) o.configDir = config::defaultConfigDir();
+  if (const auto rest = arg.operands(); !rest.empty()) return unexpected(rest.front());
+  o.configDir = configDirectory(o.configDir);
   return true;
 }
 

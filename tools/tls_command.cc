@@ -21,18 +21,14 @@
 
 #include "lib/config/config.h"
 #include "lib/tls/tls.h"
+#include "tools/command.h"
 
 namespace posthorn::tools {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: posthorn tls selfsigned [-c DIR] [-d DAYS] [-t rsa|ecdsa] [-f] [HOSTNAME]";
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+constexpr Command kTls{"posthorn tls",
+                       "usage: posthorn tls selfsigned [-c DIR] [-d DAYS] [-t rsa|ecdsa] [-f] [HOSTNAME]"};
 
 class Failure : public std::runtime_error {
  public:
@@ -47,31 +43,14 @@ struct Options {
   std::string hostname;
 };
 
-std::string optionValue(const std::vector<std::string>& args, std::size_t& i) {
-  const std::string& arg = args[i];
-  if (arg.size() > 2) return arg.substr(2);
-  if (i + 1 >= args.size()) throw UsageError("option " + arg + " needs a value");
-  return args[++i];
-}
-
 Options parseOptions(const std::vector<std::string>& args) {
   Options o;
-  std::vector<std::string> operands;
-  std::size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') {
-      operands.push_back(arg);
-      continue;
-    }
-    switch (arg[1]) {
-      case 'c': o.configDir = optionValue(args, i); break;
+  ArgCursor arg(args);
+  while (arg.next()) {
+    switch (arg.option()) {
+      case 'c': o.configDir = arg.value(); break;
       case 'd': {
-        const std::string v = optionValue(args, i);
+        const std::string v = arg.value();
         char* end = nullptr;
         errno = 0;
         const long days = std::strtol(v.c_str(), &end, 10);
@@ -81,20 +60,20 @@ Options parseOptions(const std::vector<std::string>& args) {
         break;
       }
       case 't': {
-        const std::string v = optionValue(args, i);
+        const std::string v = arg.value();
         if (v == "rsa") o.ecdsa = false;
         else if (v == "ecdsa" || v == "ec") o.ecdsa = true;
         else throw UsageError("-t takes rsa or ecdsa, not \"" + v + "\"");
         break;
       }
       case 'f':
-        if (arg != "-f") throw UsageError("unknown option " + arg);
+        arg.alone();
         o.force = true;
         break;
-      default: throw UsageError("unknown option " + arg);
+      default: arg.unknown();
     }
   }
-  for (; i < args.size(); ++i) operands.push_back(args[i]);
+  const std::vector<std::string> operands = arg.operands();
   if (operands.empty()) throw UsageError("missing subcommand (selfsigned)");
   if (operands[0] != "selfsigned")
     throw UsageError("unknown subcommand \"" + operands[0] + "\" (known: selfsigned)");
@@ -279,8 +258,7 @@ config::Config loadConfig(const Options& o) {
 }  // namespace
 
 int runTls(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  constexpr const char* kProgram = "posthorn tls";
-  try {
+  return kTls.run(err, [&] {
     const Options o = parseOptions(args);
     const config::Config cfg = loadConfig(o);
     const std::string host = o.hostname.empty() ? cfg.get("myhostname") : o.hostname;
@@ -306,20 +284,14 @@ int runTls(const std::vector<std::string>& args, std::ostream& out, std::ostream
     // is merely incomplete.
     writeFile(keyPath, pemKey(key.get()), 0600, o.force);
     writeFile(certPath, pemCertificate(cert.get()), 0644, o.force);
-    out << kProgram << ": wrote " << keyPath << " (" << (o.ecdsa ? "ECDSA P-256" : "RSA 2048")
+    out << kTls.name << ": wrote " << keyPath << " (" << (o.ecdsa ? "ECDSA P-256" : "RSA 2048")
         << ") and " << certPath << " (CN=" << host << ", " << o.days << " days)\n"
         << "SHA256 fingerprint: " << fingerprint(cert.get()) << "\n"
         << "posthorn.conf:\n"
         << "    smtpd_tls_cert_file = " << certPath << "\n"
         << "    smtpd_tls_key_file = " << keyPath << "\n";
     return 0;
-  } catch (const UsageError& e) {
-    err << kProgram << ": " << e.what() << '\n' << kUsage << std::endl;
-    return 2;
-  } catch (const std::exception& e) {
-    err << kProgram << ": " << e.what() << std::endl;
-    return 1;
-  }
+  });
 }
 
 }  // namespace posthorn::tools
