@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 // Base64 (RFC 2045 6.8): characters outside the alphabet are skipped,
 // decoding stops at the first '='.
@@ -16,4 +16,4 @@ std::string decodeQuotedPrintable(std::string_view in, bool underscoreIsSpace = 
 // encodings and 7bit/8bit/binary give the input unchanged.
 std::string decodeTransferEncoding(std::string_view in, std::string_view encoding);
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

@@ -1,9 +1,9 @@
 // transfer_decode - Content-Transfer-Encoding decoders (base64, quoted-printable)
-#include "imapd/transfer_decode.h"
+#include "lib/mime/transfer_decode.h"
 
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 namespace {
 
@@ -80,4 +80,4 @@ std::string decodeTransferEncoding(std::string_view in, std::string_view encodin
   return std::string(in);
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime
