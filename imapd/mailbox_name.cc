@@ -1,6 +1,7 @@
-// mailbox_name - strict modified UTF-7 both ways, and safe folder names
+// mailbox_name - strict modified UTF-7 both ways, safe folder names, the hierarchy
 #include "imapd/mailbox_name.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -168,6 +169,15 @@ std::string checkMailboxName(std::string_view name) {
   std::string why;
   if (!decodeModifiedUtf7(name, &why)) return why;
   return "";
+}
+
+bool isBelowFolder(std::string_view name, std::string_view parent) {
+  return name.size() > parent.size() && name[parent.size()] == kHierarchySeparator &&
+         name.substr(0, parent.size()) == parent;
+}
+
+bool hasChildFolder(const std::vector<std::string>& folders, std::string_view name) {
+  return std::any_of(folders.begin(), folders.end(), [&](const std::string& f) { return isBelowFolder(f, name); });
 }
 
 }  // namespace posthorn::imapd

@@ -1,4 +1,4 @@
-// fetch_command - FETCH and UID FETCH: flags and sizes from the index,
+// cmd_fetch - FETCH and UID FETCH: flags and sizes from the index,
 // ENVELOPE and BODYSTRUCTURE from its cache, bodies from the message file
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +48,8 @@ std::string internalDate(time_t t) {
 
 }  // namespace
 
-ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
+ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c) {
+  const bool uid = uidCommand();
   if (c.args.size() != 2 || !c.args[0].isAtom()) return bad(c.tag, "Syntax: FETCH set items");
   const auto set = parseSequenceSet(c.args[0].text);
   if (!set || set->saved) return bad(c.tag, "Invalid message set.");
@@ -191,7 +192,7 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
       // A cache: the next FETCH computes it again.
     }
   }
-  sendUpdates(uid);
+  sendUpdates();
   if (missing)
     tagged(c.tag, "NO [EXPUNGEISSUED] Some messages were expunged.");
   else
