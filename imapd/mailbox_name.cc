@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lib/mime/transfer_decode.h"
 #include "lib/mime/utf8.h"
 
 namespace posthorn::imapd {
@@ -12,15 +13,6 @@ namespace posthorn::imapd {
 namespace {
 
 const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == ',') return 63;
-  return -1;
-}
 
 bool setWhy(std::string* why, const std::string& text) {
   if (why != nullptr) *why = text;
@@ -35,7 +27,7 @@ bool decodeRun(std::string_view run, std::string& out, std::string* why) {
   std::uint16_t unit = 0;
   bool half = false;
   for (const char c : run) {
-    const int v = base64Value(c);
+    const int v = mime::base64Value(c, ',');
     if (v < 0) return setWhy(why, "bad BASE64 character in modified UTF-7");
     bits = (bits << 6) | static_cast<std::uint32_t>(v);
     nbits += 6;

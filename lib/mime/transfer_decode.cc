@@ -5,16 +5,16 @@
 
 namespace posthorn::mime {
 
-namespace {
-
-int base64Value(char c) {
+int base64Value(char c, char last) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
   if (c == '+') return 62;
-  if (c == '/') return 63;
+  if (c == last) return 63;
   return -1;
 }
+
+namespace {
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

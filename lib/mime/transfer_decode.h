@@ -6,6 +6,10 @@
 
 namespace posthorn::mime {
 
+// The value of a base64 digit (RFC 4648), -1 for any other character.
+// IMAP's modified BASE64 (RFC 3501 5.1.3) ends its alphabet with ','
+// instead of '/': pass it as last.
+int base64Value(char c, char last = '/');
 // Base64 (RFC 2045 6.8): characters outside the alphabet are skipped,
 // decoding stops at the first '='.
 std::string decodeBase64(std::string_view in);

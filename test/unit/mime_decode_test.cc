@@ -37,6 +37,18 @@ TEST(TransferDecodeTest, Base64) {
   EXPECT_EQ(decodeTransferEncoding("SGk=", "Base64"), "Hi");
 }
 
+TEST(TransferDecodeTest, Base64Digits) {
+  EXPECT_EQ(base64Value('A'), 0);
+  EXPECT_EQ(base64Value('z'), 51);
+  EXPECT_EQ(base64Value('9'), 61);
+  EXPECT_EQ(base64Value('+'), 62);
+  EXPECT_EQ(base64Value('/'), 63);
+  EXPECT_EQ(base64Value(','), -1);
+  EXPECT_EQ(base64Value('='), -1);
+  EXPECT_EQ(base64Value(',', ','), 63);  // IMAP's modified BASE64
+  EXPECT_EQ(base64Value('/', ','), -1);
+}
+
 TEST(TransferDecodeTest, QuotedPrintable) {
   EXPECT_EQ(decodeQuotedPrintable("caf=C3=a9"), "café");
   EXPECT_EQ(decodeQuotedPrintable("soft=\r\nbreak=  \r\nhere=\nlf"), "softbreakherelf");
