@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "imapd/imap_command.h"
-#include "imapd/rfc2047.h"
+#include "lib/mime/rfc2047.h"
 
 namespace posthorn::imapd {
 namespace {
@@ -83,7 +83,7 @@ class Reader {
 
 std::optional<std::string> text(const Node& n) {
   if (n.kind != Node::Kind::String) return std::nullopt;
-  return decodeRfc2047(n.text);
+  return mime::decodeRfc2047(n.text);
 }
 
 // (name adl mailbox host) lists as "Name <mailbox@host>, ..." (groups as
@@ -100,7 +100,7 @@ std::optional<std::string> addresses(const Node& n) {
       // Group start (mailbox = its name) or end (mailbox NIL).
       if (mailbox.kind == Node::Kind::String) {
         if (!out.empty()) out += ", ";
-        out += decodeRfc2047(mailbox.text) + ":";
+        out += mime::decodeRfc2047(mailbox.text) + ":";
       } else {
         out += ";";
       }
@@ -110,7 +110,7 @@ std::optional<std::string> addresses(const Node& n) {
     if (out.size() > 0 && out.back() == ':') out += ' ';
     std::string addr = (mailbox.kind == Node::Kind::String ? mailbox.text : "") + "@" + host.text;
     if (name.kind == Node::Kind::String && !name.text.empty())
-      out += decodeRfc2047(name.text) + " <" + addr + ">";
+      out += mime::decodeRfc2047(name.text) + " <" + addr + ">";
     else
       out += addr;
   }

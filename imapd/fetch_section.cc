@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "imapd/header_fields.h"
 #include "imapd/imap_string.h"
+#include "lib/mime/header_fields.h"
 
 namespace posthorn::imapd {
 
@@ -172,8 +172,8 @@ namespace {
 // encapsulated message) that is not multipart, part 1 is the entity itself;
 // like Dovecot, a single part inside a multipart also answers to ".1" once
 // ("1.1" is part 1 when part 1 is text/plain; "1.1.1" does not exist).
-const MimePart* resolve(const MimePart& root, const std::vector<std::uint32_t>& path) {
-  const MimePart* cur = &root;
+const mime::MimePart* resolve(const mime::MimePart& root, const std::vector<std::uint32_t>& path) {
+  const mime::MimePart* cur = &root;
   bool entity = true;
   bool selfUsed = false;
   for (const std::uint32_t n : path) {
@@ -200,10 +200,10 @@ const MimePart* resolve(const MimePart& root, const std::vector<std::uint32_t>& 
 
 std::string headerFields(std::string_view header, const std::vector<std::string>& names, bool exclude) {
   std::string out;
-  forEachHeaderField(header, [&](const HeaderField& f) {
+  mime::forEachHeaderField(header, [&](const mime::HeaderField& f) {
     bool listed = false;
     for (const std::string& n : names)
-      if (headerNameEquals(f.name, n)) {
+      if (mime::headerNameEquals(f.name, n)) {
         listed = true;
         break;
       }
@@ -232,7 +232,7 @@ std::string_view content(const MessageView& m, const FetchSection& s, std::strin
     }
     return {};
   }
-  const MimePart* p = resolve(m.mimeTree(), s.part);
+  const mime::MimePart* p = resolve(m.mimeTree(), s.part);
   if (!p) return {};
   switch (s.kind) {
     case FetchSection::Kind::Whole: return p->body(text);
@@ -240,7 +240,7 @@ std::string_view content(const MessageView& m, const FetchSection& s, std::strin
     default: break;
   }
   if (!p->isMessage()) return {};
-  const MimePart& inner = p->children.front();
+  const mime::MimePart& inner = p->children.front();
   switch (s.kind) {
     case FetchSection::Kind::Header: return inner.header(text);
     case FetchSection::Kind::Text: return inner.body(text);

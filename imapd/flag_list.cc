@@ -3,13 +3,19 @@
 
 namespace posthorn::imapd {
 
-std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>& values, std::string* error) {
-  static const struct {
+std::optional<mailbox::SystemFlag> parseSystemFlag(std::string_view name) {
+  static constexpr struct {
     const char* name;
     mailbox::SystemFlag flag;
   } kSystem[] = {{"\\Seen", mailbox::kFlagSeen},       {"\\Answered", mailbox::kFlagAnswered},
                  {"\\Flagged", mailbox::kFlagFlagged}, {"\\Deleted", mailbox::kFlagDeleted},
                  {"\\Draft", mailbox::kFlagDraft}};
+  for (const auto& s : kSystem)
+    if (equalsIgnoreCase(name, s.name)) return s.flag;
+  return std::nullopt;
+}
+
+std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>& values, std::string* error) {
   mailbox::MessageFlags flags;
   for (const auto& v : values) {
     if (!v.isAtom() || v.text.empty()) {
@@ -17,17 +23,12 @@ std::optional<mailbox::MessageFlags> parseFlagList(const std::vector<ImapValue>&
       return std::nullopt;
     }
     if (v.text[0] == '\\') {
-      bool found = false;
-      for (const auto& s : kSystem) {
-        if (equalsIgnoreCase(v.text, s.name)) {
-          flags.system |= s.flag;
-          found = true;
-        }
-      }
-      if (!found) {
+      const auto flag = parseSystemFlag(v.text);
+      if (!flag) {
         *error = "Invalid system flag " + v.text + ".";
         return std::nullopt;
       }
+      flags.system |= *flag;
       continue;
     }
     for (const char c : v.text) {

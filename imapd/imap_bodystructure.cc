@@ -3,10 +3,10 @@
 
 #include <optional>
 
-#include "imapd/header_fields.h"
 #include "imapd/imap_envelope.h"
 #include "imapd/imap_string.h"
-#include "imapd/mime_params.h"
+#include "lib/mime/header_fields.h"
+#include "lib/mime/mime_params.h"
 
 namespace posthorn::imapd {
 
@@ -19,17 +19,17 @@ struct PartFields {
 
 PartFields partFields(std::string_view header) {
   PartFields pf;
-  forEachHeaderField(header, [&](const HeaderField& f) {
-    if (f.name.size() < 10 || !headerNameEquals(f.name.substr(0, 8), "content-")) return true;
+  mime::forEachHeaderField(header, [&](const mime::HeaderField& f) {
+    if (f.name.size() < 10 || !mime::headerNameEquals(f.name.substr(0, 8), "content-")) return true;
     const std::string_view rest = f.name.substr(8);
     std::optional<std::string_view>* slot = nullptr;
-    if (headerNameEquals(rest, "id")) slot = &pf.id;
-    else if (headerNameEquals(rest, "description")) slot = &pf.description;
-    else if (headerNameEquals(rest, "transfer-encoding")) slot = &pf.encoding;
-    else if (headerNameEquals(rest, "md5")) slot = &pf.md5;
-    else if (headerNameEquals(rest, "disposition")) slot = &pf.disposition;
-    else if (headerNameEquals(rest, "language")) slot = &pf.language;
-    else if (headerNameEquals(rest, "location")) slot = &pf.location;
+    if (mime::headerNameEquals(rest, "id")) slot = &pf.id;
+    else if (mime::headerNameEquals(rest, "description")) slot = &pf.description;
+    else if (mime::headerNameEquals(rest, "transfer-encoding")) slot = &pf.encoding;
+    else if (mime::headerNameEquals(rest, "md5")) slot = &pf.md5;
+    else if (mime::headerNameEquals(rest, "disposition")) slot = &pf.disposition;
+    else if (mime::headerNameEquals(rest, "language")) slot = &pf.language;
+    else if (mime::headerNameEquals(rest, "location")) slot = &pf.location;
     if (slot && !*slot) *slot = f.value;
     return true;
   });
@@ -39,10 +39,10 @@ PartFields partFields(std::string_view header) {
 // An unfolded field value as a string ("" when empty), or NIL when missing.
 std::string nstring(const std::optional<std::string_view>& raw) {
   if (!raw) return "NIL";
-  return imapString(unfoldHeaderValue(*raw));
+  return imapString(mime::unfoldHeaderValue(*raw));
 }
 
-std::string paramList(const MimeParams& params, bool addCharset) {
+std::string paramList(const mime::MimeParams& params, bool addCharset) {
   if (params.empty() && !addCharset) return "NIL";
   std::string out = "(";
   for (const auto& [name, value] : params) {
@@ -58,7 +58,7 @@ std::string paramList(const MimeParams& params, bool addCharset) {
 
 std::string disposition(const std::optional<std::string_view>& raw) {
   if (!raw) return "NIL";
-  const MimeValue v = parseMimeValue(*raw);
+  const mime::MimeValue v = mime::parseMimeValue(*raw);
   if (v.value.empty()) return "NIL";
   return "(" + imapString(v.value) + " " + paramList(v.params, false) + ")";
 }
@@ -66,12 +66,12 @@ std::string disposition(const std::optional<std::string_view>& raw) {
 std::string languages(const std::optional<std::string_view>& raw) {
   if (!raw) return "NIL";
   std::string out = "(";
-  const std::string v = unfoldHeaderValue(*raw);
+  const std::string v = mime::unfoldHeaderValue(*raw);
   std::size_t pos = 0;
   while (pos < v.size()) {
     std::size_t comma = v.find(',', pos);
     if (comma == std::string::npos) comma = v.size();
-    std::string tag = unfoldHeaderValue(std::string_view(v).substr(pos, comma - pos));
+    std::string tag = mime::unfoldHeaderValue(std::string_view(v).substr(pos, comma - pos));
     if (!tag.empty()) {
       if (out.size() > 1) out += ' ';
       out += imapString(tag);
@@ -86,7 +86,7 @@ class Writer {
  public:
   Writer(std::string_view text, bool extended) : t_(text), ext_(extended) {}
 
-  void part(const MimePart& p) {
+  void part(const mime::MimePart& p) {
     if (p.isMultipart()) {
       multipart(p);
     } else {
@@ -97,9 +97,9 @@ class Writer {
   std::string out;
 
  private:
-  void multipart(const MimePart& p) {
+  void multipart(const mime::MimePart& p) {
     out += '(';
-    for (const MimePart& c : p.children) part(c);
+    for (const mime::MimePart& c : p.children) part(c);
     out += ' ';
     out += imapString(p.subtype);
     if (ext_) {
@@ -111,7 +111,7 @@ class Writer {
     out += ')';
   }
 
-  void single(const MimePart& p) {
+  void single(const mime::MimePart& p) {
     const PartFields pf = partFields(p.header(t_));
     const std::string_view body = p.body(t_);
     out += '(';
@@ -122,14 +122,14 @@ class Writer {
       out += ' ';
       out += imapString(p.subtype);
       out += ' ';
-      out += paramList(p.params, p.isText() && !findMimeParam(p.params, "charset"));
+      out += paramList(p.params, p.isText() && !mime::findMimeParam(p.params, "charset"));
     }
     out += ' ';
     out += nstring(pf.id);
     out += ' ';
     out += nstring(pf.description);
     out += ' ';
-    const std::string encoding = pf.encoding ? unfoldHeaderValue(*pf.encoding) : std::string();
+    const std::string encoding = pf.encoding ? mime::unfoldHeaderValue(*pf.encoding) : std::string();
     out += imapString(encoding.empty() ? std::string_view("7bit") : std::string_view(encoding));
     out += ' ';
     out += std::to_string(body.size());
@@ -139,7 +139,7 @@ class Writer {
       return std::to_string(n);
     };
     if (p.isMessage()) {
-      const MimePart& inner = p.children.front();
+      const mime::MimePart& inner = p.children.front();
       out += ' ';
       out += imapEnvelope(inner.header(t_));
       out += ' ';
@@ -173,7 +173,7 @@ class Writer {
 
 }  // namespace
 
-std::string imapBodyStructure(std::string_view text, const MimePart& part, bool extended) {
+std::string imapBodyStructure(std::string_view text, const mime::MimePart& part, bool extended) {
   Writer w(text, extended);
   w.part(part);
   return std::move(w.out);

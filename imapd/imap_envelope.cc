@@ -3,9 +3,9 @@
 
 #include <optional>
 
-#include "imapd/header_fields.h"
 #include "imapd/imap_address.h"
 #include "imapd/imap_string.h"
+#include "lib/mime/header_fields.h"
 
 namespace posthorn::imapd {
 
@@ -18,7 +18,7 @@ constexpr std::string_view kNames[kSlots] = {"date", "subject", "from",        "
 
 std::string nstring(const std::optional<std::string_view>& raw) {
   if (!raw) return "NIL";
-  return imapString(unfoldHeaderValue(*raw, false));
+  return imapString(mime::unfoldHeaderValue(*raw, false));
 }
 
 }  // namespace
@@ -26,10 +26,10 @@ std::string nstring(const std::optional<std::string_view>& raw) {
 std::string imapEnvelope(std::string_view header) {
   std::optional<std::string_view> values[kSlots];
   int found = 0;
-  forEachHeaderField(header, [&](const HeaderField& f) {
+  mime::forEachHeaderField(header, [&](const mime::HeaderField& f) {
     if (f.name.size() < 2 || f.name.size() > 11) return true;
     for (int i = 0; i < kSlots; ++i) {
-      if (!values[i] && headerNameEquals(f.name, kNames[i])) {
+      if (!values[i] && mime::headerNameEquals(f.name, kNames[i])) {
         values[i] = f.value;
         ++found;
         break;

@@ -1,4 +1,4 @@
-// imap_session - dispatch, state, and the commands without a file of their own
+// imap_session - the session's state, its answers, and what every command shares
 #include "imapd/imap_session.h"
 
 #include <sys/stat.h>
@@ -7,7 +7,6 @@
 #include <exception>
 
 #include "imapd/imap_capability.h"
-#include "imapd/imap_login_session.h"
 #include "imapd/mailbox_name.h"
 #include "lib/log/log.h"
 #include "lib/mailbox/mailbox_error.h"
@@ -53,10 +52,10 @@ void ImapSession::begin(const std::string& loginTag) {
   tagged(loginTag, "OK [CAPABILITY " + postLoginCapability() + "] Logged in");
 }
 
-void ImapSession::sendUpdates(bool allowExpunge, bool scan) {
+void ImapSession::sendUpdates(bool scan) {
   if (!selected_) return;
   try {
-    selected_->update(out_, allowExpunge, scan);
+    selected_->update(out_, (running_ & kBreaksSeqs) != 0, scan);
   } catch (const mailbox::MailboxError&) {
     if (!selectedFolderGone()) throw;
     inconsistent_ = true;  // the command's own answer stands; then BYE
@@ -117,136 +116,6 @@ std::optional<std::string> ImapSession::folderArgument(const ImapCommand& c, con
 
 std::string ImapSession::watchedDirectory() const {
   return selected_ ? selected_->folder().directory() : std::string();
-}
-
-ImapSession::Next ImapSession::dispatch(const ImapCommand& c) {
-  const std::string& n = c.name;
-  {
-    if (n == "NOOP" || n == "CHECK") {
-      if (n == "CHECK" && !selected_) return bad(c.tag, "No mailbox selected.");
-      sendUpdates(true, true);
-      tagged(c.tag, "OK " + n + " completed.");
-      return Next::Continue;
-    }
-    if (n == "CAPABILITY") return cmdCapability(c);
-    if (n == "LOGOUT") {
-      out_.write("* BYE Logging out\r\n");
-      tagged(c.tag, "OK Logout completed.");
-      return Next::Close;
-    }
-    if (n == "ID") return cmdId(c);
-    if (n == "ENABLE") return cmdEnable(c);
-    if (n == "NAMESPACE") return cmdNamespace(c);
-    if (n == "IDLE") return cmdIdle(c);
-    if (n == "SELECT") return cmdSelect(c, false);
-    if (n == "EXAMINE") return cmdSelect(c, true);
-    if (n == "CREATE") return cmdCreate(c);
-    if (n == "DELETE") return cmdDelete(c);
-    if (n == "RENAME") return cmdRename(c);
-    if (n == "SUBSCRIBE") return cmdSubscribe(c, true);
-    if (n == "UNSUBSCRIBE") return cmdSubscribe(c, false);
-    if (n == "LIST") return cmdList(c, false);
-    if (n == "LSUB") return cmdList(c, true);
-    if (n == "STATUS") return cmdStatus(c);
-    if (n == "APPEND") return cmdAppend(c);
-    if (n == "LOGIN" || n == "AUTHENTICATE" || n == "STARTTLS")
-      return bad(c.tag, "Already logged in.");
-    // The selected state.
-    static const char* const kSelected[] = {"CLOSE", "UNSELECT", "EXPUNGE", "UID EXPUNGE", "SEARCH",
-                                            "UID SEARCH", "FETCH", "UID FETCH", "STORE", "UID STORE",
-                                            "COPY", "UID COPY", "MOVE", "UID MOVE"};
-    bool known = false;
-    for (const char* k : kSelected) known = known || n == k;
-    if (!known) return bad(c.tag, "Unknown command.");
-    if (!selected_) return bad(c.tag, "No mailbox selected.");
-    if (n == "CLOSE") return cmdClose(c, true);
-    if (n == "UNSELECT") return cmdClose(c, false);
-    if (n == "EXPUNGE") return cmdExpunge(c, false);
-    if (n == "UID EXPUNGE") return cmdExpunge(c, true);
-    if (n == "SEARCH") return cmdSearch(c, false);
-    if (n == "UID SEARCH") return cmdSearch(c, true);
-    if (n == "FETCH") return cmdFetch(c, false);
-    if (n == "UID FETCH") return cmdFetch(c, true);
-    if (n == "STORE") return cmdStore(c, false);
-    if (n == "UID STORE") return cmdStore(c, true);
-    if (n == "COPY") return cmdCopy(c, false, false);
-    if (n == "UID COPY") return cmdCopy(c, true, false);
-    if (n == "MOVE") return cmdCopy(c, false, true);
-    return cmdCopy(c, true, true);
-  }
-}
-
-ImapSession::Next ImapSession::cmdCapability(const ImapCommand& c) {
-  if (!c.args.empty()) return bad(c.tag, "CAPABILITY takes no arguments.");
-  out_.write("* CAPABILITY " + postLoginCapability() + "\r\n");
-  tagged(c.tag, "OK Capability completed.");
-  return Next::Continue;
-}
-
-ImapSession::Next ImapSession::cmdNamespace(const ImapCommand& c) {
-  if (!c.args.empty()) return bad(c.tag, "NAMESPACE takes no arguments.");
-  out_.write("* NAMESPACE ((\"\" \".\")) NIL NIL\r\n");
-  tagged(c.tag, "OK Namespace completed.");
-  return Next::Continue;
-}
-
-ImapSession::Next ImapSession::cmdEnable(const ImapCommand& c) {
-  if (c.args.empty()) return bad(c.tag, "Syntax: ENABLE capability...");
-  for (const auto& a : c.args)
-    if (!a.isAtom()) return bad(c.tag, "Syntax: ENABLE capability...");
-  // Nothing we announce needs enabling (no CONDSTORE, no UTF8=ACCEPT yet).
-  out_.write("* ENABLED\r\n");
-  tagged(c.tag, "OK Enabled.");
-  return Next::Continue;
-}
-
-ImapSession::Next ImapSession::cmdId(const ImapCommand& c) {
-  if (c.args.size() != 1 || (!c.args[0].isNil() && c.args[0].kind != ImapValue::Kind::List))
-    return bad(c.tag, "Syntax: ID (\"name\" \"value\" ...) or ID NIL");
-  const std::string id = describeId(c.args[0]);
-  if (!id.empty()) log::info("user=%s: ID %s", user_.c_str(), id.c_str());
-  out_.write(idResponse());
-  tagged(c.tag, "OK ID completed.");
-  return Next::Continue;
-}
-
-ImapSession::Next ImapSession::cmdIdle(const ImapCommand& c) {
-  if (!c.args.empty()) return bad(c.tag, "IDLE takes no arguments.");
-  sendUpdates(true, true);
-  out_.write("+ idling\r\n");
-  idleTag_ = c.tag;
-  return Next::Idle;
-}
-
-ImapSession::Next ImapSession::idleChanged(bool scan) {
-  if (!idling()) return Next::Idle;
-  sendUpdates(true, scan);
-  return inconsistent_ ? closeIfInconsistent(Next::Close) : Next::Idle;
-}
-
-ImapSession::Next ImapSession::idleLine(std::string_view line) {
-  const std::string tag = std::exchange(idleTag_, {});
-  if (!equalsIgnoreCase(line, "DONE")) return bad(tag, "Expected DONE.");
-  sendUpdates(true);
-  tagged(tag, "OK Idle completed.");
-  return closeIfInconsistent(Next::Continue);
-}
-
-ImapSession::Next ImapSession::cmdClose(const ImapCommand& c, bool expunge) {
-  if (!c.args.empty()) return bad(c.tag, c.name + " takes no arguments.");
-  if (expunge && !selected_->readOnly()) {
-    auto& folder = selected_->folder();
-    folder.refresh();
-    std::vector<std::uint32_t> deleted;
-    for (std::uint32_t seq = 1; seq <= selected_->count(); ++seq) {
-      const auto* m = folder.find(selected_->uidAt(seq));
-      if (m != nullptr && m->flags.has(mailbox::kFlagDeleted)) deleted.push_back(m->uid);
-    }
-    folder.expunge(deleted);  // CLOSE sends no EXPUNGE responses
-  }
-  selected_.reset();
-  tagged(c.tag, "OK " + c.name + " completed.");
-  return Next::Continue;
 }
 
 }  // namespace posthorn::imapd

@@ -1,8 +1,12 @@
-// mailbox_name - strict modified UTF-7 both ways, and safe folder names
+// mailbox_name - strict modified UTF-7 both ways, safe folder names, the hierarchy
 #include "imapd/mailbox_name.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
+
+#include "lib/mime/transfer_decode.h"
+#include "lib/mime/utf8.h"
 
 namespace posthorn::imapd {
 
@@ -10,36 +14,9 @@ namespace {
 
 const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == ',') return 63;
-  return -1;
-}
-
 bool setWhy(std::string* why, const std::string& text) {
   if (why != nullptr) *why = text;
   return false;
-}
-
-void appendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
 }
 
 // Decodes one BASE64 run (between '&' and '-') into out as UTF-8.
@@ -50,7 +27,7 @@ bool decodeRun(std::string_view run, std::string& out, std::string* why) {
   std::uint16_t unit = 0;
   bool half = false;
   for (const char c : run) {
-    const int v = base64Value(c);
+    const int v = mime::base64Value(c, ',');
     if (v < 0) return setWhy(why, "bad BASE64 character in modified UTF-7");
     bits = (bits << 6) | static_cast<std::uint32_t>(v);
     nbits += 6;
@@ -82,7 +59,7 @@ bool decodeRun(std::string_view run, std::string& out, std::string* why) {
     } else if (u >= 0x20 && u <= 0x7e) {
       return setWhy(why, "printable ASCII encoded in BASE64 (non-canonical modified UTF-7)");
     }
-    appendUtf8(out, cp);
+    mime::appendUtf8(out, cp);
   }
   return true;
 }
@@ -148,33 +125,9 @@ std::optional<std::string> encodeModifiedUtf7(std::string_view utf8) {
     run.clear();
   };
   for (std::size_t i = 0; i < utf8.size();) {
-    const auto b = static_cast<unsigned char>(utf8[i]);
-    std::uint32_t cp;
-    std::size_t len;
-    if (b < 0x80) {
-      cp = b;
-      len = 1;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      cp = b & 0x1f;
-      len = 2;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      cp = b & 0x0f;
-      len = 3;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      cp = b & 0x07;
-      len = 4;
-    } else {
-      return std::nullopt;
-    }
-    if (i + len > utf8.size()) return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(utf8[i + k]);
-      if ((c & 0xc0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-      return std::nullopt;
+    char32_t cp = 0;
+    const std::size_t len = mime::decodeUtf8(utf8, i, cp);
+    if (len == 0) return std::nullopt;
     i += len;
     if (cp >= 0x20 && cp <= 0x7e) {
       flush();
@@ -208,6 +161,15 @@ std::string checkMailboxName(std::string_view name) {
   std::string why;
   if (!decodeModifiedUtf7(name, &why)) return why;
   return "";
+}
+
+bool isBelowFolder(std::string_view name, std::string_view parent) {
+  return name.size() > parent.size() && name[parent.size()] == kHierarchySeparator &&
+         name.substr(0, parent.size()) == parent;
+}
+
+bool hasChildFolder(const std::vector<std::string>& folders, std::string_view name) {
+  return std::any_of(folders.begin(), folders.end(), [&](const std::string& f) { return isBelowFolder(f, name); });
 }
 
 }  // namespace posthorn::imapd

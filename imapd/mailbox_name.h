@@ -1,10 +1,11 @@
 // mailbox_name - IMAP mailbox names: modified UTF-7 (RFC 3501 5.1.3) and
-// the check that keeps a name inside the user's Maildir++ tree
+// the check that keeps a name inside the user's Maildir++ tree, and the hierarchy
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace posthorn::imapd {
 
@@ -27,5 +28,10 @@ std::optional<std::string> encodeModifiedUtf7(std::string_view utf8);
 // level ("a..b", leading or trailing '.'), control or 8-bit bytes,
 // wildcards '*' '%', or invalid modified UTF-7.
 std::string checkMailboxName(std::string_view name);
+
+// Whether name is a folder below parent ("a.b" and "a.b.c" are below "a").
+bool isBelowFolder(std::string_view name, std::string_view parent);
+// Whether any of folders is below name.
+bool hasChildFolder(const std::vector<std::string>& folders, std::string_view name);
 
 }  // namespace posthorn::imapd

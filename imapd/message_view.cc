@@ -1,13 +1,12 @@
 // message_view - one message as IMAP sees it (CRLF line ends), parsed once, for FETCH and SEARCH
 #include "imapd/message_view.h"
 
-#include "imapd/charset.h"
-#include "imapd/header_fields.h"
 #include "imapd/imap_bodystructure.h"
-#include "imapd/imap_envelope.h"
-#include "imapd/rfc2047.h"
 #include "imapd/imap_date.h"
-#include "imapd/transfer_decode.h"
+#include "imapd/imap_envelope.h"
+#include "lib/mime/header_fields.h"
+#include "lib/mime/mime_text.h"
+#include "lib/mime/rfc2047.h"
 
 namespace posthorn::imapd {
 
@@ -31,7 +30,7 @@ std::string MessageView::normalizeLineEnds(std::string bytes) {
 }
 
 MessageView::MessageView(std::string bytes) : text_(normalizeLineEnds(std::move(bytes))) {
-  headerEnd_ = headerEnd(text_);
+  headerEnd_ = mime::headerEnd(text_);
 }
 
 MessageView::~MessageView() = default;
@@ -44,8 +43,8 @@ std::string_view MessageView::body() const { return std::string_view(text_).subs
 
 std::vector<std::string> MessageView::headerValues(std::string_view name) const {
   std::vector<std::string> out;
-  forEachHeaderField(header(), [&](const HeaderField& f) {
-    if (headerNameEquals(f.name, name)) out.push_back(unfoldHeaderValue(f.value));
+  mime::forEachHeaderField(header(), [&](const mime::HeaderField& f) {
+    if (mime::headerNameEquals(f.name, name)) out.push_back(mime::unfoldHeaderValue(f.value));
     return true;
   });
   return out;
@@ -53,61 +52,19 @@ std::vector<std::string> MessageView::headerValues(std::string_view name) const 
 
 std::vector<std::string> MessageView::decodedHeaderValues(std::string_view name) const {
   std::vector<std::string> out = headerValues(name);
-  for (std::string& v : out) v = decodeRfc2047(v);
+  for (std::string& v : out) v = mime::decodeRfc2047(v);
   return out;
 }
 
-namespace {
+std::string MessageView::decodedHeaderText() const { return mime::decodedHeaderText(header()); }
 
-void appendDecodedHeader(std::string& out, std::string_view header) {
-  forEachHeaderField(header, [&](const HeaderField& f) {
-    out.append(f.name);
-    out += ": ";
-    out += decodeRfc2047(unfoldHeaderValue(f.value));
-    out += "\r\n";
-    return true;
-  });
-}
-
-void appendBodyText(std::string& out, std::string_view text, const MimePart& p) {
-  if (p.isMultipart()) {
-    for (const MimePart& c : p.children) appendBodyText(out, text, c);
-  } else if (p.isMessage()) {
-    const MimePart& inner = p.children.front();
-    appendDecodedHeader(out, inner.header(text));
-    appendBodyText(out, text, inner);
-  } else if (p.isText()) {
-    std::string encoding;
-    forEachHeaderField(p.header(text), [&](const HeaderField& f) {
-      if (!headerNameEquals(f.name, "content-transfer-encoding")) return true;
-      encoding = unfoldHeaderValue(f.value);
-      return false;
-    });
-    const std::string raw = decodeTransferEncoding(p.body(text), encoding);
-    out += toUtf8(raw, findMimeParam(p.params, "charset").value_or(""));
-    if (!out.empty() && out.back() != '\n') out += "\r\n";
-  }
-}
-
-}  // namespace
-
-std::string MessageView::decodedHeaderText() const {
-  std::string out;
-  appendDecodedHeader(out, header());
-  return out;
-}
-
-std::string MessageView::decodedBodyText() const {
-  std::string out;
-  appendBodyText(out, text_, mimeTree());
-  return out;
-}
+std::string MessageView::decodedBodyText() const { return mime::decodedBodyText(text_, mimeTree()); }
 
 std::optional<std::time_t> MessageView::sentDate() const {
   std::optional<std::time_t> date;
-  forEachHeaderField(header(), [&](const HeaderField& f) {
-    if (!headerNameEquals(f.name, "date")) return true;
-    if (const auto d = parseMessageDate(unfoldHeaderValue(f.value))) date = d->time;
+  mime::forEachHeaderField(header(), [&](const mime::HeaderField& f) {
+    if (!mime::headerNameEquals(f.name, "date")) return true;
+    if (const auto d = parseMessageDate(mime::unfoldHeaderValue(f.value))) date = d->time;
     return false;
   });
   return date;
@@ -119,8 +76,8 @@ std::string MessageView::bodyStructure(bool extended) const {
   return imapBodyStructure(text_, mimeTree(), extended);
 }
 
-const MimePart& MessageView::mimeTree() const {
-  if (!tree_) tree_ = std::make_unique<MimePart>(parseMimeTree(text_));
+const mime::MimePart& MessageView::mimeTree() const {
+  if (!tree_) tree_ = std::make_unique<mime::MimePart>(mime::parseMimeTree(text_));
   return *tree_;
 }
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "imapd/mime_part.h"
+#include "lib/mime/mime_part.h"
 
 namespace posthorn::imapd {
 
@@ -40,7 +40,7 @@ class MessageView {
   std::string envelope() const;                    // IMAP ENVELOPE, "(...)"
   std::string bodyStructure(bool extended) const;  // BODYSTRUCTURE (true) or BODY (false), "(...)"
   // The MIME structure, parsed on first use.
-  const MimePart& mimeTree() const;
+  const mime::MimePart& mimeTree() const;
 
   // bytes with bare LF turned into CRLF (bare CR kept); moves when nothing changes.
   static std::string normalizeLineEnds(std::string bytes);
@@ -48,7 +48,7 @@ class MessageView {
  private:
   std::string text_;
   std::size_t headerEnd_ = 0;
-  mutable std::unique_ptr<MimePart> tree_;
+  mutable std::unique_ptr<mime::MimePart> tree_;
 };
 
 }  // namespace posthorn::imapd

@@ -1,54 +1,11 @@
 // search_fold - ASCII and simple Unicode case folding for SEARCH strings
 #include "imapd/search_fold.h"
 
+#include "lib/mime/utf8.h"
+
 namespace posthorn::imapd {
 
 namespace {
-
-void appendUtf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// Decodes one well-formed UTF-8 sequence at s[i]; 0 bytes when ill-formed.
-std::size_t decodeUtf8(std::string_view s, std::size_t i, char32_t& c) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len;
-  char32_t min;
-  if (b0 < 0x80) {
-    c = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, c = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, c = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, c = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (b & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  return len;
-}
 
 bool even(char32_t c) { return (c & 1) == 0; }
 
@@ -97,7 +54,7 @@ std::string foldCase(std::string_view utf8) {
   std::size_t i = 0;
   while (i < utf8.size()) {
     char32_t c = 0;
-    const std::size_t len = decodeUtf8(utf8, i, c);
+    const std::size_t len = mime::decodeUtf8(utf8, i, c);
     if (len == 0) {
       out += utf8[i++];  // not UTF-8: the byte as it is
       continue;
@@ -105,7 +62,7 @@ std::string foldCase(std::string_view utf8) {
     if (len == 1) {
       out += static_cast<char>(foldCodePoint(c));
     } else {
-      appendUtf8(out, foldCodePoint(c));
+      mime::appendUtf8(out, foldCodePoint(c));
     }
     i += len;
   }

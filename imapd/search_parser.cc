@@ -1,6 +1,7 @@
 // search_parser - turns SEARCH's argument tree into a SearchKey tree
 #include "imapd/search_parser.h"
 
+#include "imapd/flag_list.h"
 #include "imapd/search_fold.h"
 
 namespace posthorn::imapd {
@@ -241,25 +242,12 @@ class Parser {
     if (k.empty()) return fail(name + ": empty keyword");
     if (k[0] == '\\') {
       // A system flag given as a keyword: search the flag itself.
-      static constexpr struct {
-        const char* name;
-        mailbox::SystemFlag flag;
-      } kSystem[] = {{"\\ANSWERED", mailbox::kFlagAnswered}, {"\\DELETED", mailbox::kFlagDeleted},
-                     {"\\DRAFT", mailbox::kFlagDraft},       {"\\FLAGGED", mailbox::kFlagFlagged},
-                     {"\\SEEN", mailbox::kFlagSeen}};
-      const std::string u = upper(k);
-      bool found = false;
-      for (const auto& s : kSystem) {
-        if (u == s.name) {
-          out = flagKey(s.flag);
-          found = true;
-        }
-      }
-      if (u == "\\RECENT") {
+      if (const auto flag = parseSystemFlag(k))
+        out = flagKey(*flag);
+      else if (equalsIgnoreCase(k, "\\RECENT"))
         out = SearchKey::of(Type::Recent);
-        found = true;
-      }
-      if (!found) return fail(name + ": bad keyword " + k);
+      else
+        return fail(name + ": bad keyword " + k);
     } else {
       for (const char c : k) {
         const auto b = static_cast<unsigned char>(c);

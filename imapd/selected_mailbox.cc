@@ -129,6 +129,16 @@ void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
   }
 }
 
+std::vector<std::uint32_t> SelectedMailbox::deletedUids(const std::vector<std::uint32_t>* only) const {
+  std::vector<std::uint32_t> out;
+  for (const std::uint32_t u : uids_) {
+    if (only != nullptr && !std::binary_search(only->begin(), only->end(), u)) continue;
+    const mailbox::IndexedMessage* m = folder_.find(u);
+    if (m != nullptr && m->flags.has(mailbox::kFlagDeleted)) out.push_back(u);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::uint32_t>> SelectedMailbox::resolve(const SequenceSet& set, bool uid) const {
   std::vector<std::uint32_t> out;
   const std::uint32_t n = count();

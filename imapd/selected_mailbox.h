@@ -57,6 +57,10 @@ class SelectedMailbox {
   // Before a FETCH response shows flags: a keyword the client has not
   // been told about goes out first in "* FLAGS (...)" (RFC 3501 7.2.6).
   void announceKeywords(ImapOutput& out, const mailbox::MessageFlags& flags);
+  // The UIDs in the view whose message is flagged \Deleted, ascending;
+  // with only (ascending), just those in it. As the index is now: refresh()
+  // the folder first (CLOSE, EXPUNGE).
+  std::vector<std::uint32_t> deletedUids(const std::vector<std::uint32_t>* only = nullptr) const;
   // The session expunged these: sends "* n EXPUNGE" and drops them.
   void expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids);
 

@@ -192,6 +192,26 @@ TEST(Rfc5322DateTest, RefusesGarbage) {
   }
 }
 
+std::optional<std::time_t> parseRfc5322Date(std::string_view text) {
+  const auto d = parseMessageDate(text);
+  return d ? std::optional<std::time_t>(d->time) : std::nullopt;
+}
+
+TEST(DateTest, CivilDays) {
+  EXPECT_EQ(daysFromCivil(CivilDate{1970, 1, 1}), 0);
+  EXPECT_EQ(daysFromCivil(CivilDate{2000, 3, 1}), 11017);
+  EXPECT_EQ(daysFromCivil(CivilDate{1969, 12, 31}), -1);
+  EXPECT_EQ(parseRfc5322Date("Sat, 1 Jan 2000 00:00:00 +0000 (UTC)"), 946684800);
+  EXPECT_EQ(parseRfc5322Date("1-Jan-2000 00:00:00 -0000"), 946684800);
+  EXPECT_EQ(parseRfc5322Date("1 Jan 2000 00:00:00 X"), 946684800);  // military letter: +0000
+  EXPECT_EQ(parseRfc5322Date("1 Jan 2000 00:00:00"), 946684800);    // no zone
+  EXPECT_FALSE(parseRfc5322Date(""));
+  EXPECT_FALSE(parseRfc5322Date("1 Jan"));
+  EXPECT_EQ(parseRfc5322Date("1 Jan 2000"), 946684800);  // no time: midnight (SENTON still works)
+  EXPECT_FALSE(parseRfc5322Date("1 Jan 2000 00"));
+  EXPECT_FALSE(parseRfc5322Date("99999999999 Jan 2000 00:00"));
+}
+
 TEST(SearchFoldTest, Ascii) {
   EXPECT_EQ(foldCase("Hello WORLD 123 [\\]^_`{}"), "hello world 123 [\\]^_`{}");
 }

@@ -1,4 +1,4 @@
-// append_command - APPEND with flags and date (RFC 3501 6.3.11), APPENDUID (RFC 4315)
+// cmd_append - APPEND with flags and date (RFC 3501 6.3.11), APPENDUID (RFC 4315)
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -64,7 +64,7 @@ ImapSession::Next ImapSession::cmdAppend(const ImapCommand& c) {
     folder.open();
     code = "[APPENDUID " + std::to_string(folder.header().uidValidity) + " " + std::to_string(r.uid) + "] ";
   }
-  sendUpdates(false);
+  sendUpdates();
   tagged(c.tag, "OK " + code + "Append completed.");
   return Next::Continue;
 }

@@ -1,20 +1,20 @@
 // transfer_decode - Content-Transfer-Encoding decoders (base64, quoted-printable)
-#include "imapd/transfer_decode.h"
+#include "lib/mime/transfer_decode.h"
 
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
-namespace {
-
-int base64Value(char c) {
+int base64Value(char c, char last) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
   if (c == '+') return 62;
-  if (c == '/') return 63;
+  if (c == last) return 63;
   return -1;
 }
+
+namespace {
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -80,4 +80,4 @@ std::string decodeTransferEncoding(std::string_view in, std::string_view encodin
   return std::string(in);
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

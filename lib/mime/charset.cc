@@ -1,13 +1,14 @@
-// charset - converting text in a MIME charset to UTF-8 (for SEARCH)
-#include "imapd/charset.h"
+// charset - converting text in a MIME charset to UTF-8 (to search or filter it)
+#include "lib/mime/charset.h"
 
 #include <iconv.h>
 
 #include <cerrno>
 
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
+#include "lib/mime/utf8.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 namespace {
 
@@ -15,19 +16,6 @@ namespace {
 constexpr char16_t kCp1252[32] = {
     0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
     0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
-
-void appendUtf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool isOneOf(std::string_view cs, std::initializer_list<std::string_view> names) {
   for (std::string_view n : names)
@@ -40,7 +28,7 @@ std::string singleByte(std::string_view bytes, bool cp1252) {
   out.reserve(bytes.size() + bytes.size() / 4);
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    unsigned cp = c;
+    char32_t cp = c;
     if (cp1252 && c >= 0x80 && c < 0xA0 && kCp1252[c - 0x80] != 0) cp = kCp1252[c - 0x80];
     appendUtf8(out, cp);
   }
@@ -87,4 +75,4 @@ std::string toUtf8(std::string_view bytes, std::string_view charset) {
   return viaIconv(bytes, charset);
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

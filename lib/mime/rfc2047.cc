@@ -1,10 +1,10 @@
 // rfc2047 - decoding RFC 2047 encoded-words in header values to UTF-8
-#include "imapd/rfc2047.h"
+#include "lib/mime/rfc2047.h"
 
-#include "imapd/charset.h"
-#include "imapd/transfer_decode.h"
+#include "lib/mime/charset.h"
+#include "lib/mime/transfer_decode.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 namespace {
 
@@ -71,4 +71,4 @@ std::string decodeRfc2047(std::string_view v) {
   return out;
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

@@ -1,15 +1,14 @@
-// imap_message_decode_test - RFC 2047 words, transfer encodings, charsets, header splitting, dates
+// mime_decode_test - RFC 2047 words, transfer encodings, charsets, header splitting (lib/mime)
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "imapd/charset.h"
-#include "imapd/header_fields.h"
-#include "imapd/rfc2047.h"
-#include "imapd/imap_date.h"
-#include "imapd/transfer_decode.h"
+#include "lib/mime/charset.h"
+#include "lib/mime/header_fields.h"
+#include "lib/mime/rfc2047.h"
+#include "lib/mime/transfer_decode.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 namespace {
 
 TEST(Rfc2047Test, DecodesWords) {
@@ -36,6 +35,18 @@ TEST(TransferDecodeTest, Base64) {
   EXPECT_EQ(decodeBase64(""), "");
   EXPECT_EQ(decodeBase64("QQ==QUFB"), "A");  // stops at '='
   EXPECT_EQ(decodeTransferEncoding("SGk=", "Base64"), "Hi");
+}
+
+TEST(TransferDecodeTest, Base64Digits) {
+  EXPECT_EQ(base64Value('A'), 0);
+  EXPECT_EQ(base64Value('z'), 51);
+  EXPECT_EQ(base64Value('9'), 61);
+  EXPECT_EQ(base64Value('+'), 62);
+  EXPECT_EQ(base64Value('/'), 63);
+  EXPECT_EQ(base64Value(','), -1);
+  EXPECT_EQ(base64Value('='), -1);
+  EXPECT_EQ(base64Value(',', ','), 63);  // IMAP's modified BASE64
+  EXPECT_EQ(base64Value('/', ','), -1);
 }
 
 TEST(TransferDecodeTest, QuotedPrintable) {
@@ -81,25 +92,5 @@ TEST(HeaderFieldsTest, SplitsFields) {
   EXPECT_EQ(unfoldHeaderValue("  x  ", false), "x  ");
 }
 
-std::optional<std::time_t> parseRfc5322Date(std::string_view text) {
-  const auto d = parseMessageDate(text);
-  return d ? std::optional<std::time_t>(d->time) : std::nullopt;
-}
-
-TEST(DateTest, CivilDays) {
-  EXPECT_EQ(daysFromCivil(CivilDate{1970, 1, 1}), 0);
-  EXPECT_EQ(daysFromCivil(CivilDate{2000, 3, 1}), 11017);
-  EXPECT_EQ(daysFromCivil(CivilDate{1969, 12, 31}), -1);
-  EXPECT_EQ(parseRfc5322Date("Sat, 1 Jan 2000 00:00:00 +0000 (UTC)"), 946684800);
-  EXPECT_EQ(parseRfc5322Date("1-Jan-2000 00:00:00 -0000"), 946684800);
-  EXPECT_EQ(parseRfc5322Date("1 Jan 2000 00:00:00 X"), 946684800);  // military letter: +0000
-  EXPECT_EQ(parseRfc5322Date("1 Jan 2000 00:00:00"), 946684800);    // no zone
-  EXPECT_FALSE(parseRfc5322Date(""));
-  EXPECT_FALSE(parseRfc5322Date("1 Jan"));
-  EXPECT_EQ(parseRfc5322Date("1 Jan 2000"), 946684800);  // no time: midnight (SENTON still works)
-  EXPECT_FALSE(parseRfc5322Date("1 Jan 2000 00"));
-  EXPECT_FALSE(parseRfc5322Date("99999999999 Jan 2000 00:00"));
-}
-
 }  // namespace
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

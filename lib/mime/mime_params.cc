@@ -1,9 +1,9 @@
 // mime_params - Content-Type / Content-Disposition values: "token[/token]; name=value; ..."
-#include "imapd/mime_params.h"
+#include "lib/mime/mime_params.h"
 
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 namespace {
 
@@ -130,4 +130,4 @@ std::optional<std::string> findMimeParam(const MimeParams& params, std::string_v
   return std::nullopt;
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

@@ -4,8 +4,12 @@
 #include <string>
 #include <string_view>
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
+// The value of a base64 digit (RFC 4648), -1 for any other character.
+// IMAP's modified BASE64 (RFC 3501 5.1.3) ends its alphabet with ','
+// instead of '/': pass it as last.
+int base64Value(char c, char last = '/');
 // Base64 (RFC 2045 6.8): characters outside the alphabet are skipped,
 // decoding stops at the first '='.
 std::string decodeBase64(std::string_view in);
@@ -16,4 +20,4 @@ std::string decodeQuotedPrintable(std::string_view in, bool underscoreIsSpace = 
 // encodings and 7bit/8bit/binary give the input unchanged.
 std::string decodeTransferEncoding(std::string_view in, std::string_view encoding);
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

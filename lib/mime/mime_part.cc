@@ -1,11 +1,11 @@
 // mime_part - the MIME structure of a message: part boundaries as offsets into its text
-#include "imapd/mime_part.h"
+#include "lib/mime/mime_part.h"
 
 #include <utility>
 
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 bool MimePart::isMultipart() const { return !opaque && headerNameEquals(type, "multipart"); }
 
@@ -136,4 +136,4 @@ class TreeParser {
 
 MimePart parseMimeTree(std::string_view text) { return TreeParser(text).entity(0, text.size(), false, 0); }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

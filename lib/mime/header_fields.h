@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 struct HeaderField {
   std::string_view name;   // as written, without the colon
@@ -54,4 +54,4 @@ void forEachHeaderField(std::string_view header, F&& f) {
   }
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

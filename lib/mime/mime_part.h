@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "imapd/mime_params.h"
+#include "lib/mime/mime_params.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 struct MimePart {
   // Offsets into the message text: header [headerStart, bodyStart) including
@@ -39,10 +39,10 @@ struct MimePart {
 // Multipart and message/rfc822 nesting deeper than this is not parsed.
 constexpr std::size_t kMaxMimeDepth = 100;
 
-// The structure of a whole message (text as IMAP sees it, CRLF line ends).
+// The structure of a whole message (CRLF or LF line ends).
 // Malformed MIME gives something usable: a multipart without a boundary
 // parameter or without any delimiter line has one empty text/plain part; a
 // missing close delimiter ends the last part at the end of its parent.
 MimePart parseMimeTree(std::string_view text);
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 using MimeParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -24,4 +24,4 @@ MimeValue parseMimeValue(std::string_view raw);
 // The first parameter with that name (case-insensitive).
 std::optional<std::string> findMimeParam(const MimeParams& params, std::string_view name);
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime

@@ -1,4 +1,4 @@
-// search_command - SEARCH and UID SEARCH over the selected folder, with
+// cmd_search - SEARCH and UID SEARCH over the selected folder, with
 // ESEARCH's RETURN options (RFC 4731); the message file is read only for
 // keys that need it
 #include <sys/stat.h>
@@ -128,7 +128,8 @@ int localOffsetMinutes() {
 
 }  // namespace
 
-ImapSession::Next ImapSession::cmdSearch(const ImapCommand& c, bool uid) {
+ImapSession::Next ImapSession::cmdSearch(const ImapCommand& c) {
+  const bool uid = uidCommand();
   if (c.args.empty()) return bad(c.tag, "Syntax: SEARCH keys");
   SearchParseResult parsed = parseSearch(c.args, 0);
   if (parsed.badCharset) return no(c.tag, "[BADCHARSET (US-ASCII UTF-8)] " + parsed.error);
@@ -150,7 +151,7 @@ ImapSession::Next ImapSession::cmdSearch(const ImapCommand& c, bool uid) {
   }
   out_.write(parsed.returnOptions ? esearchResponse(c.tag, uid, *parsed.returnOptions, found)
                                   : searchResponse(found));
-  sendUpdates(uid);
+  sendUpdates();
   tagged(c.tag, "OK Search completed.");
   return Next::Continue;
 }

@@ -1,4 +1,4 @@
-// fetch_command - FETCH and UID FETCH: flags and sizes from the index,
+// cmd_fetch - FETCH and UID FETCH: flags and sizes from the index,
 // ENVELOPE and BODYSTRUCTURE from its cache, bodies from the message file
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +48,8 @@ std::string internalDate(time_t t) {
 
 }  // namespace
 
-ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
+ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c) {
+  const bool uid = uidCommand();
   if (c.args.size() != 2 || !c.args[0].isAtom()) return bad(c.tag, "Syntax: FETCH set items");
   const auto set = parseSequenceSet(c.args[0].text);
   if (!set || set->saved) return bad(c.tag, "Invalid message set.");
@@ -138,36 +139,24 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
                                       : (vsize != mailbox::kUnknownSize ? vsize : folder.virtualSize(u));
       r += "RFC822.SIZE " + std::to_string(size);
     }
-    if (items->envelope) {
+    // ENVELOPE, BODY, BODYSTRUCTURE: from the cache, else from the view and into the cache.
+    auto cachedItem = [&](const char* name, const std::optional<std::string>& cached, const char* key,
+                          auto compute) {
       sep();
-      if (envelope) {
-        r += "ENVELOPE " + *envelope;
-      } else {
-        std::string e = view->envelope();
-        r += "ENVELOPE " + e;
-        cache.push_back({u, kEnvelopeKey, std::move(e)});
+      r += name;
+      r += ' ';
+      if (cached) {
+        r += *cached;
+        return;
       }
-    }
-    if (items->body) {
-      sep();
-      if (body) {
-        r += "BODY " + *body;
-      } else {
-        std::string b = view->bodyStructure(false);
-        r += "BODY " + b;
-        cache.push_back({u, kBodyKey, std::move(b)});
-      }
-    }
-    if (items->bodyStructure) {
-      sep();
-      if (structure) {
-        r += "BODYSTRUCTURE " + *structure;
-      } else {
-        std::string b = view->bodyStructure(true);
-        r += "BODYSTRUCTURE " + b;
-        cache.push_back({u, kStructureKey, std::move(b)});
-      }
-    }
+      std::string value = compute();
+      r += value;
+      cache.push_back({u, key, std::move(value)});
+    };
+    if (items->envelope) cachedItem("ENVELOPE", envelope, kEnvelopeKey, [&] { return view->envelope(); });
+    if (items->body) cachedItem("BODY", body, kBodyKey, [&] { return view->bodyStructure(false); });
+    if (items->bodyStructure)
+      cachedItem("BODYSTRUCTURE", structure, kStructureKey, [&] { return view->bodyStructure(true); });
     // Bodies go out as literals, straight from the view.
     auto literal = [&](const std::string& name, std::string_view bytes) {
       sep();
@@ -191,7 +180,7 @@ ImapSession::Next ImapSession::cmdFetch(const ImapCommand& c, bool uid) {
       // A cache: the next FETCH computes it again.
     }
   }
-  sendUpdates(uid);
+  sendUpdates();
   if (missing)
     tagged(c.tag, "NO [EXPUNGEISSUED] Some messages were expunged.");
   else

@@ -1,7 +1,7 @@
 // header_fields - split an RFC 5322 header block into fields
-#include "imapd/header_fields.h"
+#include "lib/mime/header_fields.h"
 
-namespace posthorn::imapd {
+namespace posthorn::mime {
 
 namespace {
 
@@ -110,4 +110,4 @@ const HeaderField* findHeaderField(const std::vector<HeaderField>& fields, std::
   return nullptr;
 }
 
-}  // namespace posthorn::imapd
+}  // namespace posthorn::mime
