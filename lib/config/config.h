@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/util/logical_lines.h"
+
 namespace posthorn::config {
 
 // Where a value came from: the file and line of its assignment, or the
@@ -59,6 +61,12 @@ std::string defaultConfigDir();
 // The host's fully-qualified name (gethostname + getaddrinfo AI_CANONNAME,
 // falling back to gethostname); looked up once per process.
 std::string hostFqdn();
+
+// The logical lines of a configuration file (util::logicalLines); a
+// continuation line at the start throws ConfigError "FILE:LINE: ...
+// without a preceding <preceding>".
+std::vector<util::LogicalLine> configLines(std::string_view text, const std::string& filename,
+                                           std::string_view preceding);
 
 // The built-in table; a name not in it draws an "unknown parameter" warning.
 const std::vector<ParamInfo>& knownParameters();
