@@ -235,6 +235,12 @@ void Config::set(const std::string& name, const std::string& value, Origin origi
   entries_[name] = Entry{value, std::move(origin)};
 }
 
+Config Config::without(std::string_view name) const {
+  Config copy = *this;
+  if (auto it = copy.entries_.find(name); it != copy.entries_.end()) copy.entries_.erase(it);
+  return copy;
+}
+
 bool Config::isSet(std::string_view name) const {
   return entries_.find(name) != entries_.end();
 }

@@ -91,6 +91,11 @@ class Config {
   void set(const std::string& name, const std::string& value,
            Origin origin = {"override", 0});
 
+  // A copy in which name is not set: it reads as its default from the
+  // table (expanded against the rest), for a program that takes an empty or
+  // unusable value to mean the default.
+  Config without(std::string_view name) const;
+
   bool isSet(std::string_view name) const;  // explicitly set (file or -o)
   std::optional<std::string> rawValue(std::string_view name) const;
   Origin origin(std::string_view name) const;
