@@ -6,20 +6,12 @@
 #include <string>
 
 #include "lib/config/config.h"
+#include "lib/login/stage_settings.h"
 
 namespace posthorn::popd {
 
-struct Settings {
-  std::string queueDirectory;
-  std::string mailOwner;
-  std::string homeMailbox;            // home_mailbox, for system users
-  std::string mailboxService;         // popd_mailbox_service
-  bool tlsWrapperMode{};              // popd_tls_wrappermode (995)
-  std::string tlsCertFile;            // popd_tls_cert_file: STLS is offered when set
-  std::string tlsKeyFile;
-  std::string tlsProtocols;
-  std::string tlsCiphers;
-  bool disablePlaintextAuth{};        // popd_disable_plaintext_auth
+// The parameters both stages share are stage::StageSettings's (popd_*).
+struct Settings : stage::StageSettings {
   std::chrono::seconds timeout{};     // popd_timeout: idle client
   std::size_t lineLengthLimit{};      // popd_line_length_limit
   int maxBadCommands{};               // popd_max_bad_commands
@@ -29,8 +21,6 @@ struct Settings {
   // The only way to make one (defaults: the parameter table). Throws
   // config::ConfigError naming the bad parameter.
   explicit Settings(const config::Config& cfg);
-
-  bool tlsAvailable() const { return !tlsCertFile.empty(); }
 };
 
 }  // namespace posthorn::popd
