@@ -26,11 +26,11 @@
 namespace posthorn::auth {
 
 struct ThrottleSettings {
-  std::chrono::milliseconds baseDelay{2000};   // auth_failure_delay
-  std::chrono::milliseconds maxDelay{15000};   // auth_failure_delay_limit
-  int clientLockoutThreshold = 10;             // auth_client_lockout_threshold
-  int accountLockoutThreshold = 50;            // auth_account_lockout_threshold
-  std::chrono::seconds lockoutTime{600};       // auth_lockout_time
+  std::chrono::milliseconds baseDelay{};  // auth_failure_delay
+  std::chrono::milliseconds maxDelay{};   // auth_failure_delay_limit
+  int clientLockoutThreshold{};           // auth_client_lockout_threshold
+  int accountLockoutThreshold{};          // auth_account_lockout_threshold
+  std::chrono::seconds lockoutTime{};     // auth_lockout_time
 };
 
 class AuthThrottle {

@@ -24,9 +24,8 @@ std::vector<std::string> splitList(const std::string& text) {
   return out;
 }
 
-std::uint32_t uidParameter(const config::Config& cfg, std::string_view name,
-                           std::string_view fallback) {
-  const std::string text = authParameter(cfg, name, fallback);
+std::uint32_t uidParameter(const config::Config& cfg, std::string_view name) {
+  const std::string text = cfg.get(name);
   bool ok = !text.empty() && text.size() <= 10;
   for (char c : text) ok = ok && c >= '0' && c <= '9';
   if (!ok || std::stoull(text) >= std::numeric_limits<std::uint32_t>::max()) {
@@ -36,9 +35,9 @@ std::uint32_t uidParameter(const config::Config& cfg, std::string_view name,
   return static_cast<std::uint32_t>(std::stoull(text));
 }
 
-long long intParameter(const config::Config& cfg, std::string_view name, std::string_view fallback,
-                       long long min, long long max) {
-  const std::string text = authParameter(cfg, name, fallback);
+long long intParameter(const config::Config& cfg, std::string_view name, long long min,
+                       long long max) {
+  const std::string text = cfg.get(name);
   std::size_t used = 0;
   long long v = 0;
   try {
@@ -54,8 +53,8 @@ long long intParameter(const config::Config& cfg, std::string_view name, std::st
   return v;
 }
 
-bool boolParameter(const config::Config& cfg, std::string_view name, std::string_view fallback) {
-  std::string text = authParameter(cfg, name, fallback);
+bool boolParameter(const config::Config& cfg, std::string_view name) {
+  std::string text = cfg.get(name);
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (text == "yes" || text == "true" || text == "1") return true;
   if (text == "no" || text == "false" || text == "0") return false;
@@ -65,9 +64,8 @@ bool boolParameter(const config::Config& cfg, std::string_view name, std::string
 
 }  // namespace
 
-std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name,
-                                          std::string_view fallback) {
-  const std::string text = authParameter(cfg, name, fallback);
+std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name) {
+  const std::string text = cfg.get(name);
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
@@ -86,10 +84,10 @@ std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string
 Settings::Settings(const config::Config& cfg) {
   passwdFile = passwdFilePath(cfg);
   virtualMaps.mailboxMaps = splitList(cfg.get("virtual_mailbox_maps"));
-  virtualMaps.uidMaps = splitList(authParameter(cfg, "virtual_uid_maps", ""));
-  virtualMaps.gidMaps = splitList(authParameter(cfg, "virtual_gid_maps", ""));
-  virtualMaps.mailboxBase = authParameter(cfg, "virtual_mailbox_base", "");
-  virtualMaps.minimumUid = uidParameter(cfg, "virtual_minimum_uid", "100");
+  virtualMaps.uidMaps = splitList(cfg.get("virtual_uid_maps"));
+  virtualMaps.gidMaps = splitList(cfg.get("virtual_gid_maps"));
+  virtualMaps.mailboxBase = cfg.get("virtual_mailbox_base");
+  virtualMaps.minimumUid = uidParameter(cfg, "virtual_minimum_uid");
   if (!virtualMaps.mailboxMaps.empty()) {
     if (virtualMaps.mailboxBase.empty() || virtualMaps.mailboxBase.front() != '/') {
       warnings.push_back("virtual_mailbox_maps is set but virtual_mailbox_base \"" +
@@ -118,20 +116,20 @@ Settings::Settings(const config::Config& cfg) {
   clientTimeout = cfg.getTime("ipc_timeout");
 
   passdb.passwdFile = passwdFile;
-  passdb.allowPlaintext = boolParameter(cfg, "auth_allow_plaintext_passwords", "no");
-  passdb.pamService = authParameter(cfg, "auth_pam_service", "");
+  passdb.allowPlaintext = boolParameter(cfg, "auth_allow_plaintext_passwords");
+  passdb.pamService = cfg.get("auth_pam_service");
   if (!passdb.pamService.empty() && !Passdb::pamAvailable()) {
     warnings.push_back("auth_pam_service = " + passdb.pamService +
                        ", but this authd was built without PAM: system users cannot log in");
   }
-  throttle.baseDelay = millisParameter(cfg, "auth_failure_delay", "2s");
-  throttle.maxDelay = millisParameter(cfg, "auth_failure_delay_limit", "15s");
+  throttle.baseDelay = millisParameter(cfg, "auth_failure_delay");
+  throttle.maxDelay = millisParameter(cfg, "auth_failure_delay_limit");
   throttle.clientLockoutThreshold =
-      static_cast<int>(intParameter(cfg, "auth_client_lockout_threshold", "10", 0, 1000000));
+      static_cast<int>(intParameter(cfg, "auth_client_lockout_threshold", 0, 1000000));
   throttle.accountLockoutThreshold =
-      static_cast<int>(intParameter(cfg, "auth_account_lockout_threshold", "50", 0, 1000000));
+      static_cast<int>(intParameter(cfg, "auth_account_lockout_threshold", 0, 1000000));
   throttle.lockoutTime = std::chrono::duration_cast<std::chrono::seconds>(
-      millisParameter(cfg, "auth_lockout_time", "10m"));
+      millisParameter(cfg, "auth_lockout_time"));
 }
 
 }  // namespace posthorn::auth

@@ -1,10 +1,9 @@
 // authd_settings - authd's configuration, read and checked once at start
 //
 // Parameters (posthorn.conf(5), authd(8)):
-//   auth_passwd_file      the passwd file (default $config_directory/passwd;
-//                         empty: no passwd-file users)
+//   auth_passwd_file      the passwd file (empty: no passwd-file users)
 //   virtual_mailbox_maps, virtual_uid_maps, virtual_gid_maps,
-//   virtual_mailbox_base, virtual_minimum_uid (default 100)
+//   virtual_mailbox_base, virtual_minimum_uid
 //                         the Postfix-style second source
 //   mydestination         domains whose bare logins and system users answer
 //   recipient_delimiter   "alice+ext" falls back to "alice"
@@ -16,6 +15,7 @@
 //   auth_failure_delay, auth_failure_delay_limit, auth_client_lockout_threshold,
 //   auth_account_lockout_threshold, auth_lockout_time   the throttle
 //                                    (auth/auth_throttle.h)
+// Every default comes from the parameter table (lib/config/config_defaults.cc).
 #pragma once
 
 #include <chrono>
@@ -37,24 +37,24 @@ struct Settings {
   VirtualMapsSettings virtualMaps;
   std::vector<std::string> localDomains;  // mydestination's domain names
   std::string recipientDelimiter;
-  std::uint64_t defaultQuotaBytes = 0;
+  std::uint64_t defaultQuotaBytes{};
   std::string mailOwner;
-  int maxUse = 100;
-  std::chrono::seconds maxIdle{100};
-  std::chrono::seconds clientTimeout{3600};
+  int maxUse{};
+  std::chrono::seconds maxIdle{};
+  std::chrono::seconds clientTimeout{};
   PassdbSettings passdb;
   ThrottleSettings throttle;
   // Things worth a warning at start (mydestination entries that are
   // tables, virtual maps without a base, ...).
   std::vector<std::string> warnings;
 
-  // Throws config::ConfigError for a value of the wrong type.
+  // The only way to make one. Throws config::ConfigError for a value of
+  // the wrong type.
   explicit Settings(const config::Config& cfg);
 };
 
 // "2s", "500ms", "1m", "0" as milliseconds; throws config::ConfigError
 // naming the parameter for anything else.
-std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name,
-                                          std::string_view fallback);
+std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string_view name);
 
 }  // namespace posthorn::auth

@@ -19,7 +19,7 @@ namespace posthorn::auth {
 
 struct PassdbSettings {
   std::string passwdFile;          // auth_passwd_file ("" = none)
-  bool allowPlaintext = false;     // auth_allow_plaintext_passwords
+  bool allowPlaintext{};           // auth_allow_plaintext_passwords
   std::string pamService;          // auth_pam_service ("" = no system users)
 };
 

@@ -36,7 +36,7 @@ struct VirtualMapsSettings {
   std::vector<std::string> uidMaps;      // virtual_uid_maps
   std::vector<std::string> gidMaps;      // virtual_gid_maps
   std::string mailboxBase;               // virtual_mailbox_base
-  std::uint32_t minimumUid = 100;        // virtual_minimum_uid
+  std::uint32_t minimumUid{};            // virtual_minimum_uid
 };
 
 class VirtualMapsUserdb : public UserdbSource {

@@ -34,8 +34,8 @@ namespace posthorn::bounce {
 
 struct DsnSettings {
   std::string hostname;  // Reporting-MTA and From: MAILER-DAEMON@hostname
-  std::string mailName = "posthorn";
-  std::chrono::seconds maximalQueueLifetime{5 * 86400};  // Will-Retry-Until
+  std::string mailName;                        // mail_name
+  std::chrono::seconds maximalQueueLifetime{};  // maximal_queue_lifetime: Will-Retry-Until
 };
 
 struct DsnRequest {

@@ -33,15 +33,15 @@ struct BounceSettings {
   std::string queueDirectory;
   std::string mailOwner;
   DsnSettings dsn;
-  std::uint64_t bounceSizeLimit = 50000;
+  std::uint64_t bounceSizeLimit{};
   bool copyBounces = false;       // notify_classes has "bounce"
   bool doubleBounces = false;     // notify_classes has "2bounce"
-  std::string bounceNoticeRecipient = "postmaster";
-  std::string doubleBounceNoticeRecipient = "postmaster";
-  int maxUse = 100;
-  std::chrono::seconds maxIdle{100};
+  std::string bounceNoticeRecipient;
+  std::string doubleBounceNoticeRecipient;
+  int maxUse{};
+  std::chrono::seconds maxIdle{};
+  // The only way to make one (defaults: the parameter table).
   explicit BounceSettings(const config::Config& cfg);
-  BounceSettings() = default;
 };
 
 class BounceService {

@@ -37,8 +37,8 @@
 namespace posthorn::cleanup {
 
 struct HeaderPolicy {
-  std::size_t headerSizeLimit = 102400;  // one header field, all its lines
-  int hopcountLimit = 50;                // Received: headers
+  std::size_t headerSizeLimit{};  // header_size_limit: one header field, all its lines
+  int hopcountLimit{};            // hopcount_limit: Received: headers
   std::string messageId;  // Message-ID value to add when missing; "" = never add
   std::string date;       // Date value to add when missing; "" = never add
   std::string from;       // From value to add when missing; "" = never add

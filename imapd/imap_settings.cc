@@ -29,21 +29,7 @@ std::vector<SpecialUse> parseSpecialUse(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Settings::Settings(const config::Config& cfg) {
-  queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
-  homeMailbox = cfg.get("home_mailbox");
-  mailboxService = cfg.get("imapd_mailbox_service");
-  if (mailboxService.empty() || mailboxService.find('/') != std::string::npos)
-    throw config::ConfigError("imapd_mailbox_service: a service name without '/' is needed");
-  tlsWrapperMode = cfg.getBool("imapd_tls_wrappermode");
-  tlsCertFile = cfg.get("imapd_tls_cert_file");
-  tlsKeyFile = cfg.get("imapd_tls_key_file");
-  tlsProtocols = cfg.get("imapd_tls_protocols");
-  tlsCiphers = cfg.get("imapd_tls_ciphers");
-  if (tlsWrapperMode && tlsCertFile.empty())
-    throw config::ConfigError("imapd_tls_wrappermode = yes needs imapd_tls_cert_file");
-  disablePlaintextAuth = cfg.getBool("imapd_disable_plaintext_auth");
+Settings::Settings(const config::Config& cfg) : StageSettings(cfg, "imapd") {
   loginTimeout = cfg.getTime("imapd_login_timeout");
   if (loginTimeout.count() <= 0) throw config::ConfigError("imapd_login_timeout: must be more than 0");
   timeout = cfg.getTime("imapd_timeout");

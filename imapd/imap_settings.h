@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lib/config/config.h"
+#include "lib/login/stage_settings.h"
 
 namespace posthorn::imapd {
 
@@ -17,31 +18,20 @@ struct SpecialUse {
   std::string attribute;  // "\\Sent"
 };
 
-struct Settings {
-  std::string queueDirectory;
-  std::string mailOwner;
-  std::string homeMailbox;                      // home_mailbox, for system users
-  std::string mailboxService = "imap-mailbox";  // imapd_mailbox_service
-  bool tlsWrapperMode = false;                  // imapd_tls_wrappermode (993)
-  std::string tlsCertFile;                      // STARTTLS is offered when set
-  std::string tlsKeyFile;
-  std::string tlsProtocols = ">=TLSv1.2";
-  std::string tlsCiphers;
-  bool disablePlaintextAuth = true;
-  std::chrono::seconds loginTimeout{60};   // imapd_login_timeout: before login
-  std::chrono::seconds timeout{1800};      // imapd_timeout: logged in (RFC 3501: at least 30 min)
-  std::size_t maxLineLength = 65536;       // imapd_max_line_length
-  std::uint64_t maxLiteralSize = 64 << 20; // imapd_max_literal_size (APPEND)
-  int maxBadCommands = 20;
-  std::vector<SpecialUse> specialUse;      // imapd_special_use_folders
-  int maxUse = 100;
-  std::chrono::seconds maxIdle{100};
+// The parameters both stages share are stage::StageSettings's (imapd_*).
+struct Settings : stage::StageSettings {
+  std::chrono::seconds loginTimeout{};   // imapd_login_timeout: before login
+  std::chrono::seconds timeout{};        // imapd_timeout: logged in (RFC 3501: at least 30 min)
+  std::size_t maxLineLength{};           // imapd_max_line_length
+  std::uint64_t maxLiteralSize{};        // imapd_max_literal_size (APPEND)
+  int maxBadCommands{};                  // imapd_max_bad_commands
+  std::vector<SpecialUse> specialUse;    // imapd_special_use_folders
+  int maxUse{};
+  std::chrono::seconds maxIdle{};
 
-  Settings() = default;
-  // Throws config::ConfigError naming the bad parameter and value.
+  // The only way to make one (defaults: the parameter table). Throws
+  // config::ConfigError naming the bad parameter and value.
   explicit Settings(const config::Config& cfg);
-
-  bool tlsAvailable() const { return !tlsCertFile.empty(); }
 };
 
 }  // namespace posthorn::imapd

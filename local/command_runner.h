@@ -25,7 +25,7 @@ struct CommandSpec {
   gid_t gid = 65534;
   std::string home;
   std::map<std::string, std::string> env;  // SENDER, RECIPIENT, ...
-  std::chrono::seconds timeLimit{1000};
+  std::chrono::seconds timeLimit{};  // command_time_limit
 };
 
 mailbox::DeliveryResult runCommand(const CommandSpec& spec, mailbox::MessageSource& message);

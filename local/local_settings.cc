@@ -11,6 +11,10 @@ namespace posthorn::local {
 
 namespace {
 
+// default_privs when it names no user, or root: nobody's usual IDs.
+constexpr uid_t kNobodyUid = 65534;
+constexpr gid_t kNobodyGid = 65534;
+
 bool listHas(const std::vector<std::string>& list, const std::string& word) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
@@ -27,8 +31,7 @@ Settings::Settings(const config::Config& cfg) {
   // Not expanded as posthorn.conf values are: $home and $user are local's
   // own names, filled in per recipient (see local(8)).
   // "$$home" (what `posthorn conf` shows as $home) and "$home" both work.
-  std::string forward = cfg.rawValue("forward_path")
-                            .value_or(cfg.defaultValue("forward_path").value_or("$home/.forward"));
+  std::string forward = cfg.rawValue("forward_path").value();  // a table row: never nullopt
   for (std::size_t at = 0; (at = forward.find("$$", at)) != std::string::npos; ++at)
     forward.erase(at, 1);
   std::string item;
@@ -51,6 +54,8 @@ Settings::Settings(const config::Config& cfg) {
   maxUse = static_cast<int>(cfg.getInt("max_use"));
   maxIdle = cfg.getTime("max_idle");
   const std::string privs = cfg.get("default_privs");
+  defaultUid = kNobodyUid;
+  defaultGid = kNobodyGid;
   if (const passwd* pw = ::getpwnam(privs.c_str()); pw != nullptr && pw->pw_uid != 0) {
     defaultUid = pw->pw_uid;
     defaultGid = pw->pw_gid;

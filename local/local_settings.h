@@ -21,15 +21,16 @@ struct Settings {
   std::string homeMailbox;        // "Maildir/" (a directory) or "Mailbox"; "" = spool mbox
   std::string mailSpoolDirectory;  // /var/mail
   std::vector<std::string> forwardPath;  // "$home/.forward" templates
-  std::uint64_t mailboxSizeLimit = 0;   // mbox size; 0 = none
-  bool commandsFromAliases = true, commandsFromForward = true;
-  bool filesFromAliases = true, filesFromForward = true;
-  uid_t defaultUid = 65534;  // default_privs: never root
-  gid_t defaultGid = 65534;
-  std::chrono::seconds commandTimeLimit{1000};
-  int maxUse = 100;
-  std::chrono::seconds maxIdle{100};
+  std::uint64_t mailboxSizeLimit{};     // mbox size; 0 = none
+  bool commandsFromAliases{}, commandsFromForward{};  // allow_mail_to_commands
+  bool filesFromAliases{}, filesFromForward{};        // allow_mail_to_files
+  uid_t defaultUid{};  // default_privs: never root
+  gid_t defaultGid{};
+  std::chrono::seconds commandTimeLimit{};
+  int maxUse{};
+  std::chrono::seconds maxIdle{};
 
+  // The only way to make one (defaults: the parameter table).
   explicit Settings(const config::Config& cfg);
 };
 

@@ -15,10 +15,11 @@ struct Settings {
   // so a Postfix-style "proxy:hash:/etc/aliases" entry also works).
   std::set<std::string, std::less<>> allowedTables;
   std::string mailOwner;                    // mail_owner: mapd runs as this user
-  int maxUse = 100;                         // max_use
-  std::chrono::seconds maxIdle{100};        // max_idle
-  std::chrono::seconds clientTimeout{3600}; // ipc_timeout: an idle client is dropped
+  int maxUse{};                             // max_use
+  std::chrono::seconds maxIdle{};           // max_idle
+  std::chrono::seconds clientTimeout{};     // ipc_timeout: an idle client is dropped
 
+  // The only way to make one (defaults: the parameter table).
   explicit Settings(const config::Config& cfg);
 };
 

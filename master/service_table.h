@@ -45,7 +45,7 @@ struct TableSettings {
   std::string daemonDir;
   std::vector<std::string> inetInterfaces;
   std::vector<std::string> inetProtocols;
-  int defaultProcessLimit = 100;
+  int defaultProcessLimit{};  // default_process_limit
   bool verbose = false;  // pass -v to every worker
   bool root = false;     // master runs as root: private sockets go to mail_owner
   uid_t ownerUid = static_cast<uid_t>(-1);

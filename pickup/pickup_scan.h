@@ -38,8 +38,9 @@ struct PickupSettings {
   // Unqualified envelope addresses ("jane", from the login name) get
   // "@myorigin", as local submissions do in Postfix. Empty: left alone.
   std::string myorigin;
-  // Temporary files of a postdrop that died mid-message are removed after this.
-  std::chrono::seconds staleTempAge{18000};
+  // Temporary files of a postdrop that died mid-message are removed after
+  // this (daemon_timeout).
+  std::chrono::seconds staleTempAge{};
 };
 
 struct ScanResult {

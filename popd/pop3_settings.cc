@@ -3,21 +3,7 @@
 
 namespace posthorn::popd {
 
-Settings::Settings(const config::Config& cfg) {
-  queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
-  homeMailbox = cfg.get("home_mailbox");
-  mailboxService = cfg.get("popd_mailbox_service");
-  if (mailboxService.empty() || mailboxService.find('/') != std::string::npos)
-    throw config::ConfigError("popd_mailbox_service: a service name without '/' is needed");
-  tlsWrapperMode = cfg.getBool("popd_tls_wrappermode");
-  tlsCertFile = cfg.get("popd_tls_cert_file");
-  tlsKeyFile = cfg.get("popd_tls_key_file");
-  tlsProtocols = cfg.get("popd_tls_protocols");
-  tlsCiphers = cfg.get("popd_tls_ciphers");
-  if (tlsWrapperMode && tlsCertFile.empty())
-    throw config::ConfigError("popd_tls_wrappermode = yes needs popd_tls_cert_file");
-  disablePlaintextAuth = cfg.getBool("popd_disable_plaintext_auth");
+Settings::Settings(const config::Config& cfg) : StageSettings(cfg, "popd") {
   timeout = cfg.getTime("popd_timeout");
   if (timeout.count() <= 0) throw config::ConfigError("popd_timeout: must be more than 0");
   const long long limit = cfg.getInt("popd_line_length_limit");

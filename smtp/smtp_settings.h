@@ -17,31 +17,34 @@ namespace posthorn::smtp {
 
 enum class TlsLevel { None, May, Encrypt, Verify };
 
+// smtp_*_timeout
 struct Timeouts {
-  std::chrono::seconds connect{30}, helo{300}, starttls{300}, mail{300}, rcpt{300},
-      dataInit{120}, dataXfer{180}, dataDone{600}, rset{20}, quit{300};
+  std::chrono::seconds connect{}, helo{}, starttls{}, mail{}, rcpt{}, dataInit{}, dataXfer{},
+      dataDone{}, rset{}, quit{};
 };
 
+// Built only from a config::Config: every default comes from the parameter
+// table (lib/config/config_defaults.cc), none is written here.
 struct Settings {
   explicit Settings(const config::Config& cfg);  // throws config::ConfigError
 
   std::string queueDirectory;
   std::string heloName;
-  int tcpPort = 25;  // smtp_tcp_port: for next hops without a port
+  int tcpPort{};  // smtp_tcp_port: for next hops without a port
   Timeouts timeouts;
-  int mxAddressLimit = 5;  // 0 = no limit
-  int mxSessionLimit = 2;
-  bool connectionCache = true;
-  std::chrono::seconds cacheTimeLimit{2};
-  int reuseCountLimit = 0;  // 0 = no limit
-  TlsLevel tlsLevel = TlsLevel::May;
+  int mxAddressLimit{};  // 0 = no limit
+  int mxSessionLimit{};
+  bool connectionCache{};
+  std::chrono::seconds cacheTimeLimit{};
+  int reuseCountLimit{};  // 0 = no limit
+  TlsLevel tlsLevel{};
   std::string tlsCaFile, tlsCaPath, tlsCertFile, tlsKeyFile, tlsProtocols;
-  bool saslEnabled = false;
+  bool saslEnabled{};
   std::vector<std::string> saslPasswordMaps;
-  bool saslNoPlaintext = true;  // PLAIN/LOGIN only over TLS
+  bool saslNoPlaintext{};  // smtp_sasl_security_options: PLAIN/LOGIN only over TLS
   std::vector<std::string> saslMechanismFilter;  // upper case; empty = any
-  int maxUse = 100;
-  std::chrono::seconds maxIdle{100};
+  int maxUse{};
+  std::chrono::seconds maxIdle{};
 };
 
 }  // namespace posthorn::smtp

@@ -19,8 +19,8 @@
 namespace posthorn::sendmail {
 
 struct SmtpSettings {
-  std::string myhostname = "localhost";
-  std::string mailName = "posthorn";
+  std::string myhostname;  // myhostname
+  std::string mailName;    // mail_name
   std::uint64_t messageSizeLimit = 0;  // 0 = none
   std::size_t recipientLimit = 1000;
   PostdropSettings postdrop;

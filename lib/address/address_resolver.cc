@@ -14,47 +14,6 @@ namespace posthorn::address {
 
 namespace {
 
-// Postfix's default for parent_domain_matches_subdomains, used when the
-// parameter is not in this build's table.
-constexpr std::string_view kParentMatchesDefault =
-    "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,"
-    "qmqpd_authorized_clients,relay_domains,smtpd_access_maps";
-
-bool isListSeparator(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',';
-}
-
-// Comma and/or white space separated, as Config::getList splits.
-std::vector<std::string> splitList(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (isListSeparator(text[i])) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && !isListSeparator(text[j])) ++j;
-    out.emplace_back(text.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-// A parameter's list; `fallback` (expanded) when this build's parameter
-// table does not know the name and it is not set.
-std::vector<std::string> listParam(const config::Config& cfg, std::string_view name,
-                                   std::string_view fallback) {
-  if (cfg.isSet(name) || cfg.defaultValue(name)) return cfg.getList(name);
-  return splitList(cfg.expand(fallback));
-}
-
-std::string stringParam(const config::Config& cfg, std::string_view name,
-                        std::string_view fallback) {
-  if (cfg.isSet(name) || cfg.defaultValue(name)) return cfg.get(name);
-  return cfg.expand(fallback);
-}
-
 [[noreturn]] void badEntry(const config::Config& cfg, std::string_view param,
                            const std::string& why) {
   throw config::ConfigError(cfg.origin(param).describe() + ": " + std::string(param) + ": " +
@@ -238,27 +197,27 @@ AddressResolver::AddressResolver(const config::Config& cfg, TableLookup& tables)
   }
 
   const std::vector<std::string> parentList =
-      listParam(cfg, "parent_domain_matches_subdomains", kParentMatchesDefault);
+      cfg.getList("parent_domain_matches_subdomains");
   const auto parentMatches = [&](std::string_view param) {
     return std::find(parentList.begin(), parentList.end(), param) != parentList.end();
   };
-  const auto domainList = [&](std::string_view param, std::string_view fallback) {
+  const auto domainList = [&](std::string_view param) {
     try {
-      return DomainList(listParam(cfg, param, fallback), parentMatches(param), param);
+      return DomainList(cfg.getList(param), parentMatches(param), param);
     } catch (const config::ConfigError& e) {
       throw config::ConfigError(cfg.origin(param).describe() + ": " + e.what());
     }
   };
-  mydestination_ = domainList("mydestination", "");
-  aliasDomains_ = domainList("virtual_alias_domains", "$virtual_alias_maps");
-  virtualDomains_ = domainList("virtual_mailbox_domains", "");
-  relayDomains_ = domainList("relay_domains", "");
+  mydestination_ = domainList("mydestination");
+  aliasDomains_ = domainList("virtual_alias_domains");
+  virtualDomains_ = domainList("virtual_mailbox_domains");
+  relayDomains_ = domainList("relay_domains");
 
   // Address literals of our own interfaces are local (Postfix: those
   // matching inet_interfaces or proxy_interfaces). "all" would need the
   // host's interface list; list such literals in mydestination instead.
-  std::vector<std::string> interfaces = listParam(cfg, "inet_interfaces", "all");
-  for (const std::string& p : listParam(cfg, "proxy_interfaces", "")) interfaces.push_back(p);
+  std::vector<std::string> interfaces = cfg.getList("inet_interfaces");
+  for (const std::string& p : cfg.getList("proxy_interfaces")) interfaces.push_back(p);
   for (const std::string& name : interfaces) {
     if (foldCase(name) == "loopback-only") {
       interfaceLiterals_.insert("[127.0.0.1]");
@@ -282,18 +241,18 @@ AddressResolver::AddressResolver(const config::Config& cfg, TableLookup& tables)
   }
   transportParentMatches_ = parentMatches("transport_maps");
 
-  const auto transportParam = [&](std::string_view name, std::string_view fallback) {
-    auto [transport, nexthop] = splitTransport(stringParam(cfg, name, fallback));
+  const auto transportParam = [&](std::string_view name) {
+    auto [transport, nexthop] = splitTransport(cfg.get(name));
     if (transport.empty()) badEntry(cfg, name, "empty transport name");
     return Route{transport, nexthop};
   };
   // Our local agent delivers to virtual mailboxes as well, hence "local".
-  localTransport_ = transportParam("local_transport", "local:$myhostname");
+  localTransport_ = transportParam("local_transport");
   // "local:$myhostname" names this host: one spelling for qmgr's queues.
   if (foldCase(localTransport_.nexthop) == myhostname_) localTransport_.nexthop = myhostname_;
-  virtualTransport_ = transportParam("virtual_transport", "local");
-  relayTransport_ = transportParam("relay_transport", "smtp");
-  defaultTransport_ = transportParam("default_transport", "smtp");
+  virtualTransport_ = transportParam("virtual_transport");
+  relayTransport_ = transportParam("relay_transport");
+  defaultTransport_ = transportParam("default_transport");
 }
 
 bool AddressResolver::isLocalLiteral(const std::string& literal) const {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -94,6 +95,33 @@ bool parseUnsigned(std::string_view digits, unsigned long long& out) {
   return true;
 }
 
+struct Unit {
+  char suffix;  // lower case; either case is accepted
+  unsigned long long factor;
+};
+
+struct NumberWithUnit {
+  unsigned long long number;
+  unsigned long long factor;  // 1 without a suffix
+};
+
+// "30m" with units {{'m', 60}, ...} is {30, 60}: a decimal number and an
+// optional suffix from units; nullopt for anything else.
+std::optional<NumberWithUnit> numberWithUnit(std::string_view v, std::initializer_list<Unit> units) {
+  unsigned long long factor = 1;
+  if (!v.empty() && !(v.back() >= '0' && v.back() <= '9')) {
+    const char suffix = lower(v.substr(v.size() - 1)).front();
+    const auto unit = std::find_if(units.begin(), units.end(),
+                                   [&](const Unit& u) { return u.suffix == suffix; });
+    if (unit == units.end()) return std::nullopt;
+    factor = unit->factor;
+    v.remove_suffix(1);
+  }
+  unsigned long long n = 0;
+  if (!parseUnsigned(v, n)) return std::nullopt;
+  return NumberWithUnit{n, factor};
+}
+
 }  // namespace
 
 std::string_view typeName(ParamType type) {
@@ -126,6 +154,17 @@ std::string defaultConfigDir() {
 
 // ---------------------------------------------------------------- reading
 
+std::vector<util::LogicalLine> configLines(std::string_view text, const std::string& filename,
+                                           std::string_view preceding) {
+  try {
+    return util::logicalLines(text);
+  } catch (const util::LineError& e) {
+    throw ConfigError(where(filename, e.line()) +
+                      ": continuation line (starts with white space) without a preceding " +
+                      std::string(preceding));
+  }
+}
+
 Config Config::load(const std::string& configDir, std::vector<std::string>* warnings) {
   const std::string path =
       configDir + (!configDir.empty() && configDir.back() == '/' ? "" : "/") + "posthorn.conf";
@@ -152,62 +191,26 @@ Config Config::defaults(const std::string& configDir) {
 Config Config::parse(std::string_view text, const std::string& filename,
                      std::vector<std::string>* warnings) {
   Config cfg;
-
-  // Logical line being gathered: its text and the line it started on.
-  std::string logical;
-  int logicalLine = 0;
-
-  auto finish = [&]() {
-    if (logicalLine == 0) return;
-    const std::string_view l = trim(logical);
+  for (const util::LogicalLine& logical : configLines(text, filename, "\"name = value\" line")) {
+    const std::string_view l = trim(logical.text);
     const std::size_t eq = l.find('=');
     if (eq == std::string_view::npos) {
-      throw ConfigError(where(filename, logicalLine) + ": missing '=' after parameter name: \"" +
+      throw ConfigError(where(filename, logical.line) + ": missing '=' after parameter name: \"" +
                         std::string(l) + "\"");
     }
     const std::string_view name = trim(l.substr(0, eq));
     if (name.empty()) {
-      throw ConfigError(where(filename, logicalLine) + ": missing parameter name before '='");
+      throw ConfigError(where(filename, logical.line) + ": missing parameter name before '='");
     }
     for (char c : name) {
       if (!isNameChar(c)) {
-        throw ConfigError(where(filename, logicalLine) + ": bad parameter name \"" +
+        throw ConfigError(where(filename, logical.line) + ": bad parameter name \"" +
                           std::string(name) + "\" (letters, digits and '_' only)");
       }
     }
     cfg.entries_[std::string(name)] =
-        Entry{std::string(trim(l.substr(eq + 1))), Origin{filename, logicalLine}};
-    logical.clear();
-    logicalLine = 0;
-  };
-
-  int lineNo = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
-    const std::string_view content = trim(line);
-    if (content.empty() || content.front() == '#') continue;  // blank or comment
-    if (isSpace(line.front())) {
-      if (logicalLine == 0) {
-        throw ConfigError(where(filename, lineNo) +
-                          ": continuation line (starts with white space) without a "
-                          "preceding \"name = value\" line");
-      }
-      logical += ' ';
-      logical += content;
-      continue;
-    }
-    finish();
-    logical.assign(line);
-    logicalLine = lineNo;
+        Entry{std::string(trim(l.substr(eq + 1))), Origin{filename, logical.line}};
   }
-  finish();
 
   // Unknown names draw a warning, unless another value refers to them: a
   // site-defined parameter used as $name is legitimate (as in Postfix).
@@ -230,6 +233,12 @@ Config Config::parse(std::string_view text, const std::string& filename,
 
 void Config::set(const std::string& name, const std::string& value, Origin origin) {
   entries_[name] = Entry{value, std::move(origin)};
+}
+
+Config Config::without(std::string_view name) const {
+  Config copy = *this;
+  if (auto it = copy.entries_.find(name); it != copy.entries_.end()) copy.entries_.erase(it);
+  return copy;
 }
 
 bool Config::isSet(std::string_view name) const {
@@ -435,49 +444,22 @@ bool Config::getBool(std::string_view name) const {
 
 std::chrono::seconds Config::getTime(std::string_view name) const {
   const std::string value = get(name);
-  std::string_view v = trim(value);
-  unsigned long long unit = 1;
-  if (!v.empty() && !(v.back() >= '0' && v.back() <= '9')) {
-    switch (v.back()) {
-      case 's': case 'S': unit = 1; break;
-      case 'm': case 'M': unit = 60; break;
-      case 'h': case 'H': unit = 3600; break;
-      case 'd': case 'D': unit = 86400; break;
-      case 'w': case 'W': unit = 7 * 86400; break;
-      default:
-        badValue(name, value, "not a time (a number with an optional unit s, m, h, d or w)");
-    }
-    v.remove_suffix(1);
-  }
-  unsigned long long n = 0;
-  if (!parseUnsigned(v, n)) {
-    badValue(name, value, "not a time (a number with an optional unit s, m, h, d or w)");
-  }
+  const auto n = numberWithUnit(
+      trim(value), {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}});
+  if (!n) badValue(name, value, "not a time (a number with an optional unit s, m, h, d or w)");
   const auto max = static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max());
-  if (n > max / unit) badValue(name, value, "time out of range");
-  return std::chrono::seconds(static_cast<std::int64_t>(n * unit));
+  if (n->number > max / n->factor) badValue(name, value, "time out of range");
+  return std::chrono::seconds(static_cast<std::int64_t>(n->number * n->factor));
 }
 
 std::uint64_t Config::getSize(std::string_view name) const {
   const std::string value = get(name);
-  std::string_view v = trim(value);
-  std::uint64_t unit = 1;
-  if (!v.empty() && !(v.back() >= '0' && v.back() <= '9')) {
-    switch (v.back()) {
-      case 'k': case 'K': unit = 1024; break;
-      case 'm': case 'M': unit = 1024 * 1024; break;
-      case 'g': case 'G': unit = 1024ULL * 1024 * 1024; break;
-      default:
-        badValue(name, value, "not a size (bytes, optionally with a k, m or g suffix)");
-    }
-    v.remove_suffix(1);
+  const auto n = numberWithUnit(trim(value), {{'k', 1024}, {'m', 1024 * 1024}, {'g', 1024ULL * 1024 * 1024}});
+  if (!n) badValue(name, value, "not a size (bytes, optionally with a k, m or g suffix)");
+  if (n->number > std::numeric_limits<std::uint64_t>::max() / n->factor) {
+    badValue(name, value, "size out of range");
   }
-  unsigned long long n = 0;
-  if (!parseUnsigned(v, n)) {
-    badValue(name, value, "not a size (bytes, optionally with a k, m or g suffix)");
-  }
-  if (n > std::numeric_limits<std::uint64_t>::max() / unit) badValue(name, value, "size out of range");
-  return n * unit;
+  return n->number * n->factor;
 }
 
 std::vector<std::string> Config::getList(std::string_view name) const {

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/util/logical_lines.h"
+
 namespace posthorn::config {
 
 // Where a value came from: the file and line of its assignment, or the
@@ -60,6 +62,12 @@ std::string defaultConfigDir();
 // falling back to gethostname); looked up once per process.
 std::string hostFqdn();
 
+// The logical lines of a configuration file (util::logicalLines); a
+// continuation line at the start throws ConfigError "FILE:LINE: ...
+// without a preceding <preceding>".
+std::vector<util::LogicalLine> configLines(std::string_view text, const std::string& filename,
+                                           std::string_view preceding);
+
 // The built-in table; a name not in it draws an "unknown parameter" warning.
 const std::vector<ParamInfo>& knownParameters();
 const ParamInfo* findParameter(std::string_view name);
@@ -82,6 +90,11 @@ class Config {
   // Command-line or master.conf `-o name=value` overrides win over the file.
   void set(const std::string& name, const std::string& value,
            Origin origin = {"override", 0});
+
+  // A copy in which name is not set: it reads as its default from the
+  // table (expanded against the rest), for a program that takes an empty or
+  // unusable value to mean the default.
+  Config without(std::string_view name) const;
 
   bool isSet(std::string_view name) const;  // explicitly set (file or -o)
   std::optional<std::string> rawValue(std::string_view name) const;

@@ -240,11 +240,8 @@ std::vector<ServiceEntry> parseMasterConf(std::string_view text, const std::stri
   std::vector<ServiceEntry> out;
   std::map<std::string, std::string> seen;  // "name/type" -> file:line
 
-  std::string logical;
-  int logicalLine = 0;
-  auto finish = [&]() {
-    if (logicalLine == 0) return;
-    ServiceEntry s = parseLine(logical, filename, logicalLine);
+  for (const util::LogicalLine& logical : configLines(text, filename, "service line")) {
+    ServiceEntry s = parseLine(logical.text, filename, logical.line);
     const std::string key = s.name + "/" + std::string(serviceTypeName(s.type));
     auto [it, fresh] = seen.emplace(key, s.where());
     if (!fresh) {
@@ -253,36 +250,7 @@ std::vector<ServiceEntry> parseMasterConf(std::string_view text, const std::stri
                         it->second + ")");
     }
     out.push_back(std::move(s));
-    logical.clear();
-    logicalLine = 0;
-  };
-
-  int lineNo = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const std::string_view content = trim(line);
-    if (content.empty() || content.front() == '#') continue;
-    if (isSpace(line.front())) {
-      if (logicalLine == 0) {
-        throw ConfigError(filename + ":" + std::to_string(lineNo) +
-                          ": continuation line (starts with white space) without a "
-                          "preceding service line");
-      }
-      logical += ' ';
-      logical += content;
-      continue;
-    }
-    finish();
-    logical.assign(line);
-    logicalLine = lineNo;
   }
-  finish();
   return out;
 }
 

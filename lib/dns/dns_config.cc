@@ -16,6 +16,12 @@ namespace posthorn::dns {
 
 namespace {
 
+// resolv.conf(5)'s defaults (glibc's RES_TIMEOUT and RES_DFLRETRY), for a
+// file without "options timeout: attempts:"; posthorn.conf's dns_timeout
+// and dns_attempts are a separate matter (the parameter table).
+constexpr std::chrono::seconds kResolvConfTimeout{5};
+constexpr int kResolvConfAttempts = 2;
+
 int parsePort(std::string_view text, std::string_view entry) {
   if (text.empty() || text.size() > 5) throw std::invalid_argument("bad port in \"" + std::string(entry) + "\"");
   int port = 0;
@@ -72,6 +78,8 @@ ServerAddress parseServer(std::string_view entry) {
 
 ResolverConfig ResolverConfig::fromResolvConf(std::string_view text) {
   ResolverConfig rc;
+  rc.timeout = kResolvConfTimeout;
+  rc.attempts = kResolvConfAttempts;
   std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) {

@@ -39,12 +39,13 @@ ServerAddress parseServer(std::string_view entry);
 
 struct ResolverConfig {
   std::vector<ServerAddress> servers;
-  std::chrono::milliseconds timeout{5000};  // per try
-  int attempts = 2;                         // rounds over all servers
-  std::uint64_t seed = 0;                   // equal-preference MX order; 0 = unpredictable
+  std::chrono::milliseconds timeout{};  // per try
+  int attempts{};                       // rounds over all servers
+  std::uint64_t seed{};                 // equal-preference MX order; 0 = unpredictable
 
-  // resolv.conf text: nameserver lines and options timeout:/attempts:.
-  // Unusable nameserver lines are skipped.
+  // resolv.conf text: nameserver lines and options timeout:/attempts:
+  // (without them, resolv.conf(5)'s own defaults). Unusable nameserver
+  // lines are skipped.
   static ResolverConfig fromResolvConf(std::string_view text);
   // posthorn.conf (dns_servers, dns_timeout, dns_attempts,
   // smtp_mx_random_seed); reads /etc/resolv.conf when dns_servers is

@@ -7,19 +7,13 @@
 #include <unistd.h>
 #include <unordered_map>
 
+#include "lib/util/logical_lines.h"
+
 namespace posthorn::map {
 
 namespace {
 
 bool isBlank(char c) { return c == ' ' || c == '\t'; }
-bool isTrailingSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-struct LogicalLine {
-  int line = 0;
-  std::string text;
-};
 
 // Text for an error message: quoted, cut at 100 bytes.
 std::string quoted(std::string_view text) {
@@ -36,38 +30,21 @@ std::string quoted(std::string_view text) {
   throw MapError(file + ":" + std::to_string(line) + ": " + what + ": " + quoted(text));
 }
 
-// Joins continuation lines, drops comments and blank lines.
-std::vector<LogicalLine> logicalLines(std::string_view text, const std::string& file) {
-  std::vector<LogicalLine> lines;
-  bool open = false;  // lines.back() may still be continued
-  int lineNo = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineNo;
-    if (line.find('\0') != std::string_view::npos) {
-      syntaxError(file, lineNo, "NUL byte in line", line.substr(0, line.find('\0')));
-    }
-    while (!line.empty() && isTrailingSpace(line.back())) line.remove_suffix(1);
-    std::size_t first = 0;
-    while (first < line.size() && isBlank(line[first])) ++first;
-    if (first == line.size() || line[first] == '#') continue;
-    if (first > 0) {
-      if (!open) syntaxError(file, lineNo, "continuation line without a preceding line", line);
-      lines.back().text += ' ';
-      lines.back().text += line.substr(first);
-      continue;
-    }
-    lines.push_back({lineNo, std::string(line)});
-    open = true;
+// Table sources: only spaces and tabs indent, and every line loses its
+// trailing white space (CR, FF and VT included) before anything else.
+std::vector<util::LogicalLine> sourceLines(std::string_view text, const std::string& file) {
+  try {
+    return util::logicalLines(text, {.indent = " \t", .trimTrailing = true, .rejectNul = true});
+  } catch (const util::LineError& e) {
+    syntaxError(file, e.line(),
+                e.kind() == util::LineError::Kind::NulByte
+                    ? "NUL byte in line"
+                    : "continuation line without a preceding line",
+                e.text());
   }
-  return lines;
 }
 
-SourceEntry parsePostmapLine(const LogicalLine& l, const std::string& file) {
+SourceEntry parsePostmapLine(const util::LogicalLine& l, const std::string& file) {
   std::string_view text = l.text;
   std::size_t keyEnd = 0;
   while (keyEnd < text.size() && !isBlank(text[keyEnd])) ++keyEnd;
@@ -79,7 +56,7 @@ SourceEntry parsePostmapLine(const LogicalLine& l, const std::string& file) {
   return {foldKey(text.substr(0, keyEnd)), std::string(text.substr(valueStart)), l.line};
 }
 
-SourceEntry parseAliasesLine(const LogicalLine& l, const std::string& file) {
+SourceEntry parseAliasesLine(const util::LogicalLine& l, const std::string& file) {
   std::string_view text = l.text;
   std::string name;
   std::size_t colon;
@@ -121,7 +98,7 @@ MapSource parseMapSource(std::string_view text, const std::string& file, SourceF
   MapSource source;
   source.file = file;
   std::unordered_map<std::string, int> firstLine;
-  for (const LogicalLine& l : logicalLines(text, file)) {
+  for (const util::LogicalLine& l : sourceLines(text, file)) {
     SourceEntry entry = format == SourceFormat::Aliases ? parseAliasesLine(l, file)
                                                         : parsePostmapLine(l, file);
     auto [it, inserted] = firstLine.emplace(entry.key, entry.line);

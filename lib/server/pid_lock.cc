@@ -25,7 +25,7 @@ struct flock wholeFile(short type) {
 
 std::string PidLock::pidDirectory(const config::Config& cfg) {
   std::string dir = cfg.get("process_id_directory");
-  if (dir.empty()) dir = "pid";
+  if (dir.empty()) dir = cfg.without("process_id_directory").get("process_id_directory");
   return dir.front() == '/' ? dir : cfg.get("queue_directory") + "/" + dir;
 }
 

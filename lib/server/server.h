@@ -103,8 +103,8 @@ struct WorkerSettings {
   bool networkFacing = true;       // refuses to run as root after the jail step
   std::function<void()> postJail;
   int clientLimit = 100;           // at once
-  int maxUse = 100;                // connections, then exit; 0 = unlimited
-  std::chrono::seconds maxIdle{100};
+  int maxUse = 0;                  // max_use: connections, then exit; 0 = unlimited
+  std::chrono::seconds maxIdle{};  // max_idle; 0 = never idle out
 };
 
 class Worker {

@@ -60,7 +60,7 @@ std::string protocolName(int version);
 struct ServerSettings {
   std::string certFile;  // PEM: the certificate, then any intermediates
   std::string keyFile;   // PEM private key; empty = the same file as certFile
-  std::string protocols = ">=TLSv1.2";
+  std::string protocols;  // a *_tls_protocols value; empty: TLS 1.2 and later
   std::string ciphers;   // OpenSSL cipher list for TLS 1.2; empty = library default
 };
 
@@ -69,7 +69,7 @@ struct ClientSettings {
   std::string caPath;
   std::string certFile;  // optional client certificate
   std::string keyFile;
-  std::string protocols = ">=TLSv1.2";
+  std::string protocols;  // a *_tls_protocols value; empty: TLS 1.2 and later
   bool verifyPeer = false;  // fail the handshake on an unverified certificate
 };
 

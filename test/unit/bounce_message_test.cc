@@ -9,6 +9,8 @@
 #include <string>
 
 #include "bounce/bounce_message.h"
+#include "bounce/bounce_service.h"
+#include "lib/config/config.h"
 #include "qmgr/dsn_log.h"
 
 using namespace posthorn;
@@ -39,7 +41,7 @@ queue::Envelope sampleEnvelope() {
 
 std::string render(const bounce::DsnRequest& request, const queue::Envelope& env,
                    const std::string& content) {
-  bounce::DsnSettings settings;
+  bounce::DsnSettings settings = bounce::BounceSettings(config::Config::defaults()).dsn;
   settings.hostname = "mail.example.net";
   std::size_t pos = 0;
   std::string out;

@@ -24,8 +24,18 @@ using posthorn::cleanup::HeaderVerdict;
 constexpr const char* kId = "<20240101000000.1BvWq3ZkT0004@mx.example>";
 constexpr const char* kDate = "Mon, 1 Jan 2024 01:00:00 +0100 (CET)";
 
-HeaderPolicy policy() {
+// The limits of a default configuration; nothing to add.
+HeaderPolicy limitsOnly() {
+  const auto session =
+      posthorn::cleanup::Settings(posthorn::config::Config::defaults()).session;
   HeaderPolicy p;
+  p.headerSizeLimit = session.headerSizeLimit;
+  p.hopcountLimit = session.hopcountLimit;
+  return p;
+}
+
+HeaderPolicy policy() {
+  HeaderPolicy p = limitsOnly();
   p.messageId = kId;
   p.date = kDate;
   return p;
@@ -183,7 +193,7 @@ TEST(HeaderFilter, AddsFromForLocalSubmissions) {
 }
 
 TEST(HeaderFilter, NothingAddedWhenThePolicySaysSo) {
-  const Filtered r = run("Subject: s\n\nb\n", HeaderPolicy{});
+  const Filtered r = run("Subject: s\n\nb\n", limitsOnly());
   EXPECT_EQ(r.out, "Subject: s\n\nb\n");
   EXPECT_EQ(r.filter->messageId(), "");
 }

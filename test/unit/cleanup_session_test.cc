@@ -120,7 +120,8 @@ class CleanupSessionTest : public ::testing::Test {
   std::vector<std::string> incoming() const { return listDir(dir_ / "incoming"); }
 
   TempDir dir_;
-  SessionSettings settings_;
+  SessionSettings settings_ =
+      posthorn::cleanup::Settings(posthorn::config::Config::defaults()).session;
   std::string socket_;
   int listenFd_ = -1;
   std::thread server_;

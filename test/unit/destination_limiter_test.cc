@@ -14,7 +14,7 @@
 using namespace posthorn;
 
 TEST(DestinationLimiter, NeverMoreThanTheLimitPerDestination) {
-  qmgr::Settings settings;
+  qmgr::Settings settings{config::Config::defaults()};
   settings.destinationConcurrency = 3;
   settings.transportConcurrency["local"] = 2;
   qmgr::DestinationLimiter limiter(settings);

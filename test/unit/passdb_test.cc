@@ -8,6 +8,7 @@
 #include <string>
 
 #include "auth/auth_throttle.h"
+#include "auth/authd_settings.h"
 #include "auth/passdb.h"
 #include "auth/password_check.h"
 #include "auth/sasl_conversation.h"
@@ -188,7 +189,7 @@ TEST(Throttle, GrowingDelaysLockoutAndForgetting) {
 }
 
 TEST(Throttle, BoundedMemory) {
-  AuthThrottle t(ThrottleSettings{});
+  AuthThrottle t(Settings(config::Config::defaults()).throttle);
   auto now = AuthThrottle::Clock::now();
   for (std::size_t i = 0; i < AuthThrottle::kMaxEntries + 100; ++i) {
     t.failure("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256), "", now + 1ms * i);

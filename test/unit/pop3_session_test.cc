@@ -92,7 +92,7 @@ struct Login {
     if (result) *result = r;
     return out.take();
   }
-  Settings settings;
+  Settings settings{config::Config::defaults()};
   FakeAuth auth;
   StringOutput out;
   std::unique_ptr<LoginSession> session;

@@ -103,7 +103,7 @@ class AuthTest : public ::testing::Test {
     return nl == std::string::npos ? out : out.substr(nl + 2);
   }
 
-  Settings settings;
+  Settings settings{config::Config::parse("alias_maps =\nsmtpd_forbid_bare_newline_exclusions =\n", "posthorn.conf")};
   FakeLookups lookups;
   FakeSinkFactory sinks;
   FakeIo io;

@@ -130,7 +130,7 @@ class SessionTest : public ::testing::Test {
     ASSERT_EQ(last("RCPT TO:<alice@example.org>\r\n"), "250 2.1.5 Ok");
   }
 
-  Settings settings;
+  Settings settings{config::Config::defaults()};
   FakeLookups lookups;
   FakeSinkFactory sinks;
   FakeIo io;
