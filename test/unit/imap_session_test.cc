@@ -48,7 +48,7 @@ class ImapSessionTest : public ::testing::Test {
 
   mailbox::testing::TempDir dir_;
   mailbox::MaildirStore store_{dir_ / "Maildir"};
-  Settings settings_;
+  Settings settings_{config::Config::defaults()};
 };
 
 TEST_F(ImapSessionTest, StateIsCheckedBeforeTheCommand) {
