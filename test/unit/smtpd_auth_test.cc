@@ -6,15 +6,12 @@
 
 #include "lib/proto/passdb_client.h"
 #include "smtpd/smtpd_session.h"
-#include "test/unit/smtpd_fakes.h"
+#include "test/unit/smtpd_session_test_util.h"
 
 namespace posthorn::smtpd {
 namespace {
 
 using namespace std::string_literals;
-using testing::FakeIo;
-using testing::FakeLookups;
-using testing::FakeSinkFactory;
 using AC = address::AddressClass;
 
 std::string b64(const std::string& s) { return passdb::encodeBase64(s); }
@@ -63,7 +60,7 @@ class FakeAuthenticator : public Authenticator {
   std::string user_;
 };
 
-class AuthTest : public ::testing::Test {
+class AuthTest : public testing::SessionFixture {
  protected:
   void SetUp() override {
     settings.myhostname = "mx.example.org";
@@ -80,10 +77,9 @@ class AuthTest : public ::testing::Test {
   }
 
   void start(bool tls = true) {
-    policy = std::make_unique<Policy>(settings, lookups);
     Peer peer;
     peer.address = "192.0.2.1";
-    session = std::make_unique<Session>(settings, *policy, sinks, io, peer, true, &auth);
+    open(peer, true, &auth);
     session->start();
     io.take();
     if (tls) {
@@ -92,10 +88,6 @@ class AuthTest : public ::testing::Test {
     }
     io.take();
   }
-  std::string send(const std::string& bytes) {
-    session->receive(bytes);
-    return io.take();
-  }
   std::string last(const std::string& bytes) {
     std::string out = send(bytes);
     if (out.size() >= 2) out.resize(out.size() - 2);
@@ -103,13 +95,7 @@ class AuthTest : public ::testing::Test {
     return nl == std::string::npos ? out : out.substr(nl + 2);
   }
 
-  Settings settings;
-  FakeLookups lookups;
-  FakeSinkFactory sinks;
-  FakeIo io;
   FakeAuthenticator auth;
-  std::unique_ptr<Policy> policy;
-  std::unique_ptr<Session> session;
 };
 
 TEST_F(AuthTest, OfferedOnlyInsideTlsByDefault) {
