@@ -1,34 +1,12 @@
 """imap_memory - memory of a server's whole process tree, for bench/imap_bench.py.
 
 A server is its master process and every descendant (found through the
-parent pids in /proc/PID/stat). PSS comes from /proc/PID/smaps_rollup
-(shared pages divided among the processes that map them, so 500 copies of
-one binary are not counted 500 times); RSS from /proc/PID/status, for
-reference. Needs root to read other users' smaps_rollup.
+parent pids in /proc/PID/stat, test/lib/proc_util.py). PSS comes from
+/proc/PID/smaps_rollup (shared pages divided among the processes that map
+them, so 500 copies of one binary are not counted 500 times); RSS from
+/proc/PID/status, for reference. Needs root to read other users' smaps_rollup.
 """
-import os
-
-
-def descendants(root):
-    """root and every live process below it."""
-    parent = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            parent[int(entry)] = int(fields[1])
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        if pid in parent:
-            found.append(pid)
-            todo += [p for p, pp in parent.items() if pp == pid]
-    return found
+from proc_util import descendants
 
 
 def _kb(path, key):

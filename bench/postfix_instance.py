@@ -17,7 +17,7 @@ Nothing is chrooted (the queue directory holds no copy of /etc).
 
 Postfix needs root to start (master binds, and its workers setuid to
 mail_owner and to the mailbox owner), so this module does too. Python 3
-standard library only.
+standard library only (and test/lib/proc_util.py).
 """
 import contextlib
 import os
@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from proc_util import free_port  # test/lib: the benchmarks put it on sys.path
 
 POSTFIX = "/usr/sbin/postfix"
 DAEMON_DIRECTORY = "/usr/lib/postfix/sbin"
@@ -60,12 +62,6 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def greeting(port, host="127.0.0.1", timeout=2.0):

@@ -17,9 +17,9 @@ measures
               run, per message (smtp-source and smtp-sink not counted)
 
 and prints a table with the posthorn/Postfix ratio of each figure, plus,
-with --json FILE, every run and the summary as JSON. It reuses
-bench/inbound.py's helpers (CPU accounting, smtp-source arguments, load
-average) and bench/postfix_instance.py's private Postfix.
+with --json FILE, every run and the summary as JSON. It shares the run,
+the options and the report with bench/inbound.py (bench/smtp_bench.py)
+and uses bench/postfix_instance.py's private Postfix.
 
 Needs root: Postfix's master must start as root, smtp-sink drops to the
 postfix user, and posthorn's smtpd and smtp run chrooted. See bench/README.md.
@@ -28,27 +28,20 @@ postfix user, and posthorn's smtpd and smtp run chrooted. See bench/README.md.
 """
 import argparse
 import contextlib
-import json
 import os
-import platform
 import re
 import select
-import signal
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRCDIR = os.path.dirname(HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path[:0] = [HERE, os.path.join(SRCDIR, "test", "lib"),
-                os.path.join(SRCDIR, "test", "integration")]
+import smtp_bench  # noqa: E402
 
-import inbound  # noqa: E402  (bench/inbound.py: CPU accounting, smtp-source, load)
-from postfix_instance import free_port, greeting  # noqa: E402
+smtp_bench.use_test_modules()
+from postfix_instance import greeting  # noqa: E402
+from proc_util import free_port, stop_group  # noqa: E402
 
 SMTP_SINK = "/usr/sbin/smtp-sink"
 SINK_HOST = "127.0.0.2"
@@ -105,15 +98,15 @@ class Sink:
         return self.count
 
     def stop(self):
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
         self.proc.stdout.close()
+
+    def where(self):
+        return "at the sink"
+
+    def check(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"smtp-sink exited with {self.proc.returncode}")
 
     def __enter__(self):
         return self
@@ -125,17 +118,16 @@ class Sink:
 
 # --- the two systems ----------------------------------------------------------------
 
-class Posthorn:
+class Posthorn(smtp_bench.PosthornSystem):
     """A posthorn instance from the build tree with the relay services of
     the smtp integration tests (test/integration/smtp_util.py): smtpd and
     smtp chrooted as mail_owner, cleanup, qmgr, mapd; relayhost is the sink."""
-    name = "posthorn"
 
     def __init__(self, sink_port):
-        from posthorn_test import Instance, wait_for
+        from posthorn_test import Instance
         from smtp_util import RELAY_SERVICES
         self.recipient = RECIPIENT
-        self.inst = Instance("bench-relay", conf={
+        self.inst = self.harness = Instance("bench-relay", conf={
             "mydestination": "localhost",
             "mynetworks": "127.0.0.0/8",
             "smtpd_peername_lookup": "no",
@@ -144,34 +136,14 @@ class Posthorn:
         })
         self.port = self.inst.free_port()
         self.inst.write_master_conf(RELAY_SERVICES.format(port=self.port))
-        self.wait_for = wait_for
 
-    def __enter__(self):
-        self.inst.__enter__()
-        try:
-            self.inst.start()
-            self.wait_for(lambda: self.inst.first_line(self.port), 10, what="smtpd's greeting")
-        except BaseException:
-            self.__exit__(*sys.exc_info())
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        with contextlib.suppress(Exception):
-            self.inst.stop(timeout=10)
-        return self.inst.__exit__(*exc)
-
-    def log_tail(self):
-        return "\n".join(self.inst.log_lines()[-30:])
-
-    def pids(self):
-        return self.inst.processes()
+    def start(self):
+        self.inst.start_and_greet(self.port)
 
 
-class Postfix:
-    """A private Postfix (bench/postfix_instance.py) whose stock smtp(8)
-    relays everything to the sink (relayhost)."""
-    name = "postfix"
+class Postfix(smtp_bench.PostfixSystem):
+    """A private Postfix whose stock smtp(8) relays everything to the sink
+    (relayhost)."""
 
     def __init__(self, sink_port):
         from postfix_instance import PostfixInstance
@@ -182,200 +154,64 @@ class Postfix:
         })
         self.port = self.pf.port
 
-    def __enter__(self):
-        self.pf.__enter__()
-        try:
-            self.pf.start()
-        except BaseException:
-            self.__exit__(*sys.exc_info())
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        return self.pf.__exit__(*exc)
-
-    def log_tail(self):
-        return self.pf.log_tail()
-
-    def pids(self):
-        return self.pf.processes()
-
 
 SYSTEMS = {"posthorn": Posthorn, "postfix": Postfix}
 
 
 # --- one run ----------------------------------------------------------------------------
 
-def send(system, sink, sessions, messages, size, timeout):
-    """Sends messages with smtp-source (one connection per session) and
-    waits until the sink has counted as many more. Returns
-    (accepted_seconds, relayed_seconds, received, cpu)."""
-    target = sink.wait(0) + messages
-    first = sink.count
-    done = {}
-    proc = None
-    try:
-        cpu_before = inbound.cpu_by_program(system.pids())
-        start = time.monotonic()
-        proc = subprocess.Popen(inbound.smtp_source_args(system, sessions, messages, True, size),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-
-        def reap():
-            out = proc.communicate()[0]
-            done["accepted"] = time.monotonic()
-            done["output"] = out.decode(errors="replace")
-        waiter = threading.Thread(target=reap, daemon=True)
-        waiter.start()
-        deadline = start + timeout
-        relayed = None
-        while True:
-            count = sink.wait(0.25)
-            now = time.monotonic()
-            if relayed is None and count >= target:
-                relayed = now
-            if "accepted" in done and proc.returncode != 0:
-                raise RuntimeError(f"smtp-source exited with {proc.returncode}: "
-                                   f"{done['output'].strip()[-500:]}")
-            if relayed is not None and "accepted" in done:
-                break
-            if now > deadline:
-                raise RuntimeError(f"timed out after {timeout:g} s: smtp-source "
-                                   f"{'done' if 'accepted' in done else 'still running'}, "
-                                   f"the sink has {count - first} of {messages}")
-            if sink.proc.poll() is not None:
-                raise RuntimeError(f"smtp-sink exited with {sink.proc.returncode}")
-        # A moment more: every message should arrive exactly once.
-        time.sleep(0.2)
-        received = sink.wait(0) - first
-        cpu = inbound.cpu_difference(inbound.cpu_by_program(system.pids()), cpu_before)
-        return done["accepted"] - start, relayed - start, received, cpu
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait()
+def relay(system, sink, sessions, messages, size, timeout):
+    """smtp_bench.send (one connection per session) to the sink; returns
+    (accepted_seconds, relayed_seconds, messages the sink received, cpu)."""
+    first = sink.wait(0)
+    accepted, relayed, cpu = smtp_bench.send(system, sink, sessions, messages, True, size,
+                                             timeout)
+    return accepted, relayed, sink.wait(0) - first, cpu
 
 
-def run_once(cls, sessions, messages, size, warmup, timeout):
+def run_once(cls, cell, messages, size, warmup, timeout):
     with Sink() as sink, cls(sink.port) as system:
         try:
             if warmup:
-                send(system, sink, 1, warmup, size, timeout)
-            accepted, relayed, received, cpu = send(system, sink, sessions, messages, size,
-                                                    timeout)
+                relay(system, sink, 1, warmup, size, timeout)
+            accepted, relayed, received, cpu = relay(system, sink, cell["connections"],
+                                                     messages, size, timeout)
         except Exception:
             print(f"--- {system.name}: last log lines:\n{system.log_tail()}", file=sys.stderr)
             raise
-    return {"system": cls.name, "connections": sessions, "messages": messages,
-            "accepted_seconds": round(accepted, 4), "relayed_seconds": round(relayed, 4),
-            "accepted_per_second": round(messages / accepted, 1),
-            "relayed_per_second": round(messages / relayed, 1),
-            "sink_messages": received,
-            "cpu_seconds": round(sum(cpu.values()), 3),
-            "cpu_ms_per_message": round(1000 * sum(cpu.values()) / messages, 3),
-            "cpu_seconds_by_program": cpu}
+    result = smtp_bench.timed_result(system, messages, accepted, relayed,
+                                     "relayed_per_second", cpu)
+    result["sink_messages"] = received
+    return result
 
 
 # --- report -------------------------------------------------------------------------------
 
-FIGURES = ("accepted_per_second", "relayed_per_second", "cpu_ms_per_message")
+FIGURES = {"accepted_per_second": 3, "relayed_per_second": 3, "cpu_ms_per_message": 3}
+COLUMNS = [("accepted msg/s", "accepted_per_second", 1),
+           ("relayed msg/s", "relayed_per_second", 1),
+           ("CPU ms/msg", "cpu_ms_per_message", 2)]
 
 
-def summarize(runs, systems, connections):
-    rows = []
-    for sessions in connections:
-        row = {"connections": sessions}
-        for name in systems:
-            mine = [r for r in runs if r["system"] == name and r["connections"] == sessions
-                    and "error" not in r]
-            if mine:
-                row[name] = {k: round(statistics.median(r[k] for r in mine), 3) for k in FIGURES}
-                row[name]["runs"] = len(mine)
-        if "posthorn" in row and "postfix" in row:
-            row["ratio"] = {k: round(row["posthorn"][k] / row["postfix"][k], 2)
-                            for k in FIGURES if row["postfix"][k]}
-        rows.append(row)
-    return rows
+def cell_label(row):
+    return "sessions" if row is None else str(row["connections"])
 
 
-def print_table(rows, systems):
-    head = (f"{'sessions':<10} {'system':<9} {'accepted msg/s':>15} {'relayed msg/s':>14}"
-            f" {'CPU ms/msg':>11}")
-    print(head)
-    print("-" * len(head))
-    for row in rows:
-        label = str(row["connections"])
-        for name in systems:
-            if name in row:
-                v = row[name]
-                print(f"{label:<10} {name:<9} {v['accepted_per_second']:>15.1f} "
-                      f"{v['relayed_per_second']:>14.1f} {v['cpu_ms_per_message']:>11.2f}")
-            else:
-                print(f"{label:<10} {name:<9} {'failed':>15} {'failed':>14} {'':>11}")
-            label = ""
-        if "ratio" in row:
-            r = row["ratio"]
-            cells = [f"{r[k]:.2f}x" if k in r else "-" for k in FIGURES]
-            print(f"{'':<10} {'ratio':<9} {cells[0]:>15} {cells[1]:>14} {cells[2]:>11}")
-        print()
-
-
-# --- main -------------------------------------------------------------------------------------
+# --- main ---------------------------------------------------------------------------------
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Relay benchmark: posthorn vs Postfix relaying to smtp-sink over "
                     "loopback (needs root).")
-    p.add_argument("--builddir", default=os.environ.get("POSTHORN_BUILDDIR") or os.getcwd(),
-                   help="posthorn build tree (default: $POSTHORN_BUILDDIR or the current "
-                        "directory)")
-    p.add_argument("-n", "--messages", type=int, default=2000,
-                   help="messages per run (default 2000)")
-    p.add_argument("--connections", default="1,10",
-                   help="comma-separated parallel smtp-source session counts (default 1,10)")
-    p.add_argument("--systems", default="posthorn,postfix",
-                   help="which systems to run (default posthorn,postfix)")
-    p.add_argument("--size", type=int, default=0,
-                   help="message size in bytes for smtp-source -l (default: its "
-                        "built-in ~400-byte message)")
-    p.add_argument("--repeat", type=int, default=1,
-                   help="runs per cell; the table shows the median (default 1)")
-    p.add_argument("--warmup", type=int, default=20,
-                   help="messages sent and relayed before each timed run (default 20)")
-    p.add_argument("--timeout", type=float, default=300,
-                   help="seconds one run may take before it counts as failed (default 300)")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="print each run's CPU seconds by program")
-    p.add_argument("--json", metavar="FILE", help="write every run and the summary here")
-    args = p.parse_args(argv)
-    try:
-        args.connections = [int(c) for c in args.connections.split(",")]
-    except ValueError:
-        p.error(f"--connections wants numbers separated by commas: {args.connections!r}")
-    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    for s in args.systems:
-        if s not in SYSTEMS:
-            p.error(f"--systems: unknown system {s!r} (posthorn, postfix)")
-    if args.messages < 1 or args.repeat < 1 or args.warmup < 0 or any(
-            c < 1 for c in args.connections):
-        p.error("--messages, --repeat and --connections must be positive, --warmup >= 0")
-    return args
+    smtp_bench.add_arguments(p, "relayed")
+    return smtp_bench.check_arguments(p, p.parse_args(argv), SYSTEMS)
 
 
 def check_environment(args):
-    if os.geteuid() != 0:
-        print("bench/relay.py needs root: Postfix's master only starts as root, smtp-sink "
-              "switches to the postfix user, and posthorn's smtpd and smtp run chrooted. "
-              "Run it with sudo.", file=sys.stderr)
-        sys.exit(1)
-    for program in (inbound.SMTP_SOURCE, SMTP_SINK):
-        if not os.access(program, os.X_OK):
-            sys.exit(f"{program} not found: install Debian's postfix package")
-    if "posthorn" in args.systems:
-        posthorn = os.path.join(args.builddir, "bin", "posthorn")
-        if not os.access(posthorn, os.X_OK):
-            sys.exit(f"no posthorn build in {args.builddir} ({posthorn} missing); "
-                     "give --builddir")
+    smtp_bench.check_environment(
+        args, "bench/relay.py", "Postfix's master only starts as root, smtp-sink switches to "
+        "the postfix user, and posthorn's smtpd and smtp run chrooted",
+        [smtp_bench.SMTP_SOURCE, SMTP_SINK])
     try:
         with socket.socket() as s:
             s.bind((SINK_HOST, 0))
@@ -386,70 +222,27 @@ def check_environment(args):
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     check_environment(args)
-    # posthorn_test reads these when it is first imported (in Posthorn()).
-    os.environ["POSTHORN_BUILDDIR"] = os.path.abspath(args.builddir)
-    os.environ.setdefault("POSTHORN_SRCDIR", SRCDIR)
-    # SIGTERM and SIGHUP unwind like Ctrl-C, so every instance is stopped.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.default_int_handler)
-
-    info = {"cpus": os.cpu_count(), "kernel": platform.release(),
-            "postfix_version": inbound.postfix_version(),
-            "posthorn_builddir": os.environ["POSTHORN_BUILDDIR"],
-            "loadavg_start": inbound.loadavg(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    info = smtp_bench.prepare(args)
     print(f"relay benchmark: {args.messages} messages per run, smtp-source -> 127.0.0.1 -> "
           f"smtp-sink on {SINK_HOST}, {info['cpus']} CPUs, load average "
           f"{info['loadavg_start']}, Postfix {info['postfix_version']}")
-    runs = []
-    failed = False
-    for _ in range(args.repeat):
-        for sessions in args.connections:
-            for name in args.systems:
-                print(f"  {name}, {sessions} session(s) ...", end="", flush=True)
-                try:
-                    r = run_once(SYSTEMS[name], sessions, args.messages, args.size,
-                                 args.warmup, args.timeout)
-                except KeyboardInterrupt:
-                    print(" interrupted")
-                    raise
-                except Exception as e:  # one failed run must not stop the rest
-                    failed = True
-                    print(f" FAILED: {e}")
-                    runs.append({"system": name, "connections": sessions,
-                                 "messages": args.messages, "error": str(e)})
-                    continue
-                if r["sink_messages"] != args.messages:
-                    failed = True
-                    r["error"] = (f"the sink received {r['sink_messages']} messages, "
-                                  f"expected {args.messages}")
-                print(f" accepted {r['accepted_per_second']}/s, relayed "
-                      f"{r['relayed_per_second']}/s, CPU {r['cpu_ms_per_message']} ms/msg"
-                      + (f" ({r['error']})" if "error" in r else ""))
-                if args.verbose:
-                    print("      CPU s: " + ", ".join(
-                        f"{k} {v:g}" for k, v in r["cpu_seconds_by_program"].items() if v))
-                runs.append(r)
-    info["loadavg_end"] = inbound.loadavg()
-    rows = summarize(runs, args.systems, args.connections)
+    cells = [{"connections": sessions} for sessions in args.connections]
+    runs, failed = smtp_bench.run_cells(
+        args, cells,
+        lambda name, cell: run_once(SYSTEMS[name], cell, args.messages, args.size,
+                                    args.warmup, args.timeout),
+        lambda cell: f"{cell['connections']} session(s)",
+        lambda r: (None if r["sink_messages"] == args.messages else
+                   f"the sink received {r['sink_messages']} messages, "
+                   f"expected {args.messages}"),
+        "relayed_per_second")
+    rows = smtp_bench.summarize(runs, args.systems, cells, FIGURES)
     print()
-    print_table(rows, args.systems)
-    print("ratio = posthorn / Postfix (above 1 is faster for msg/s, costlier for CPU ms/msg).")
-    print(f"Load average at start {info['loadavg_start']}, "
-          f"at end {info['loadavg_end']} ({info['cpus']} CPUs).")
-    if args.json:
-        params = {k: getattr(args, k) for k in ("messages", "connections", "size", "repeat",
-                                                "warmup", "timeout", "systems")}
-        with open(args.json, "w") as f:
-            json.dump({"machine": info, "parameters": params, "runs": runs, "summary": rows},
-                      f, indent=2)
-            f.write("\n")
-        print(f"results written to {args.json}")
+    smtp_bench.print_table(rows, args.systems, cell_label, 10, COLUMNS)
+    smtp_bench.report(args, info, runs, rows, ("messages", "connections", "size", "repeat",
+                                               "warmup", "timeout", "systems"))
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    smtp_bench.run_main(main)

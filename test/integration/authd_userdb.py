@@ -23,51 +23,26 @@ Asserted:
 """
 import os
 import pwd
-import select
 import shutil
 import signal
-import socket
 import struct
-import subprocess
 
-from posthorn_test import (passed, BUILDDIR, POSTHORN, Instance, cmdline, expect, is_root, pid_alive,
-                           proc_status, wait_for)
-
-USERDB_LOOKUP = os.path.join(BUILDDIR, "test", "helpers", "userdb_lookup")
+from posthorn_test import (passed, Instance, expect, is_root, pid_alive, proc_status,
+                           wait_for)
+from lookup_util import HelperClient, ask, frame, raw_exchange, require_helper, start_service
 
 
-class Client:
-    """Where and how userdb_lookup reaches authd: chrooted as root, else not."""
+class Client(HelperClient):
+    """userdb_lookup as smtpd asks: reaches authd-userdb like a worker."""
 
     def __init__(self, inst):
-        if is_root():
-            self.prefix = ["-r", inst.queue_dir, "-u", inst.mail_owner]
-            self.socket = "/private/authd-userdb"
-        else:
-            self.prefix = []
-            self.socket = os.path.join(inst.queue_dir, "private", "authd-userdb")
-
-    def argv(self, *addresses, socket_path=None):
-        return [USERDB_LOOKUP, *self.prefix, "-s", "smtpd", socket_path or self.socket,
-                *addresses]
+        super().__init__(inst, "userdb_lookup", "authd-userdb")
 
     def lookup(self, *addresses, socket_path=None):
-        r = subprocess.run(self.argv(*addresses, socket_path=socket_path), capture_output=True,
-                           text=True, timeout=30)
-        return r.returncode, r.stdout.splitlines(), r.stderr
+        return self.run("-s", "smtpd", socket_path or self.socket, *addresses)
 
     def session(self):
-        return subprocess.Popen(self.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, bufsize=1)
-
-
-def ask(proc, address, timeout=15):
-    proc.stdin.write(address + "\n")
-    proc.stdin.flush()
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    if not ready:
-        raise AssertionError(f"userdb_lookup gave no answer for {address!r} in {timeout} s")
-    return proc.stdout.readline().rstrip("\n")
+        return self.popen("-s", "smtpd", self.socket)
 
 
 def fields(line):
@@ -77,64 +52,20 @@ def fields(line):
 
 
 def posthorn_passwd(inst, password, *args):
-    r = subprocess.run([POSTHORN, "-c", inst.config_dir, "passwd", *args], input=password + "\n",
-                       capture_output=True, text=True, timeout=30)
+    r = inst.posthorn("passwd", *args, input=password + "\n")
     if r.returncode != 0:
         raise AssertionError(f"posthorn passwd {' '.join(args)} failed ({r.returncode}):\n"
                              f"{r.stdout}{r.stderr}")
     return r.stdout
 
 
-def varint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([n & 0x7f | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
 def lookup_frame(address, service=b"raw"):
-    """A UserdbLookup v1 frame (type 40), encoded as lib/ipc/ipc_codec.h describes."""
-    def string_field(name, value):
-        return varint(len(name)) + name + b"\x05" + varint(len(value)) + value
-    body = string_field(b"address", address.encode()) + string_field(b"service", service)
-    return struct.pack("!III", len(body), 40, 1) + body
-
-
-def raw_exchange(path, data, want_frames=None):
-    """Sends raw bytes to authd; returns what comes back (until EOF, or until
-    want_frames whole frames arrived)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(data)
-        got = b""
-        while True:
-            if want_frames is not None:
-                count, rest = 0, got
-                while len(rest) >= 12:
-                    length = struct.unpack("!I", rest[:4])[0]
-                    if len(rest) < 12 + length:
-                        break
-                    count += 1
-                    rest = rest[12 + length:]
-                if count >= want_frames:
-                    return got
-            chunk = s.recv(4096)
-            if not chunk:
-                return got
-            got += chunk
-
-
-def authd_pids(inst):
-    return [pid for pid in inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == "authd"]
+    """A UserdbLookup v1 frame (type 40)."""
+    return frame(40, {"address": address.encode(), "service": service})
 
 
 def main():
-    if not os.path.exists(USERDB_LOOKUP):
-        raise AssertionError(f"{USERDB_LOOKUP} is missing: run `make check` (or make "
-                             "test/helpers/userdb_lookup) first")
+    require_helper("userdb_lookup")
     with Instance("authd_userdb") as inst:
         etc = inst.config_dir
         passwd_file = os.path.join(etc, "passwd")
@@ -170,16 +101,8 @@ def main():
 
         inst.write_master_conf("authd-userdb unix - n n - - authd")
         offset = inst.log_size()
-        inst.start()
-        socket_path = os.path.join(inst.queue_dir, "private", "authd-userdb")
-        wait_for(lambda: os.path.exists(socket_path), 5, what=socket_path)
         client = Client(inst)
-        if is_root():
-            print(f"client: chrooted to {inst.queue_dir} as {inst.mail_owner}, "
-                  f"socket {client.socket}")
-        else:
-            print("note: the chroot part is skipped because it needs root; the client "
-                  f"runs unchrooted as uid {os.geteuid()} at {client.socket}")
+        socket_path = start_service(inst, client)
 
         nobody = pwd.getpwnam("nobody")
         status, lines, err = client.lookup(
@@ -226,7 +149,7 @@ def main():
         # One connection across a change of the passwd file.
         session = client.session()
         expect(ask(session, "bob@example.com") == "NOTFOUND", "bob is not there yet")
-        before = authd_pids(inst)
+        before = inst.workers_named("authd")
         expect(len(before) == 1, f"one authd process serves it: {before}")
         if is_root():
             uids = proc_status(before[0])["Uid"].split()
@@ -240,7 +163,7 @@ def main():
         posthorn_passwd(inst, "", "-k", "-q", "100M", "bob@example.com")
         bob = fields(ask(session, "bob@example.com"))
         expect(bob["quota_bytes"] == str(100 << 20), f"and sees his new quota: {bob}")
-        expect(authd_pids(inst) == before, f"served by the same authd process {before}")
+        expect(inst.workers_named("authd") == before, f"served by the same authd process {before}")
 
         # A passwd file that cannot be read: a temporary failure for everyone.
         moved = passwd_file + ".saved"
@@ -269,14 +192,14 @@ def main():
         passed("the malformed requests are logged")
         expect(fields(ask(session, "alice@example.com"))["uid"] == "5000",
                "the open session still works")
-        expect(authd_pids(inst) == before, "authd did not crash or restart")
+        expect(inst.workers_named("authd") == before, "authd did not crash or restart")
 
         # authd goes away under a connected client: the client reconnects once.
         os.kill(before[0], signal.SIGTERM)
         wait_for(lambda: not pid_alive(before[0]), 5, what="authd to exit on SIGTERM")
         expect(fields(ask(session, "alice@example.com"))["uid"] == "5000",
                "after authd exited, the next lookup reconnects")
-        after = authd_pids(inst)
+        after = inst.workers_named("authd")
         expect(len(after) == 1 and after != before, f"served by a new authd {after}")
         session.stdin.close()
         session.wait(15)  # status 1: it saw the temporary failures above

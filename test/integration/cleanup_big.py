@@ -10,7 +10,7 @@ import os
 import time
 
 from posthorn_test import expect, proc_status
-from cleanup_util import cleanup_workers, dump, incoming, instance, send
+from cleanup_util import dump, incoming, instance, send
 
 SIZE = 50 * 1024 * 1024
 LIMIT_KB = 30 * 1024
@@ -37,7 +37,7 @@ def main():
         elapsed = time.monotonic() - start
         expect(rc == 0 and reply == f"250 2.0.0 Ok: queued as {qid}",
                f"a {len(data)}-byte message is queued in {elapsed:.1f} s: {reply} {err}")
-        workers = cleanup_workers(inst)
+        workers = inst.workers_named("cleanup")
         expect(len(workers) == 1, f"one cleanup worker served it: {workers}")
         hwm = proc_status(workers[0])["VmHWM"]
         kb = int(hwm.split()[0])

@@ -31,7 +31,7 @@ import threading
 import time
 
 from posthorn_test import expect, is_root, proc_status, wait_for
-from cleanup_util import (CLEANUP_SEND, cleanup_workers, dump, incoming, instance, send,
+from cleanup_util import (CLEANUP_SEND, dump, incoming, instance, send,
                           socket_path)
 
 HOST = "localhost.localdomain"  # the harness's myhostname
@@ -88,7 +88,7 @@ def check_basic(inst):
                       rf"nrcpt=2 \(queue active\)")
     print("ok: message-id= and from=, size=, nrcpt= log lines")
 
-    workers = cleanup_workers(inst)
+    workers = inst.workers_named("cleanup")
     expect(len(workers) >= 1, f"a cleanup worker runs: {workers}")
     if is_root():
         owner = pwd.getpwnam(inst.mail_owner)

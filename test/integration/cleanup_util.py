@@ -9,7 +9,7 @@ import codecs
 import os
 import subprocess
 
-from posthorn_test import BUILDDIR, Instance, cmdline
+from posthorn_test import BUILDDIR, Instance
 
 CLEANUP_SEND = os.path.join(BUILDDIR, "test", "helpers", "cleanup_send")
 QUEUE_DUMP = os.path.join(BUILDDIR, "test", "helpers", "queue_dump")
@@ -79,8 +79,3 @@ def dump(path):
                              f" but {len(content)} bytes")
     return fields, rcpts, attributes, content
 
-
-def cleanup_workers(inst):
-    """Pids of the instance's cleanup processes."""
-    return [pid for pid in inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == "cleanup"]

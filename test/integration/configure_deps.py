@@ -3,6 +3,11 @@
 Runs the real configure script in scratch build directories: once with every
 dependency present (it must succeed), then with one dependency hidden at a
 time through pkg-config's search path or an autoconf cache override.
+
+The source tree may itself be configured (README's by-hand build runs
+./configure in it), and autoconf refuses an out-of-tree build of a configured
+tree. So configure runs against a scratch view of the sources: a link to each
+top-level entry, but none to what an in-tree configure wrote.
 """
 import concurrent.futures
 import os
@@ -11,6 +16,9 @@ import sys
 import tempfile
 
 SRCDIR = os.environ["POSTHORN_SRCDIR"]
+
+# What configure writes into the directory it runs in.
+CONFIGURE_OUTPUTS = {"config.status", "config.log", "Makefile", "CTestTestfile.cmake"}
 
 CASES = [
     # (what is hidden, extra environment, expected package in the error)
@@ -22,19 +30,31 @@ CASES = [
 ]
 
 
-def configure(extra_env):
+def unconfigured_view(scratch):
+    """A directory that links to every top-level entry of SRCDIR but configure's outputs."""
+    view = os.path.join(scratch, "src")
+    os.mkdir(view)
+    for name in os.listdir(SRCDIR):
+        if name not in CONFIGURE_OUTPUTS:
+            os.symlink(os.path.join(SRCDIR, name), os.path.join(view, name))
+    return view
+
+
+def configure(srcdir, extra_env):
     with tempfile.TemporaryDirectory(prefix="ph-configure-") as build:
         env = dict(os.environ, **extra_env)
-        proc = subprocess.run([os.path.join(SRCDIR, "configure"), "-q"], cwd=build,
+        proc = subprocess.run([os.path.join(srcdir, "configure"), "-q"], cwd=build,
                               env=env, capture_output=True, text=True, timeout=300)
         return proc.returncode, proc.stdout + proc.stderr
 
 
 def main():
     failures = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        full = pool.submit(configure, {})
-        hidden = [(name, pool.submit(configure, env), pkg) for name, env, pkg in CASES]
+    with tempfile.TemporaryDirectory(prefix="ph-configure-src-") as scratch, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        srcdir = unconfigured_view(scratch)
+        full = pool.submit(configure, srcdir, {})
+        hidden = [(name, pool.submit(configure, srcdir, env), pkg) for name, env, pkg in CASES]
         rc, out = full.result()
         if rc != 0:
             failures.append(f"configure with every dependency failed (rc={rc}):\n{out}")

@@ -18,7 +18,6 @@ need it exit 77 (skipped) and say why.
 """
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -26,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from posthorn_test import SKIP, wait_for
+from posthorn_test import SKIP, stop_group, wait_for
 
 NSD = shutil.which("nsd") or "/usr/sbin/nsd"
 
@@ -117,13 +116,8 @@ class Nsd:
         return text
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        if self.proc:
+            stop_group(self.proc)
 
     def __enter__(self):
         return self.start()

@@ -18,10 +18,8 @@ Through a real instance (smtpd, cleanup, qmgr, local, authd, mapd):
 import os
 import pwd
 import re
-import shutil
-import tempfile
 
-from posthorn_test import expect, is_root, wait_for
+from posthorn_test import expect, is_root, scratch_dir, wait_for
 from inbound_util import Inbound, VIRTUAL_USER, system_user, virtual_ids
 
 
@@ -33,12 +31,8 @@ def log_status(inst, rcpt, dsn, status, timeout=20):
 
 def main():
     sysname, sysuid, sysgid = system_user()
-    side = tempfile.mkdtemp(prefix="ph-inbound_local-files-")
-    os.chmod(side, 0o755)
-    try:
+    with scratch_dir("inbound_local-files", 0o755) as side:
         run(side, sysname, sysuid, sysgid)
-    finally:
-        shutil.rmtree(side, ignore_errors=True)
 
 
 def run(side, sysname, sysuid, sysgid):

@@ -20,10 +20,8 @@ import glob
 import os
 import pwd
 import smtplib
-import subprocess
-import time
 
-from posthorn_test import Instance, expect, is_root, wait_for
+from posthorn_test import Harness, Instance, is_root, virtual_ids  # noqa: F401 (virtual_ids)
 
 VIRTUAL_USER = "vuser@virtual.example"
 
@@ -46,11 +44,7 @@ def system_user():
     return pw.pw_name, pw.pw_uid, pw.pw_gid
 
 
-def virtual_ids():
-    return (5000, 5000) if is_root() else (os.getuid(), os.getgid())
-
-
-class Inbound:
+class Inbound(Harness):
     """An instance with the inbound services; .port is smtpd's port."""
 
     def __init__(self, name, conf=None, aliases="", extra_services="", passwd_extra="",
@@ -86,21 +80,9 @@ class Inbound:
             f.write(f"sales: {sysname}, {VIRTUAL_USER}\n" + aliases)
         inst.write_conf(auth_passwd_file=passwd, mail_spool_directory=self.spool,
                         alias_maps="hash:" + alias_file, alias_database="hash:" + alias_file)
-        r = inst.posthorn("map", "-a", "hash:" + alias_file)
-        expect(r.returncode == 0, f"posthorn map -a: {r.stdout}{r.stderr}")
+        inst.posthorn_ok("map", "-a", "hash:" + alias_file)
         self.port = inst.free_port()
         inst.write_master_conf(SERVICES.format(port=self.port) + extra_services)
-
-    def __enter__(self):
-        self.inst.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.inst.__exit__(*exc)
-
-    def start(self):
-        self.inst.start()
-        wait_for(lambda: self.inst.first_line(self.port), 10, what="smtpd's greeting")
 
     def maildir_new(self):
         """Files in the virtual user's Maildir new/ (full paths)."""
@@ -115,18 +97,6 @@ class Inbound:
                 return f.read()
         except FileNotFoundError:
             return b""
-
-    def queue_files(self):
-        names = []
-        for d in ("incoming", "active", "deferred"):
-            try:
-                names += [f"{d}/{n}" for n in os.listdir(os.path.join(self.inst.queue_dir, d))]
-            except FileNotFoundError:
-                pass
-        return names
-
-    def wait_queue_empty(self, timeout=20):
-        wait_for(lambda: not self.queue_files(), timeout, what="the queue to empty")
 
     def smtp(self, sender, rcpts, message, host="127.0.0.1"):
         with smtplib.SMTP(host, self.port, timeout=30) as s:

@@ -11,15 +11,14 @@ import os
 import ssl
 import subprocess
 
-from posthorn_test import BUILDDIR, Instance, expect, is_root
+from posthorn_test import BUILDDIR, Harness, Instance, is_root, virtual_ids
 
 ALICE = "alice@example.com"
 ALICE_PW = "Alice's pass 1"
 POSTHORN = os.path.join(BUILDDIR, "bin", "posthorn")
 
 
-def ids():
-    return (5000, 5000) if is_root() else (os.getuid(), os.getgid())
+ids = virtual_ids  # popd_util, imapd_util and the benchmarks ask for it here
 
 
 def as_alice():
@@ -28,7 +27,7 @@ def as_alice():
     return {"user": uid, "group": gid, "extra_groups": []} if is_root() else {}
 
 
-class MailUserInstance:
+class MailUserInstance(Harness):
     """The instance, alice and the certificate; a context manager.
 
     daemon: "popd" or "imapd", whose *_tls_cert_file/*_tls_key_file get
@@ -44,32 +43,16 @@ class MailUserInstance:
         if is_root():
             os.chown(self.home, uid, gid)
         self.maildir = os.path.join(self.home, "Maildir")
-        r = subprocess.run([POSTHORN, "-c", inst.config_dir, "passwd", "-f", self.passwd,
-                            "-u", str(uid), "-g", str(gid), "-d", self.home, ALICE],
-                           input=ALICE_PW + "\n", capture_output=True, text=True, timeout=30)
-        expect(r.returncode == 0, f"posthorn passwd: {r.stdout}{r.stderr}")
-        r = inst.posthorn("tls", "selfsigned")
-        expect(r.returncode == 0, f"posthorn tls selfsigned: {r.stdout}{r.stderr}")
-        tls = os.path.join(inst.config_dir, "tls")
-        self.cert = os.path.join(tls, "posthorn.crt")
+        inst.posthorn_ok("passwd", "-f", self.passwd, "-u", str(uid), "-g", str(gid),
+                         "-d", self.home, ALICE, input=ALICE_PW + "\n")
+        self.cert, key = inst.selfsigned()
         inst.write_conf(auth_passwd_file=self.passwd,
                         **{f"{daemon}_tls_cert_file": self.cert,
-                           f"{daemon}_tls_key_file": os.path.join(tls, "posthorn.key")})
+                           f"{daemon}_tls_key_file": key})
 
     def two_ports(self):
         """Two different free ports (the plain and the TLS service)."""
-        a = self.inst.free_port()
-        b = self.inst.free_port()
-        while b == a:
-            b = self.inst.free_port()
-        return a, b
-
-    def __enter__(self):
-        self.inst.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.inst.__exit__(*exc)
+        return self.inst.free_ports(2)
 
     # --- the mailbox on disk ---------------------------------------------------
 

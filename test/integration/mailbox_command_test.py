@@ -14,17 +14,10 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("POSTHORN_BUILDDIR", ".")
-POSTHORN = os.path.join(BUILD, "bin", "posthorn")
+from posthorn_test import POSTHORN, Checker
+
 N = 3000
-CHECKS = 0
-
-
-def check(cond, what):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        raise AssertionError(what)
+check = Checker()
 
 
 def run(*args, stdin=None):
@@ -109,7 +102,7 @@ def main():
         check(rc == 1 and "no folder Nope" in err, f"unknown folder: {rc} {err}")
         rc, _, err = run("check", "-d", os.path.join(top, "missing"))
         check(rc == 1 and "not a Maildir" in err, f"missing Maildir: {err}")
-        print(f"ok: {CHECKS} checks, {CHECKS_DONE} UIDs compared, {N} messages")
+        print(f"ok: {check.count} checks, {CHECKS_DONE} UIDs compared, {N} messages")
         return 0
     finally:
         shutil.rmtree(top, ignore_errors=True)

@@ -17,82 +17,15 @@ import imaplib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("POSTHORN_BUILDDIR", ".")
-POSTHORN = os.path.join(BUILD, "bin", "posthorn")
-DOVECOT = "/usr/sbin/dovecot"
-CHECKS = 0
+from dovecot_instance import DOVECOT, NAMESPACE_INBOX, Dovecot
+from posthorn_test import POSTHORN, Checker
 
-
-def check(cond, what):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def write_config(top, port, uid, gid):
-    conf = os.path.join(top, "dovecot.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-base_dir = {top}/run
-state_dir = {top}/state
-log_path = {top}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:{top}/users/%u/Maildir
-first_valid_uid = 1
-mail_plugins =
-passdb {{
-  driver = static
-  args = password=secret
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={top}/users/%u
-}}
-namespace inbox {{
-  inbox = yes
-  separator = .
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-service stats {{
-  unix_listener stats-reader {{
-    mode = 0666
-  }}
-  unix_listener stats-writer {{
-    mode = 0666
-  }}
-}}
-""")
-    return conf
+check = Checker()
 
 
 def connect(port):
@@ -228,29 +161,22 @@ def main():
     os.makedirs(os.path.join(top, "users"))
     nobody = 65534
     os.chown(os.path.join(top, "users"), nobody, nobody)
-    port = free_port()
-    conf = write_config(top, port, nobody, nobody)
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dovecot = Dovecot(top, "imap", f"maildir:{top}/users/%u/Maildir", nobody, nobody,
+                      f"{top}/users/%u", "secret",
+                      settings="auth_mechanisms = plain\n" + NAMESPACE_INBOX)
     try:
-        n1 = dovecot_writes(port, top)
-        n2 = posthorn_writes(port, top, nobody, nobody)
+        with dovecot:
+            try:
+                n1 = dovecot_writes(dovecot.port, top)
+                n2 = posthorn_writes(dovecot.port, top, nobody, nobody)
+            except Exception:
+                sys.stderr.write(dovecot.log())
+                raise
         print(f"ok: {n1} messages written by Dovecot read by lib/mailbox, "
-              f"{n2} written by posthorn read by Dovecot; {CHECKS} checks")
+              f"{n2} written by posthorn read by Dovecot; {check.count} checks")
         return 0
-    except Exception:
-        log = os.path.join(top, "dovecot.log")
-        if os.path.exists(log):
-            sys.stderr.write(open(log).read()[-3000:])
-        raise
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         shutil.rmtree(top, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

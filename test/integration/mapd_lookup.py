@@ -15,7 +15,6 @@ real worker, and reaches mapd at /private/mapd. Asserted:
 """
 import os
 import pwd
-import select
 import signal
 import socket
 import struct
@@ -23,38 +22,27 @@ import subprocess
 import threading
 import time
 
-from posthorn_test import (passed, BUILDDIR, Instance, cmdline, expect, is_root, pid_alive,
-                           proc_status, wait_for)
+from posthorn_test import passed, Instance, expect, is_root, pid_alive, proc_status, wait_for
+from lookup_util import (HelperClient, ask, frame, frames_in, raw_exchange, require_helper,
+                         start_service)
 
-MAP_LOOKUP = os.path.join(BUILDDIR, "test", "helpers", "map_lookup")
 
-
-class Client:
-    """Where and how map_lookup reaches mapd: chrooted as root, else not."""
+class Client(HelperClient):
+    """map_lookup: reaches mapd like a worker."""
 
     def __init__(self, inst):
-        self.inst = inst
-        if is_root():
-            self.prefix = ["-r", inst.queue_dir, "-u", inst.mail_owner]
-            self.socket = "/private/mapd"
-        else:
-            self.prefix = []
-            self.socket = os.path.join(inst.queue_dir, "private", "mapd")
+        super().__init__(inst, "map_lookup", "mapd")
 
     def argv(self, table, *keys):
-        return [MAP_LOOKUP, *self.prefix, self.socket, table, *keys]
+        return self.command(self.socket, table, *keys)
 
     def lookup(self, table, *keys):
-        """Runs map_lookup once; returns (exit status, stdout lines)."""
-        r = subprocess.run(self.argv(table, *keys), capture_output=True, text=True,
-                           timeout=30)
-        return r.returncode, r.stdout.splitlines(), r.stderr
+        """Runs map_lookup once; returns (exit status, stdout lines, stderr)."""
+        return self.run(self.socket, table, *keys)
 
     def session(self, table):
         """A map_lookup that reads keys from stdin: one connection for all."""
-        return Session(subprocess.Popen(self.argv(table), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, bufsize=1))
+        return Session(self.popen(self.socket, table))
 
 
 class Session:
@@ -62,12 +50,7 @@ class Session:
         self.proc = proc
 
     def ask(self, key, timeout=15):
-        self.proc.stdin.write(key + "\n")
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise AssertionError(f"map_lookup gave no answer for {key!r} in {timeout} s")
-        return self.proc.stdout.readline().rstrip("\n")
+        return ask(self.proc, key, timeout)
 
     def close(self):
         """Ends the session; returns (exit status, connections opened)."""
@@ -101,39 +84,9 @@ def build_table(inst, path, *flags):
                              f"{r.stdout}{r.stderr}")
 
 
-def mapd_pids(inst):
-    return [pid for pid in inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == "mapd"]
-
-
-def raw_exchange(path, data):
-    """Sends raw bytes to mapd; returns what comes back before EOF."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(data)
-        got = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                return got
-            got += chunk
-
-
-def varint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([n & 0x7f | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
 def request_frame(table, key):
-    """A MapLookupRequest v1 frame, encoded as lib/ipc/ipc_codec.h describes."""
-    def string_field(name, value):
-        return varint(len(name)) + name + b"\x05" + varint(len(value)) + value
-    body = string_field(b"table", table.encode()) + string_field(b"key", key.encode())
-    return struct.pack("!III", len(body), 10, 1) + body
+    """A MapLookupRequest v1 frame (type 10)."""
+    return frame(10, {"table": table.encode(), "key": key.encode()})
 
 
 def pipelined(path, table, keys):
@@ -151,21 +104,14 @@ def pipelined(path, table, keys):
             chunk = s.recv(65536)
             if not chunk:
                 break
-            buf += chunk
-            while len(buf) >= 12:
-                length, mtype, _ = struct.unpack("!III", buf[:12])
-                if len(buf) < 12 + length:
-                    break
-                replies.append((mtype, buf[12:12 + length]))
-                buf = buf[12 + length:]
+            got, buf = frames_in(buf + chunk)
+            replies += got
         sender.join(30)
         return replies
 
 
 def main():
-    if not os.path.exists(MAP_LOOKUP):
-        raise AssertionError(f"{MAP_LOOKUP} is missing: run `make check` (or make "
-                             "test/helpers/map_lookup) first")
+    require_helper("map_lookup")
     with Instance("mapd_lookup") as inst:
         etc = inst.config_dir
         aliases = os.path.join(etc, "aliases")
@@ -180,17 +126,8 @@ def main():
         build_table(inst, aliases, "-a")
         build_table(inst, access)
         inst.write_master_conf("mapd unix - - n - - mapd")
-        inst.start()
-        socket_path = os.path.join(inst.queue_dir, "private", "mapd")
-        wait_for(lambda: os.path.exists(socket_path), 5, what=socket_path)
-
         client = Client(inst)
-        if is_root():
-            print(f"client: chrooted to {inst.queue_dir} as {inst.mail_owner}, "
-                  f"socket {client.socket}")
-        else:
-            print("note: the chroot part is skipped because it needs root; the client "
-                  f"runs unchrooted as uid {os.geteuid()} at {client.socket}")
+        socket_path = start_service(inst, client)
 
         table = f"hash:{aliases}"
         status, lines, err = client.lookup(table, "postmaster", "ALICE", "nobody-here")
@@ -202,7 +139,7 @@ def main():
         # One connection across a rebuild: the same mapd process answers.
         session = client.session(table)
         expect(session.ask("alice") == "alice@old.example", "the session sees the old value")
-        before = mapd_pids(inst)
+        before = inst.workers_named("mapd")
         expect(len(before) == 1, f"one mapd process serves it: {before}")
         if is_root():
             owner = pwd.getpwnam(inst.mail_owner)
@@ -216,7 +153,7 @@ def main():
         answer = session.ask("alice")
         expect(answer == "alice@new.example", f"after `posthorn map`, alice -> {answer!r}")
         expect(session.ask("Bob") == "bob@example.com", "a key added by the rebuild is found")
-        expect(mapd_pids(inst) == before, f"by the same mapd process {before}")
+        expect(inst.workers_named("mapd") == before, f"by the same mapd process {before}")
 
         # Many clients at once, each over its own connection.
         procs = [subprocess.Popen(client.argv(table, "alice", "postmaster", "nobody-here"),
@@ -264,7 +201,7 @@ def main():
         inst.wait_for_log(r"mapd\[\d+\]: warning: malformed request", 5, offset)
         passed("the malformed requests are logged")
         expect(session.ask("postmaster") == "root", "the open session still works")
-        expect(mapd_pids(inst) == before, "mapd did not crash or restart")
+        expect(inst.workers_named("mapd") == before, "mapd did not crash or restart")
 
         # mapd goes away under a connected client: the client reconnects once.
         os.kill(before[0], signal.SIGTERM)
@@ -272,7 +209,7 @@ def main():
         answer = session.ask("alice")
         expect(answer == "alice@new.example",
                f"after mapd exited, the next lookup reconnects: {answer!r}")
-        after = mapd_pids(inst)
+        after = inst.workers_named("mapd")
         expect(len(after) == 1 and after != before, f"served by a new mapd {after}")
         status, connections, err = session.close()
         expect(status == 0 and connections == 2,

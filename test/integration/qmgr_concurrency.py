@@ -7,10 +7,8 @@ master would start more local processes. Each run of the command
 records its start and end times; the test computes the largest overlap.
 """
 import os
-import shutil
-import tempfile
 
-from posthorn_test import expect, wait_for
+from posthorn_test import expect, scratch_dir, wait_for
 from bounce_util import BounceBox, sender_address
 
 
@@ -25,12 +23,8 @@ def max_overlap(intervals):
 
 
 def main():
-    side = tempfile.mkdtemp(prefix="ph-qmgr_concurrency-")
-    os.chmod(side, 0o1777)
-    try:
+    with scratch_dir("qmgr_concurrency", 0o1777) as side:
         run(side)
-    finally:
-        shutil.rmtree(side, ignore_errors=True)
 
 
 def run(side):

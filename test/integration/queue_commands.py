@@ -15,12 +15,10 @@ exists. Checks:
 """
 import os
 import pwd
-import shutil
 import subprocess
-import tempfile
 import time
 
-from posthorn_test import POSTHORN, expect, is_root, wait_for
+from posthorn_test import POSTHORN, expect, is_root, scratch_dir, wait_for
 from bounce_util import BounceBox, sender_address
 
 
@@ -37,12 +35,8 @@ def where(box, qid):
 
 
 def main():
-    side = tempfile.mkdtemp(prefix="ph-queue_commands-")
-    os.chmod(side, 0o755)
-    try:
+    with scratch_dir("queue_commands", 0o755) as side:
         run(side)
-    finally:
-        shutil.rmtree(side, ignore_errors=True)
 
 
 def run(side):

@@ -19,7 +19,6 @@ from dns_util import Nsd
 from inbound_util import SERVICES, VIRTUAL_USER, Inbound
 from posthorn_test import expect, passed, wait_for
 from smtp_util import Relay, Sink, message
-from smtpd_util import selfsigned
 
 ZONE = """
 @     MX 10 mx
@@ -33,7 +32,7 @@ mx    A  127.0.0.62
 
 def main():
     with Inbound("smtp_tls_b") as b:
-        cert, key = selfsigned(b.inst)
+        cert, key = b.inst.selfsigned()
         b.inst.write_conf(smtpd_tls_security_level="may", smtpd_tls_cert_file=cert, smtpd_tls_key_file=key,
                           inet_interfaces="127.0.0.61", message_size_limit="20000")
         b.inst.write_master_conf(SERVICES.format(port=f"127.0.0.61:{b.port}"))

@@ -22,14 +22,13 @@ import glob
 import os
 import re
 import shutil
-import signal
 import smtplib
 import subprocess
 import sys
 import tempfile
 import time
 
-from posthorn_test import SKIP, Instance, expect, is_root, wait_for
+from posthorn_test import SKIP, Harness, Instance, expect, is_root, stop_group, wait_for
 
 SMTP_SINK = "/usr/sbin/smtp-sink"
 
@@ -93,13 +92,7 @@ class Sink:
         return out
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
         self.out.close()
 
     def __enter__(self):
@@ -112,7 +105,7 @@ class Sink:
         return False
 
 
-class Relay:
+class Relay(Harness):
     """A posthorn instance that relays everything non-local through smtp."""
 
     def __init__(self, name, dns_server, mx_port, conf=None, extra_services=""):
@@ -135,33 +128,10 @@ class Relay:
         self.port = self.inst.free_port()
         self.inst.write_master_conf(RELAY_SERVICES.format(port=self.port) + extra_services)
 
-    def __enter__(self):
-        self.inst.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.inst.__exit__(*exc)
-
-    def start(self):
-        self.inst.start()
-        wait_for(lambda: self.inst.first_line(self.port), 10, what="smtpd's greeting")
-
     def submit(self, sender, rcpts, message, mail_options=(), rcpt_options=()):
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as s:
             return s.sendmail(sender, rcpts, message, mail_options=list(mail_options),
                               rcpt_options=list(rcpt_options))
-
-    def queue_files(self):
-        names = []
-        for d in ("incoming", "active", "deferred"):
-            try:
-                names += [f"{d}/{n}" for n in os.listdir(os.path.join(self.inst.queue_dir, d))]
-            except FileNotFoundError:
-                pass
-        return names
-
-    def wait_queue_empty(self, timeout=20):
-        wait_for(lambda: not self.queue_files(), timeout, what="the relay's queue to empty")
 
     def status_lines(self, rcpt, offset=0):
         """maillog lines with to=<rcpt> and a status=."""

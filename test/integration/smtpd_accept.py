@@ -23,8 +23,7 @@ import pwd
 import smtplib
 
 from posthorn_test import expect, is_root, proc_status, wait_for, passed
-from smtpd_util import (HOST, VIRTUAL_USER, Client, dump, incoming, make_instance, smtpd_pids,
-                        wait_ready)
+from smtpd_util import (HOST, VIRTUAL_USER, Client, dump, incoming, make_instance, wait_ready)
 
 
 def check_smtplib(inst, port):
@@ -143,7 +142,7 @@ def check_bdat(inst, port):
 
 def check_jail(inst, port):
     with Client(port) as c:
-        pids = smtpd_pids(inst)
+        pids = inst.workers_named("smtpd")
         expect(pids, "an smtpd process serves the client")
         for pid in pids:
             root = os.readlink(f"/proc/{pid}/root")

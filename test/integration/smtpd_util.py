@@ -17,7 +17,7 @@ import socket
 import ssl
 import subprocess
 
-from posthorn_test import Instance, expect, wait_for
+from posthorn_test import Instance, wait_for
 import cleanup_util
 
 HOST = "localhost.localdomain"  # the harness's myhostname
@@ -54,20 +54,10 @@ def make_instance(name, **conf):
     aliases = os.path.join(settings_dir, "aliases")
     with open(aliases, "w") as f:
         f.write("postmaster: root\nsales: root\n")
-    r = inst.posthorn("map", "-a", "hash:" + aliases)
-    if r.returncode != 0:
-        raise AssertionError(f"posthorn map -a {aliases}: {r.stdout}{r.stderr}")
+    inst.posthorn_ok("map", "-a", "hash:" + aliases)
     port = inst.free_port()
     inst.write_master_conf(services(port))
     return inst, port
-
-
-def selfsigned(inst):
-    """Runs `posthorn tls selfsigned`; returns (cert path, key path)."""
-    r = inst.posthorn("tls", "selfsigned")
-    expect(r.returncode == 0, f"posthorn tls selfsigned: {r.stdout.strip()} {r.stderr.strip()}")
-    d = os.path.join(inst.config_dir, "tls")
-    return os.path.join(d, "posthorn.crt"), os.path.join(d, "posthorn.key")
 
 
 def wait_ready(inst, port):
@@ -162,12 +152,6 @@ class Client:
         self.sock = ctx.wrap_socket(self.sock, server_hostname=server_hostname)
         self.buf = b""
         return self.sock
-
-
-def smtpd_pids(inst):
-    from posthorn_test import cmdline
-    return [pid for pid in inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == "smtpd"]
 
 
 def swaks_available():

@@ -78,9 +78,7 @@ def check_lockout(s):
 
 
 def passdb_pids(s):
-    return [pid for pid in s.inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == "authd"
-            and "passdb" in cmdline(pid)]
+    return [pid for pid in s.inst.workers_named("authd") if "passdb" in cmdline(pid)]
 
 
 def check_authd_killed(s):

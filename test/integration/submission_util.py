@@ -20,7 +20,7 @@ import smtplib
 import ssl
 import subprocess
 
-from posthorn_test import Instance, expect, is_root, wait_for
+from posthorn_test import Harness, Instance, virtual_ids
 import cleanup_util
 
 HOST = "localhost.localdomain"
@@ -40,11 +40,7 @@ SUBMISSION_OPTS = ("-o smtpd_sasl_auth_enable=yes -o smtpd_sasl_auth_required=ye
                    "-o smtpd_reject_sender_login_mismatch=yes")
 
 
-def ids():
-    return (5000, 5000) if is_root() else (os.getuid(), os.getgid())
-
-
-class Submission:
+class Submission(Harness):
     def __init__(self, name, conf=None):
         settings = {
             "mydestination": "localhost.localdomain, localhost",
@@ -69,40 +65,20 @@ class Submission:
                         smtpd_sender_login_maps="hash:" + logins,
                         proxy_read_maps="$alias_maps $smtpd_sender_login_maps")
         for args in (("map", "-a", "hash:" + aliases), ("map", "hash:" + logins)):
-            r = inst.posthorn(*args)
-            expect(r.returncode == 0, f"posthorn {' '.join(args)}: {r.stdout}{r.stderr}")
+            inst.posthorn_ok(*args)
         self.add_user(ALICE, ALICE_PW)
         self.add_user(BOB, BOB_PW, "-S")
-        r = inst.posthorn("tls", "selfsigned")
-        expect(r.returncode == 0, f"posthorn tls selfsigned: {r.stdout}{r.stderr}")
-        tls = os.path.join(inst.config_dir, "tls")
-        self.cert = os.path.join(tls, "posthorn.crt")
-        self.key = os.path.join(tls, "posthorn.key")
+        self.cert, self.key = inst.selfsigned()
         inst.write_conf(smtpd_tls_cert_file=self.cert, smtpd_tls_key_file=self.key)
-        self.sub = inst.free_port()
-        self.subs = inst.free_port()
-        while self.subs == self.sub:
-            self.subs = inst.free_port()
+        self.sub, self.subs = inst.free_ports(2)
+        self.port = self.sub  # start() waits for its greeting
         inst.write_master_conf(SERVICES.format(sub=self.sub, subs=self.subs, opts=SUBMISSION_OPTS))
 
     def add_user(self, user, password, *flags):
-        uid, gid = ids()
-        r = subprocess.run([os.path.join(os.environ["POSTHORN_BUILDDIR"], "bin", "posthorn"),
-                            "-c", self.inst.config_dir, "passwd", *flags, "-u", str(uid),
-                            "-g", str(gid), "-d", os.path.join(self.inst.dir, "home"), user],
-                           input=password + "\n", capture_output=True, text=True, timeout=30)
-        expect(r.returncode == 0, f"posthorn passwd {user}: {r.stdout}{r.stderr}")
-
-    def __enter__(self):
-        self.inst.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.inst.__exit__(*exc)
-
-    def start(self):
-        self.inst.start()
-        wait_for(lambda: self.inst.first_line(self.sub), 10, what="smtpd's greeting on SUB")
+        uid, gid = virtual_ids()
+        self.inst.posthorn_ok("passwd", *flags, "-u", str(uid), "-g", str(gid),
+                              "-d", os.path.join(self.inst.dir, "home"), user,
+                              input=password + "\n")
 
     def context(self):
         ctx = ssl.create_default_context(cafile=self.cert)

@@ -30,8 +30,7 @@ import sys
 import time
 
 from posthorn_test import expect, wait_for
-from submit_util import (HOST, instance, names, queue_file, sendmail, wait_incoming,
-                         workers_named)
+from submit_util import (HOST, instance, names, queue_file, sendmail, wait_incoming)
 
 LOGIN = __import__("pwd").getpwuid(os.getuid()).pw_name
 
@@ -178,7 +177,7 @@ def check_mailq(inst):
     r = sendmail(inst, [], argv0="mailq")
     expect(r.returncode == 0 and r.stdout == b"Mail queue is empty\n",
            f"mailq on an empty queue: {r.stdout!r} {r.stderr!r}")
-    expect(workers_named(inst, "showq"), "showq served it")
+    expect(inst.workers_named("showq"), "showq served it")
     qid, _, _, content = submit(inst, ["-f", "jane@example.com", "bob@example.org", "carol@example.org"],
                                 b"Subject: q\n\nqueued\n", "a message for mailq")
     for args, argv0 in (([], "mailq"), (["-bp"], None)):

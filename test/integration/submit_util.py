@@ -8,7 +8,7 @@ harness's command_directory) against it.
 import os
 import subprocess
 
-from posthorn_test import BUILDDIR, Instance, cmdline, wait_for
+from posthorn_test import BUILDDIR, Instance, wait_for
 from cleanup_util import dump  # noqa: F401  (re-exported for the tests)
 
 SENDMAIL = os.path.join(BUILDDIR, "bin", "sendmail")
@@ -60,7 +60,3 @@ def wait_incoming(inst, before, count=1, timeout=15):
 def queue_file(inst, qid):
     return dump(os.path.join(inst.queue_dir, "incoming", qid))
 
-
-def workers_named(inst, name):
-    return [pid for pid in inst.workers()
-            if cmdline(pid) and os.path.basename(cmdline(pid)[0]) == name]

@@ -43,6 +43,10 @@ import sys
 import tempfile
 import time
 
+# Re-exported: the tests take these from here.
+from proc_util import (children_of, cmdline, free_port, named, pid_alive,  # noqa: F401
+                       proc_status, stop_group)
+
 BUILDDIR = os.environ.get("POSTHORN_BUILDDIR") or os.getcwd()
 SRCDIR = os.environ.get("POSTHORN_SRCDIR") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -106,58 +110,35 @@ def expect(condition, message):
     print(f"ok: {message}")
 
 
-def free_port(host="127.0.0.1"):
-    """A TCP port that is free right now on host (bind to port 0, read it back)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+class Checker:
+    """check(condition, what) for tests that make thousands of checks:
+    silent while they pass (expect prints a line each), counted in .count."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, condition, what):
+        self.count += 1
+        if not condition:
+            raise AssertionError(what)
 
 
-# --- /proc helpers ------------------------------------------------------------
+def virtual_ids():
+    """The uid and gid of the tests' virtual mail users: 5000 as root (who
+    can change to them), the current user's otherwise."""
+    return (5000, 5000) if is_root() else (os.getuid(), os.getgid())
 
-def pid_alive(pid):
-    """True while pid exists and is not a zombie."""
+
+@contextlib.contextmanager
+def scratch_dir(name, mode=0o755):
+    """A temporary directory ph-NAME-* with `mode` (mail_owner or a
+    delivery's user may need to reach in), removed at the end."""
+    path = tempfile.mkdtemp(prefix=f"ph-{name}-")
+    os.chmod(path, mode)
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-
-
-def children_of(ppid):
-    """Pids whose parent is ppid (zombies excluded)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == ppid and fields[0] != "Z":
-            out.append(int(entry))
-    return sorted(out)
-
-
-def proc_status(pid):
-    """/proc/PID/status as a dict of strings."""
-    result = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            result[key] = value.strip()
-    return result
-
-
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-    except OSError:
-        return []
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Instance:
@@ -234,11 +215,23 @@ class Instance:
 
     # --- commands ------------------------------------------------------------
 
-    def posthorn(self, *args, timeout=30, check=False):
-        """Runs BUILDDIR/bin/posthorn -c CONFIG_DIR ARGS; returns the
-        CompletedProcess (text stdout/stderr)."""
+    def posthorn(self, *args, timeout=30, check=False, input=None):
+        """Runs BUILDDIR/bin/posthorn -c CONFIG_DIR ARGS (with text `input`
+        on stdin); returns the CompletedProcess (text stdout/stderr)."""
         return subprocess.run([POSTHORN, "-c", self.config_dir, *args], capture_output=True,
-                              text=True, timeout=timeout, check=check)
+                              text=True, timeout=timeout, check=check, input=input)
+
+    def posthorn_ok(self, *args, input=None):
+        """posthorn(ARGS), which must succeed (reported as an "ok:" line)."""
+        r = self.posthorn(*args, input=input)
+        expect(r.returncode == 0, f"posthorn {' '.join(args)}: {r.stdout}{r.stderr}")
+        return r
+
+    def selfsigned(self):
+        """Runs `posthorn tls selfsigned`; returns (certificate path, key path)."""
+        self.posthorn_ok("tls", "selfsigned")
+        tls = os.path.join(self.config_dir, "tls")
+        return os.path.join(tls, "posthorn.crt"), os.path.join(tls, "posthorn.key")
 
     def start(self, timeout=10, wait=True):
         """Runs `posthorn -c DIR start-fg` in a new session and waits until
@@ -257,6 +250,11 @@ class Instance:
                 return self.find_log(r"daemon started", offset)
             wait_for(ready, timeout, what="master to start")
         return self.proc
+
+    def start_and_greet(self, port, timeout=10):
+        """start(), then waits until the service on port sends its greeting."""
+        self.start()
+        wait_for(lambda: self.first_line(port), timeout, what=f"the greeting on port {port}")
 
     @property
     def master_pid(self):
@@ -283,6 +281,10 @@ class Instance:
         """The master's live child processes."""
         return children_of(self.master_pid) if self.master_pid else []
 
+    def workers_named(self, program):
+        """The master's live children that run `program`."""
+        return named(self.workers(), program)
+
     def processes(self):
         """Every live process of this instance: those whose command line
         names its config directory (master and every worker get -c DIR)."""
@@ -294,9 +296,32 @@ class Instance:
                     found.append(int(entry))
         return sorted(found)
 
+    # --- queue ---------------------------------------------------------------
+
+    def queue_files(self, queues=("incoming", "active", "deferred")):
+        """"queue/name" of every file in those queue directories."""
+        names = []
+        for d in queues:
+            with contextlib.suppress(FileNotFoundError):
+                names += [f"{d}/{n}" for n in os.listdir(os.path.join(self.queue_dir, d))]
+        return names
+
+    def wait_queue_empty(self, timeout=20, what="the queue to empty"):
+        wait_for(lambda: not self.queue_files(), timeout, what=what)
+
     # --- network -------------------------------------------------------------
 
     free_port = staticmethod(free_port)
+
+    @staticmethod
+    def free_ports(count, host="127.0.0.1"):
+        """count different free ports (for services that listen side by side)."""
+        ports = []
+        while len(ports) < count:
+            port = free_port(host)
+            if port not in ports:
+                ports.append(port)
+        return ports
 
     @staticmethod
     def connect(port, host="127.0.0.1", timeout=10.0):
@@ -416,3 +441,25 @@ class Instance:
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
         return False
+
+
+class Harness:
+    """Base of the harnesses that wrap an Instance (self.inst) whose
+    service under test listens on self.port: a context manager with the
+    instance's, and start() returns once that port greets."""
+
+    def __enter__(self):
+        self.inst.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.inst.__exit__(*exc)
+
+    def start(self):
+        self.inst.start_and_greet(self.port)
+
+    def queue_files(self):
+        return self.inst.queue_files()
+
+    def wait_queue_empty(self, timeout=20):
+        self.inst.wait_queue_empty(timeout)

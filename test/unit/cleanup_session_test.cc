@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,7 +30,7 @@
 #include "lib/queue/queue_id.h"
 #include "cleanup/cleanup_session.h"
 #include "lib/queue/qmgr_trigger.h"
-#include "test/unit/queue_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace {
 
@@ -40,20 +39,8 @@ namespace q = posthorn::queue;
 using posthorn::cleanup::CleanupClient;
 using posthorn::cleanup::CleanupSession;
 using posthorn::cleanup::SessionSettings;
-using q::testing::TempDir;
-
-std::vector<std::string> listDir(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      const std::string name = e->d_name;
-      if (name != "." && name != "..") out.push_back(name);
-    }
-    ::closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using posthorn::testing::listDir;
+using posthorn::testing::TempDir;
 
 bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const auto end = std::chrono::steady_clock::now() + limit;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,27 +20,14 @@
 #include "lib/log/log.h"
 #include "lib/log/log_sink.h"
 #include "lib/log/proto_log.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "posthorn-log-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::vector<std::string> readLines(const std::string& path) {
   std::ifstream in(path);
@@ -62,10 +48,7 @@ class StderrCapture {
   ~StderrCapture() { restore(); }
   std::string text() {
     restore();
-    std::ifstream in(path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return testing::readFile(path_);
   }
 
  private:

@@ -13,16 +13,12 @@
 #include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/uid_import.h"
 #include "lib/mailbox/maildir_writer.h"
-#include "test/unit/mailbox_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn::mailbox {
 namespace {
 
-using testing::exists;
-using testing::listDir;
-using testing::readFile;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 DeliveryResult deliverText(const std::string& maildir, const std::string& text) {
   StringSource s(text);
@@ -287,7 +283,7 @@ TEST(MaildirFolder, ConcurrentDeliveriesAndFlagChangesGetDistinctUids) {
   constexpr int kWriters = 4;
   constexpr int kEach = 40;
   ASSERT_TRUE(deliverText(md, "Subject: first\n\n").ok());
-  const bool ok = testing::runChildren(kWriters + 1, [&md](int i) {
+  const bool ok = runChildren(kWriters + 1, [&md](int i) {
     if (i == kWriters) {
       // Meanwhile another session syncs and flags whatever it sees.
       MaildirFolder f(md, md);

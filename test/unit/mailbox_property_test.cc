@@ -19,15 +19,12 @@
 #include "lib/mailbox/maildir_folder.h"
 #include "lib/mailbox/maildir_quota.h"
 #include "lib/mailbox/maildir_writer.h"
-#include "test/unit/mailbox_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn::mailbox {
 namespace {
 
-using testing::listDir;
-using testing::readFile;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 const MaildirQuota kQuota{1u << 30, 100000};
 

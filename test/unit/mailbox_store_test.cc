@@ -8,16 +8,12 @@
 #include "lib/mailbox/maildir_flags.h"
 #include "lib/mailbox/maildir_quota.h"
 #include "lib/mailbox/uid_import.h"
-#include "test/unit/mailbox_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn::mailbox {
 namespace {
 
-using testing::exists;
-using testing::listDir;
-using testing::readFile;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 TEST(MaildirFlags, LettersInAsciiOrderAndBack) {
   EXPECT_EQ(systemFlagLetters(kFlagSeen | kFlagDraft | kFlagDeleted | kFlagAnswered), "DRST");

@@ -27,15 +27,7 @@ void PrintTo(const MaildirUsage& u, std::ostream* os) { *os << u.bytes << " byte
 
 namespace {
 
-using testing::exists;
-using testing::listDir;
-using testing::modeOf;
-using testing::PieceSource;
-using testing::readFile;
-using testing::runChildren;
-using testing::runUnprivileged;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 const MaildirQuota kNoQuota{};
 

@@ -18,15 +18,7 @@
 namespace posthorn::mailbox {
 namespace {
 
-using testing::exists;
-using testing::listDir;
-using testing::modeOf;
-using testing::PieceSource;
-using testing::readFile;
-using testing::runChildren;
-using testing::runUnprivileged;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 constexpr std::time_t kWhen = 1700000000;
 

@@ -16,28 +16,14 @@
 #include <unistd.h>
 
 #include "lib/util/privilege.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "posthorn-priv-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-    ::chmod(path_.c_str(), 0755);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // Runs body in a forked child; the child's exit status is body's return
 // value (0 = all checks passed), or 100 + n for an exception.
@@ -113,6 +99,7 @@ TEST(PrivilegeTest, RunningAsRoot) { EXPECT_EQ(privilege::runningAsRoot(), ::get
 TEST(PrivilegeTest, JailAsRootIntoATempDirAsNobody) {
   if (!privilege::runningAsRoot()) GTEST_SKIP() << "needs root";
   TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);  // nobody looks around inside
   { std::ofstream(dir.path() + "/marker") << "inside\n"; }
   privilege::Identity nobody = privilege::lookupUser("nobody");
 

@@ -17,11 +17,7 @@
 namespace posthorn::queue {
 namespace {
 
-using testing::listDir;
-using testing::readFile;
-using testing::sampleEnvelope;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 

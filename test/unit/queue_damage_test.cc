@@ -17,11 +17,7 @@
 namespace posthorn::queue {
 namespace {
 
-using testing::readFile;
-using testing::sampleEnvelope;
-using testing::TempDir;
-using testing::overwriteFile;
-using testing::writeFile;
+using namespace posthorn::testing;
 using Kind = QueueFileError::Kind;
 using namespace std::string_literals;
 

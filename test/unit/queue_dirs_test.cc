@@ -10,14 +10,12 @@
 #include "lib/queue/queue_error.h"
 #include "lib/queue/queue_file_reader.h"
 #include "lib/queue/queue_file_writer.h"
-#include "test/unit/queue_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn::queue {
 namespace {
 
-using testing::listDir;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 
 mode_t modeOf(const std::string& path) {
   struct stat st;
@@ -113,7 +111,7 @@ TEST(QueueDirsTest, MoveNeverReplaces) {
 
   writeFile(queueFilePath(dir.path(), QueueDir::Hold, w.id()), "other");
   EXPECT_THROW(moveQueueFile(dir.path(), w.id(), QueueDir::Deferred, QueueDir::Hold), QueueFileError);
-  EXPECT_EQ(testing::readFile(queueFilePath(dir.path(), QueueDir::Hold, w.id())), "other");
+  EXPECT_EQ(readFile(queueFilePath(dir.path(), QueueDir::Hold, w.id())), "other");
   EXPECT_THROW(moveQueueFile(dir.path(), w.id(), QueueDir::Active, QueueDir::Hold), QueueFileError);
 }
 

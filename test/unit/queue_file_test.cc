@@ -19,10 +19,7 @@
 namespace posthorn::queue {
 namespace {
 
-using testing::listDir;
-using testing::readFile;
-using testing::sampleEnvelope;
-using testing::TempDir;
+using namespace posthorn::testing;
 using Kind = QueueFileError::Kind;
 using namespace std::string_literals;
 

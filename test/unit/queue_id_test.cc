@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "test/unit/queue_test_util.h"
+#include "test/unit/test_util.h"
 
 namespace posthorn::queue {
 namespace {

@@ -15,10 +15,7 @@
 namespace posthorn::queue {
 namespace {
 
-using testing::readFile;
-using testing::sampleEnvelope;
-using testing::TempDir;
-using testing::writeFile;
+using namespace posthorn::testing;
 using Kind = QueueFileError::Kind;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
@@ -254,7 +251,7 @@ TEST(QueueUpdateTest, TornSlotWriteLeavesOldOrNew) {
       std::string mixed = before;
       for (std::size_t k = 0; k < changed.size(); ++k)
         if (take[k]) mixed[changed[k]] = after[changed[k]];
-      testing::overwriteFile(path, mixed);
+      overwriteFile(path, mixed);
       const auto got = onDisk(path);
       EXPECT_TRUE(got == oldState || got == newState) << what;
     };

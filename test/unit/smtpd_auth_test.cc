@@ -6,15 +6,12 @@
 
 #include "lib/proto/passdb_client.h"
 #include "smtpd/smtpd_session.h"
-#include "test/unit/smtpd_fakes.h"
+#include "test/unit/smtpd_session_test_util.h"
 
 namespace posthorn::smtpd {
 namespace {
 
 using namespace std::string_literals;
-using testing::FakeIo;
-using testing::FakeLookups;
-using testing::FakeSinkFactory;
 using AC = address::AddressClass;
 
 std::string b64(const std::string& s) { return passdb::encodeBase64(s); }
@@ -63,8 +60,11 @@ class FakeAuthenticator : public Authenticator {
   std::string user_;
 };
 
-class AuthTest : public ::testing::Test {
+class AuthTest : public testing::SessionFixture {
  protected:
+  AuthTest()
+      : SessionFixture(config::Config::parse("alias_maps =\nsmtpd_forbid_bare_newline_exclusions =\n",
+                                             "posthorn.conf")) {}
   void SetUp() override {
     settings.myhostname = "mx.example.org";
     settings.mailName = "posthorn";
@@ -80,10 +80,9 @@ class AuthTest : public ::testing::Test {
   }
 
   void start(bool tls = true) {
-    policy = std::make_unique<Policy>(settings, lookups);
     Peer peer;
     peer.address = "192.0.2.1";
-    session = std::make_unique<Session>(settings, *policy, sinks, io, peer, true, &auth);
+    open(peer, true, &auth);
     session->start();
     io.take();
     if (tls) {
@@ -92,10 +91,6 @@ class AuthTest : public ::testing::Test {
     }
     io.take();
   }
-  std::string send(const std::string& bytes) {
-    session->receive(bytes);
-    return io.take();
-  }
   std::string last(const std::string& bytes) {
     std::string out = send(bytes);
     if (out.size() >= 2) out.resize(out.size() - 2);
@@ -103,13 +98,7 @@ class AuthTest : public ::testing::Test {
     return nl == std::string::npos ? out : out.substr(nl + 2);
   }
 
-  Settings settings{config::Config::parse("alias_maps =\nsmtpd_forbid_bare_newline_exclusions =\n", "posthorn.conf")};
-  FakeLookups lookups;
-  FakeSinkFactory sinks;
-  FakeIo io;
   FakeAuthenticator auth;
-  std::unique_ptr<Policy> policy;
-  std::unique_ptr<Session> session;
 };
 
 TEST_F(AuthTest, OfferedOnlyInsideTlsByDefault) {
