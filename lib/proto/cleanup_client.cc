@@ -9,10 +9,6 @@
 
 namespace posthorn::cleanup {
 
-std::string cleanupSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  return (chrootedIntoQueue ? std::string() : queueDirectory) + "/public/cleanup";
-}
-
 ipc::CleanupReply CleanupClient::unavailableReply(const std::string& queueId) {
   ipc::CleanupReply r;
   r.code = 451;

@@ -1,6 +1,6 @@
 // cleanup_client - how smtpd and pickup hand a message to cleanup(8)
 //
-//   cleanup::CleanupClient c(cleanup::cleanupSocketPath(queueDir, chrooted));
+//   cleanup::CleanupClient c(ipc::servicePath(queueDir, chrooted, cleanup::kCleanupService));
 //   c.open();                       // optional: at MAIL FROM, for the queue ID
 //   log("%s: client=...", c.queueId().c_str());
 //   c.begin(envelope);              // opens first if open() was not called
@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_cleanup.h"
 
 namespace posthorn::ipc {
@@ -35,9 +36,8 @@ class Channel;
 
 namespace posthorn::cleanup {
 
-// cleanup's socket: QUEUE_DIR/public/cleanup, or /public/cleanup for a
-// process chrooted into the queue directory.
-std::string cleanupSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// cleanup's socket: QUEUE_DIR/public/cleanup (ipc::servicePath).
+inline constexpr ipc::ServiceName kCleanupService{ipc::Visibility::Public, "cleanup"};
 
 struct ClientTimeouts {
   std::chrono::milliseconds connect{std::chrono::seconds(10)};

@@ -18,14 +18,6 @@ std::string_view mapErrorKindName(MapErrorKind kind) {
   return "unknown";
 }
 
-std::string mapdSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  if (chrootedIntoQueue) return "/private/mapd";
-  std::string dir = queueDirectory;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (dir == "/") dir.clear();
-  return dir + "/private/mapd";
-}
-
 MapClient::MapClient(std::string socketPath, std::chrono::milliseconds timeout)
     : socketPath_(std::move(socketPath)), timeout_(timeout) {}
 

@@ -1,6 +1,6 @@
 // map_client - how a (chrooted) worker reads a table through mapd
 //
-//   mapd::MapClient maps(mapd::mapdSocketPath(cfg.get("queue_directory"), chrooted));
+//   mapd::MapClient maps(ipc::servicePath(queueDir, chrooted, mapd::kMapdService));
 //   try {
 //     if (auto v = maps.lookup("hash:/etc/mail/aliases", "postmaster")) use(*v);
 //     else notFound();
@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "lib/ipc/service_path.h"
 
 namespace posthorn::ipc {
 class Channel;
@@ -49,9 +51,8 @@ class MapError : public std::runtime_error {
 // "unavailable", "refused", "tempfail", "protocol".
 std::string_view mapErrorKindName(MapErrorKind kind);
 
-// mapd's socket: QUEUE_DIR/private/mapd, or /private/mapd for a process
-// that is chrooted into the queue directory.
-std::string mapdSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// mapd's socket: QUEUE_DIR/private/mapd (ipc::servicePath).
+inline constexpr ipc::ServiceName kMapdService{ipc::Visibility::Private, "mapd"};
 
 class MapClient {
  public:

@@ -78,14 +78,6 @@ std::optional<std::string> decodeBase64(std::string_view text) {
   return out;
 }
 
-std::string passdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  if (chrootedIntoQueue) return "/private/authd-passdb";
-  std::string dir = queueDirectory;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (dir == "/") dir.clear();
-  return dir + "/private/authd-passdb";
-}
-
 PassdbClient::PassdbClient(std::string socketPath, std::chrono::milliseconds timeout)
     : socketPath_(std::move(socketPath)), timeout_(timeout) {}
 

@@ -1,6 +1,6 @@
 // passdb_client - how smtpd (and the POP3/IMAP login stages) ask authd to check a password
 //
-//   passdb::PassdbClient auth(passdb::passdbSocketPath(queueDir, chrooted), "smtpd");
+//   passdb::PassdbClient auth(ipc::servicePath(queueDir, chrooted, passdb::kPassdbService));
 //   ipc::PassdbAuth start{.mechanism = "PLAIN", ...};
 //   try {
 //     auto r = auth.start(start);
@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_passdb.h"
 
 namespace posthorn::ipc {
@@ -45,9 +46,8 @@ class PassdbError : public std::runtime_error {
 std::string encodeBase64(std::string_view bytes);
 std::optional<std::string> decodeBase64(std::string_view text);
 
-// authd's passdb socket: QUEUE_DIR/private/authd-passdb, or
-// /private/authd-passdb for a process chrooted into the queue directory.
-std::string passdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// authd's passdb socket: QUEUE_DIR/private/authd-passdb (ipc::servicePath).
+inline constexpr ipc::ServiceName kPassdbService{ipc::Visibility::Private, "authd-passdb"};
 
 class PassdbClient {
  public:

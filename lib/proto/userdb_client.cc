@@ -16,14 +16,6 @@ std::string_view userdbErrorKindName(UserdbErrorKind kind) {
   return "unknown";
 }
 
-std::string userdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  if (chrootedIntoQueue) return "/private/authd-userdb";
-  std::string dir = queueDirectory;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (dir == "/") dir.clear();
-  return dir + "/private/authd-userdb";
-}
-
 UserdbClient::UserdbClient(std::string socketPath, std::string service,
                            std::chrono::milliseconds timeout)
     : socketPath_(std::move(socketPath)), service_(std::move(service)), timeout_(timeout) {}

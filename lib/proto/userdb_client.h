@@ -1,6 +1,7 @@
 // userdb_client - how smtpd, local, popd and imapd ask authd about a user
 //
-//   userdb::UserdbClient users(userdb::userdbSocketPath(queueDir, chrooted), "smtpd");
+//   userdb::UserdbClient users(ipc::servicePath(queueDir, chrooted, userdb::kUserdbService),
+//                              "smtpd");
 //   try {
 //     if (auto user = users.lookup("alice@example.com")) deliverTo(user->uid, user->home);
 //     else reply("550 5.1.1 <alice@example.com>: user unknown");
@@ -22,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_userdb.h"
 
 namespace posthorn::ipc {
@@ -53,9 +55,8 @@ class UserdbError : public std::runtime_error {
 // "unavailable", "tempfail", "protocol".
 std::string_view userdbErrorKindName(UserdbErrorKind kind);
 
-// authd's userdb socket: QUEUE_DIR/private/authd-userdb, or
-// /private/authd-userdb for a process chrooted into the queue directory.
-std::string userdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// authd's userdb socket: QUEUE_DIR/private/authd-userdb (ipc::servicePath).
+inline constexpr ipc::ServiceName kUserdbService{ipc::Visibility::Private, "authd-userdb"};
 
 class UserdbClient {
  public:
