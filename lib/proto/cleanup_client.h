@@ -22,17 +22,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/request_client.h"
 #include "lib/ipc/service_path.h"
 #include "lib/proto/proto_cleanup.h"
-
-namespace posthorn::ipc {
-class Channel;
-}
 
 namespace posthorn::cleanup {
 
@@ -82,15 +78,12 @@ class CleanupClient {
  private:
   enum class State { Idle, Opened, Content, Failed };
 
-  bool openOnce(std::uint32_t flags);
   ipc::CleanupReply finishMessage();
   bool sendBuffered();
   void failWith(const std::string& what);
 
-  std::string socketPath_;
-  ClientTimeouts timeouts_;
-  std::unique_ptr<ipc::Channel> channel_;
-  bool reused_ = false;  // the connection already carried a message
+  ipc::RequestClient client_;
+  std::chrono::milliseconds replyTimeout_;
   State state_ = State::Idle;
   std::string queueId_;
   std::string buffer_;

@@ -18,18 +18,14 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/request_client.h"
 #include "lib/ipc/service_path.h"
 #include "lib/proto/proto_passdb.h"
-
-namespace posthorn::ipc {
-class Channel;
-}
 
 namespace posthorn::passdb {
 
@@ -53,26 +49,20 @@ class PassdbClient {
  public:
   explicit PassdbClient(std::string socketPath,
                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  ~PassdbClient();
-  PassdbClient(PassdbClient&&) noexcept;
-  PassdbClient& operator=(PassdbClient&&) noexcept;
 
   // Starts a conversation (abandoning one in progress). Throws PassdbError.
   ipc::PassdbReply start(const ipc::PassdbAuth& request);
   // Answers a Continue. Throws PassdbError.
   ipc::PassdbReply next(const std::string& response);
-  void disconnect();
+  void disconnect() { client_.disconnect(); }
 
-  const std::string& socketPath() const { return socketPath_; }
+  const std::string& socketPath() const { return client_.socketPath(); }
 
  private:
-  void connect();
-  ipc::PassdbReply exchange(bool first, const ipc::PassdbAuth* request,
-                            const std::string* response);
+  template <class Request>
+  ipc::PassdbReply exchange(const Request& request, ipc::RequestClient::Reconnect reconnect);
 
-  std::string socketPath_;
-  std::chrono::milliseconds timeout_;
-  std::unique_ptr<ipc::Channel> channel_;
+  ipc::RequestClient client_;
 };
 
 }  // namespace posthorn::passdb
