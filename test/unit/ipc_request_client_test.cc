@@ -1,4 +1,4 @@
-// ipc_request_test - the reconnecting request client (lib/ipc/request_client.h)
+// ipc_request_client_test - the reconnecting request client (lib/ipc/request_client.h)
 // against scripted services: what is retried on a new connection and what
 // is not, timeouts, errors and their messages
 #include <gtest/gtest.h>
@@ -26,7 +26,7 @@ using Kind = RequestError::Kind;
 using Reconnect = RequestClient::Reconnect;
 
 std::string tempDir() {
-  char tmpl[] = "/tmp/ipc_request_test.XXXXXX";
+  char tmpl[] = "/tmp/ipc_request_client_test.XXXXXX";
   const char* dir = ::mkdtemp(tmpl);
   EXPECT_NE(dir, nullptr);
   return dir;
