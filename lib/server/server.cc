@@ -181,10 +181,7 @@ struct Worker::Loop {
   void report(WorkerState state) {
     if (!statusFd || reported == state) return;
     reported = state;
-    WorkerStatus status;
-    std::memset(&status, 0, sizeof status);
-    status.pid = ::getpid();
-    status.state = state;
+    const WorkerStatus status = statusRecord(::getpid(), state);
     ssize_t n;
     do {
       n = ::write(kStatusFd, &status, sizeof status);
