@@ -48,6 +48,18 @@ class RequestError : public std::runtime_error {
   std::string cause_;
 };
 
+// What a typed client (MapClient, UserdbClient) throws: what() for the
+// log, kind() for the caller to tell a refusal from an outage.
+template <class Kind>
+class ServiceError : public std::runtime_error {
+ public:
+  ServiceError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
 class RequestClient {
  public:
   struct Timeouts {

@@ -18,7 +18,6 @@
 
 #include <chrono>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -35,15 +34,7 @@ enum class MapErrorKind {
   Protocol,     // mapd sent something that is not a valid reply
 };
 
-class MapError : public std::runtime_error {
- public:
-  MapError(MapErrorKind kind, const std::string& what)
-      : std::runtime_error(what), kind_(kind) {}
-  MapErrorKind kind() const { return kind_; }
-
- private:
-  MapErrorKind kind_;
-};
+using MapError = ipc::ServiceError<MapErrorKind>;
 
 // "unavailable", "refused", "tempfail", "protocol".
 std::string_view mapErrorKindName(MapErrorKind kind);

@@ -18,7 +18,6 @@
 
 #include <chrono>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -38,15 +37,7 @@ enum class UserdbErrorKind {
   Protocol,     // authd sent something that is not a valid reply
 };
 
-class UserdbError : public std::runtime_error {
- public:
-  UserdbError(UserdbErrorKind kind, const std::string& what)
-      : std::runtime_error(what), kind_(kind) {}
-  UserdbErrorKind kind() const { return kind_; }
-
- private:
-  UserdbErrorKind kind_;
-};
+using UserdbError = ipc::ServiceError<UserdbErrorKind>;
 
 // "unavailable", "tempfail", "protocol".
 std::string_view userdbErrorKindName(UserdbErrorKind kind);
