@@ -28,6 +28,7 @@
 #include "auth/userdb_server.h"
 #include "lib/config/config.h"
 #include "lib/log/log.h"
+#include "lib/server/request_server.h"
 #include "lib/server/server.h"
 
 using namespace posthorn;
@@ -42,16 +43,18 @@ int main(int argc, char** argv) {
     }
     const bool passdbSide = options.args.size() == 1;
     std::unique_ptr<auth::Userdb> userdb;
-    std::unique_ptr<auth::UserdbServer> userdbServer;
     std::unique_ptr<auth::Passdb> passdb;
-    std::unique_ptr<auth::PassdbServer> passdbServer;
+    std::unique_ptr<auth::PassdbService> passdbService;
+    std::unique_ptr<server::RequestServer> requests;
     if (passdbSide) {
       passdb = std::make_unique<auth::Passdb>(settings.passdb);
-      passdbServer = std::make_unique<auth::PassdbServer>(*passdb, settings.throttle,
-                                                          settings.clientTimeout);
+      passdbService = std::make_unique<auth::PassdbService>(*passdb, settings.throttle);
+      requests = std::make_unique<server::RequestServer>(passdbService->sessions(),
+                                                         settings.clientTimeout);
     } else {
       userdb = auth::Userdb::fromSettings(settings);
-      userdbServer = std::make_unique<auth::UserdbServer>(*userdb, settings.clientTimeout);
+      requests = std::make_unique<server::RequestServer>(auth::userdbAnswer(*userdb),
+                                                         settings.clientTimeout);
     }
 
     server::WorkerSettings jail;
@@ -62,16 +65,14 @@ int main(int argc, char** argv) {
     jail.maxIdle = passdbSide ? std::chrono::seconds(0) : settings.maxIdle;
     jail.clientLimit = passdbSide ? 1000 : jail.clientLimit;
     jail.postJail = [&] {
-      if (passdbServer) passdbServer->stopOnSignals(worker.eventBase());
-      if (userdbServer) userdbServer->stopOnSignals(worker.eventBase());
+      requests->stopOnSignals(worker.eventBase());
       if (options.chroot) {
         log::info("master.conf asks for a chroot: authd runs unchrooted (it reads /etc)");
       }
       for (const auto& warning : settings.warnings) log::warning("%s", warning.c_str());
     };
     return worker.run(jail, [&](server::Connection conn) {
-      if (passdbServer) passdbServer->serve(worker.eventBase(), std::move(conn));
-      else userdbServer->serve(worker.eventBase(), std::move(conn));
+      requests->serve(worker.eventBase(), std::move(conn));
     });
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "authd: %s\n", e.what());

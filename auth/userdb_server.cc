@@ -49,11 +49,10 @@ std::string replyBytes(const ipc::UserdbReply& reply) {
 
 }  // namespace
 
-UserdbServer::UserdbServer(Userdb& userdb, std::chrono::seconds clientTimeout)
-    : requests_(
-          [&userdb](const ipc::Frame& frame, const std::string&) {
-            return replyBytes(lookup(userdb, ipc::decode<ipc::UserdbLookup>(frame)));
-          },
-          clientTimeout) {}
+server::RequestServer::Answer userdbAnswer(Userdb& userdb) {
+  return [&userdb](const ipc::Frame& frame, const std::string&) {
+    return replyBytes(lookup(userdb, ipc::decode<ipc::UserdbLookup>(frame)));
+  };
+}
 
 }  // namespace posthorn::auth

@@ -1,52 +1,25 @@
-// userdb_server - authd's connections: a stream of userdb lookups per client
+// userdb_server - authd's answer to a userdb lookup
 //
-// Each accepted connection gets a session on the worker's libevent loop
-// (server::RequestServer). A session reads UserdbLookup frames, answers
-// each with one UserdbReply in order, and ends when the client closes,
-// stays silent longer than the client timeout (ipc_timeout), or sends
-// anything malformed (logged as a warning, that connection dropped; authd
-// goes on serving everyone else). A client that sends requests without
-// reading the replies is paused until it catches up, so memory stays
-// bounded.
+// authd's userdb side serves its clients through server::RequestServer (one
+// session per client, a stream of UserdbLookup frames each answered by one
+// UserdbReply in order; malformed requests, slow and silent clients and
+// the stop at SIGTERM are handled there). This is what one request means:
+// the user database's answer, logged; a reply too long for a frame becomes
+// a TempFail.
 //
 // Clients keep their connection open between lookups, so an authd told to
 // stop (SIGTERM from master at reload or shutdown) closes every connection
 // once its replies are written; clients reconnect to the next authd.
 #pragma once
 
-#include <chrono>
-#include <utility>
-
 #include "lib/server/request_server.h"
-#include "lib/server/server.h"
-
-struct event_base;
 
 namespace posthorn::auth {
 
 class Userdb;
 
-class UserdbServer {
- public:
-  UserdbServer(Userdb& userdb, std::chrono::seconds clientTimeout);
-  UserdbServer(const UserdbServer&) = delete;
-  UserdbServer& operator=(const UserdbServer&) = delete;
-
-  // Watches SIGTERM and SIGINT on `base` and then calls stop(). Call once
-  // the loop exists (postJail).
-  void stopOnSignals(event_base* base) { requests_.stopOnSignals(base); }
-
-  // Starts serving an accepted connection on `base`; the session owns
-  // conn.fd and calls conn.done() when it ends.
-  void serve(event_base* base, server::Connection conn) {
-    requests_.serve(base, std::move(conn));
-  }
-
-  // Ends every session as soon as its pending replies are written.
-  void stop() { requests_.stop(); }
-
- private:
-  server::RequestServer requests_;
-};
+// Decodes a UserdbLookup and returns its reply frame; throws
+// ipc::ProtocolError for anything else.
+server::RequestServer::Answer userdbAnswer(Userdb& userdb);
 
 }  // namespace posthorn::auth

@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
     if (settings.queueDirectory.empty()) throw config::ConfigError("queue_directory is empty");
     const bool jailed = options.chroot && privilege::runningAsRoot();
     const std::string root = jailed ? std::string() : settings.queueDirectory;
-    bounce::BounceService service(settings, root,
-                                  cleanup::cleanupSocketPath(settings.queueDirectory, jailed));
+    bounce::BounceService service(
+        settings, root,
+        ipc::servicePath(settings.queueDirectory, jailed, cleanup::kCleanupService));
 
     server::WorkerSettings jail;
     jail.chroot = settings.queueDirectory;

@@ -456,7 +456,8 @@ Outcome LocalDelivery::toCommand(Context& ctx, const std::string& command, const
 Outcome LocalDelivery::forwardRemote(Context& ctx, const std::vector<std::string>& addresses,
                                      const std::string& rcpt) {
   const queue::Envelope& env = ctx.message.envelope();
-  cleanup::CleanupClient client(cleanup::cleanupSocketPath(settings_.queueDirectory, false));
+  cleanup::CleanupClient client(
+      ipc::servicePath(settings_.queueDirectory, false, cleanup::kCleanupService));
   ipc::CleanupEnvelope e;
   e.sender = env.sender;
   e.envid = env.envid;

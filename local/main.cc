@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
     const local::Settings settings(worker.config());
     address::DirectTableLookup tables;
     address::AddressResolver resolver(worker.config(), tables);
-    userdb::UserdbClient users(userdb::userdbSocketPath(settings.queueDirectory, false), "local");
+    userdb::UserdbClient users(
+        ipc::servicePath(settings.queueDirectory, false, userdb::kUserdbService), "local");
     local::LocalDelivery delivery(settings, resolver, tables, users);
 
     server::WorkerSettings jail;

@@ -8,6 +8,7 @@
 
 #include "lib/config/config.h"
 #include "lib/log/log.h"
+#include "lib/server/request_server.h"
 #include "lib/server/server.h"
 #include "mapd/map_server.h"
 #include "mapd/mapd_settings.h"
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
     server::Worker worker(options);
     const mapd::Settings settings(worker.config());
     mapd::TableCache tables(settings.allowedTables);
-    mapd::MapServer mapServer(tables, settings.clientTimeout);
+    server::RequestServer mapServer(mapd::lookupAnswer(tables), settings.clientTimeout);
 
     server::WorkerSettings jail;
     jail.user = settings.mailOwner;

@@ -30,12 +30,11 @@ std::string replyBytes(const ipc::MapLookupReply& reply, const std::string& peer
 
 }  // namespace
 
-MapServer::MapServer(TableCache& tables, std::chrono::seconds clientTimeout)
-    : requests_(
-          [&tables](const ipc::Frame& frame, const std::string& peer) {
-            const auto request = ipc::decode<ipc::MapLookupRequest>(frame);
-            return replyBytes(tables.lookup(request, peer), peer);
-          },
-          clientTimeout) {}
+server::RequestServer::Answer lookupAnswer(TableCache& tables) {
+  return [&tables](const ipc::Frame& frame, const std::string& peer) {
+    const auto request = ipc::decode<ipc::MapLookupRequest>(frame);
+    return replyBytes(tables.lookup(request, peer), peer);
+  };
+}
 
 }  // namespace posthorn::mapd

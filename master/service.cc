@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log/log.h"
+#include "lib/server/proto_status.h"
 #include "master/spawner.h"
 
 namespace posthorn::master {
@@ -68,8 +69,10 @@ void Service::open(std::vector<Listener>* pool) {
     log::warning("service %s: %s: %s (workers cannot start)", spec_.describe().c_str(),
                  spec_.program.c_str(), std::strerror(errno));
 
+  // Packet mode (O_DIRECT): every read returns one worker's record, whole,
+  // so a record of another size is seen as such (lib/server/proto_status.h).
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK | O_DIRECT) < 0)
     throw std::runtime_error(std::string("status pipe: ") + std::strerror(errno));
   // The write end goes to the workers, which set their own flags on it;
   // master never writes to it.
@@ -191,34 +194,34 @@ void Service::spawn(std::size_t slot) {
 }
 
 void Service::readStatus() {
-  char buf[4096];
+  char buf[4096];  // more than PIPE_BUF: a whole packet
   for (;;) {
-    ssize_t n = ::read(statusRead_, buf, sizeof buf);
+    const ssize_t n = ::read(statusRead_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    statusBuffer_.append(buf, static_cast<std::size_t>(n));
-  }
-  constexpr std::size_t kRecord = sizeof(server::WorkerStatus);
-  std::size_t used = 0;
-  for (; statusBuffer_.size() - used >= kRecord; used += kRecord) {
-    server::WorkerStatus st;
-    std::memcpy(&st, statusBuffer_.data() + used, kRecord);
-    auto it = workers_.find(st.pid);
+    std::string why;
+    const auto st =
+        server::parseStatusRecord(std::string_view(buf, static_cast<std::size_t>(n)), &why);
+    if (!st) {
+      log::warning("service %s: ignoring %s: a worker of another posthorn version?",
+                   spec_.key().c_str(), why.c_str());
+      continue;
+    }
+    auto it = workers_.find(st->pid);
     if (it == workers_.end()) {
       // A worker that was already reaped (its last record arrives late) or
       // garbage: nothing to update.
       log::debug("service %s: status from unknown pid %ld", spec_.key().c_str(),
-                 static_cast<long>(st.pid));
+                 static_cast<long>(st->pid));
       continue;
     }
-    if (st.state != server::WorkerState::Available && st.state != server::WorkerState::Busy) {
+    if (st->state != server::WorkerState::Available && st->state != server::WorkerState::Busy) {
       log::warning("service %s: bad status byte %d from pid %ld", spec_.key().c_str(),
-                   static_cast<int>(st.state), static_cast<long>(st.pid));
+                   static_cast<int>(st->state), static_cast<long>(st->pid));
       continue;
     }
-    it->second.state = st.state;
+    it->second.state = st->state;
   }
-  statusBuffer_.erase(0, used);
   updateWatching();
 }
 

@@ -103,7 +103,6 @@ class Service {
   std::vector<Slot> slots_;
   int statusRead_ = -1;
   int statusWrite_ = -1;
-  std::string statusBuffer_;
   std::unique_ptr<loop::Event> statusEvent_;
   std::unique_ptr<loop::Event> throttleTimer_;
   std::unique_ptr<loop::Event> wakeupTimer_;

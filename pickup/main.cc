@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     const std::string root = jailed ? std::string() : queueDir;
     pickup::PickupSettings settings;
     settings.maildropDir = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Maildrop));
-    settings.cleanupSocket = cleanup::cleanupSocketPath(queueDir, jailed);
+    settings.cleanupSocket = ipc::servicePath(queueDir, jailed, cleanup::kCleanupService);
     settings.staleTempAge = cfg.getTime("daemon_timeout");
     settings.myorigin = cfg.get("myorigin");
     pickup::Pickup pickup(settings);

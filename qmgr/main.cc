@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
     jail.maxUse = 0;  // persistent, like Postfix's qmgr
     jail.maxIdle = std::chrono::seconds(0);
     jail.postJail = [&] {
-      const std::string mapdSocket = mapd::mapdSocketPath(settings.queueDirectory, jailed);
+      const std::string mapdSocket =
+          ipc::servicePath(settings.queueDirectory, jailed, mapd::kMapdService);
       auto makeResolver = [&, mapdSocket] {
         tables.push_back(std::make_unique<RoutingTables>(mapdSocket));
         return std::make_unique<address::AddressResolver>(worker.config(), tables.back()->lookup);

@@ -39,15 +39,16 @@ int main(int argc, char** argv) {
     // Inside the jail, the queue directory is "/".
     const bool chrooted =
         privilege::runningAsRoot() && options.chroot && !settings.queueDirectory.empty();
-    smtpd::ServiceLookups lookups(cfg, mapd::mapdSocketPath(settings.queueDirectory, chrooted),
-                                  userdb::userdbSocketPath(settings.queueDirectory, chrooted));
+    smtpd::ServiceLookups lookups(
+        cfg, ipc::servicePath(settings.queueDirectory, chrooted, mapd::kMapdService),
+        ipc::servicePath(settings.queueDirectory, chrooted, userdb::kUserdbService));
     smtpd::CleanupSinkFactory sinks(
-        cleanup::cleanupSocketPath(settings.queueDirectory, chrooted));
+        ipc::servicePath(settings.queueDirectory, chrooted, cleanup::kCleanupService));
     // SASL: authd's passdb socket (smtpd_sasl_auth_enable).
     std::unique_ptr<smtpd::PassdbAuthenticator> authenticator;
     if (settings.saslAuthEnable) {
       authenticator = std::make_unique<smtpd::PassdbAuthenticator>(
-          passdb::passdbSocketPath(settings.queueDirectory, chrooted));
+          ipc::servicePath(settings.queueDirectory, chrooted, passdb::kPassdbService));
     }
     std::unique_ptr<smtpd::Policy> policy;
     std::shared_ptr<tls::Context> tlsContext;

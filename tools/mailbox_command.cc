@@ -68,7 +68,8 @@ Options parse(const std::vector<std::string>& args) {
 // Where USER's Maildir is, as local(8) decides it.
 std::string userMaildir(const Options& o) {
   const auto cfg = config::Config::load(o.configDir.value_or(config::defaultConfigDir()));
-  userdb::UserdbClient users(userdb::userdbSocketPath(cfg.get("queue_directory"), false), "posthorn");
+  userdb::UserdbClient users(
+      ipc::servicePath(cfg.get("queue_directory"), false, userdb::kUserdbService), "posthorn");
   const auto user = users.lookup(*o.user);
   if (!user) throw std::runtime_error("user " + *o.user + " unknown");
   if (user->mail.rfind("maildir:", 0) == 0) return user->mail.substr(8);

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "lib/ipc/ipc_codec.h"
+#include "lib/ipc/unix_message.h"
 
 namespace posthorn::ipc {
 
@@ -296,14 +297,9 @@ void Channel::readExact(char* dst, std::size_t n, bool frameStart, Clock::time_p
   const bool forever = timeout_.count() <= 0;
   std::size_t got = 0;
   while (got < n) {
-    iovec iov{dst + got, n - got};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerRead)];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t r = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    msghdr msg;
+    const ssize_t r = receiveMessage(fd_, dst + got, n - got, control, sizeof control, &msg);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -316,11 +312,7 @@ void Channel::readExact(char* dst, std::size_t n, bool frameStart, Clock::time_p
     // Take ownership of every fd first, so that none leaks on an error.
     int extra = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (std::size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      for (int fd : passedFds(c)) {
         if (pendingFd_ < 0) {
           pendingFd_ = fd;
         } else {

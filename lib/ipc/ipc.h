@@ -5,7 +5,7 @@
 //
 //   struct MapLookupRequest {
 //     static constexpr MsgType kType = MsgType::MapLookupRequest;
-//     static constexpr std::uint32_t kVersion = 1;   // bump on any change
+//     static constexpr std::uint32_t kVersion = kMapdProtoVersion;  // one per protocol
 //     std::string table, key;
 //     template <class V> void fields(V& v) { v("table", table); v("key", key); }
 //   };

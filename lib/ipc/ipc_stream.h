@@ -23,9 +23,13 @@
 
 namespace posthorn::ipc {
 
+// The version of the two content-stream messages; bump it on any change to
+// either.
+inline constexpr std::uint32_t kContentStreamProtoVersion = 1;
+
 struct ContentChunk {
   static constexpr MsgType kType = MsgType::ContentChunk;
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kContentStreamProtoVersion;
   std::string data;  // 1..kContentChunk bytes
   template <class V>
   void fields(V& v) {
@@ -35,7 +39,7 @@ struct ContentChunk {
 
 struct ContentEnd {
   static constexpr MsgType kType = MsgType::ContentEnd;
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kContentStreamProtoVersion;
   std::uint64_t size = 0;  // total data bytes of all chunks
   template <class V>
   void fields(V& v) {

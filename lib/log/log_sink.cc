@@ -14,6 +14,7 @@
 
 #include "lib/util/event_loop.h"
 #include "lib/ipc/ipc.h"
+#include "lib/ipc/unix_message.h"
 #include "lib/log/log.h"
 #include "lib/log/proto_log.h"
 
@@ -111,13 +112,9 @@ std::size_t LogSink::drain() {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
   std::size_t lines = 0;
   for (int i = 0; i < kDrainBatch; ++i) {
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    msghdr msg;
+    const ssize_t n =
+        ipc::receiveMessage(fd_, buf.data(), buf.size(), control, sizeof control, &msg);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;  // EAGAIN: nothing more waiting
@@ -130,14 +127,9 @@ std::size_t LogSink::drain() {
         ucred cred;
         std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
         credPid = cred.pid;
-      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      } else {
         // Nobody has a reason to pass us descriptors: do not leak them.
-        std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (std::size_t k = 0; k < count; ++k) {
-          int passed;
-          std::memcpy(&passed, CMSG_DATA(c) + k * sizeof(int), sizeof passed);
-          ::close(passed);
-        }
+        for (int passed : ipc::passedFds(c)) ::close(passed);
       }
     }
     bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;

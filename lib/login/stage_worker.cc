@@ -27,11 +27,6 @@ server::WorkerSettings loginStageSettings(const std::string& queueDirectory,
   return jail;
 }
 
-std::string mailboxSocketPath(const std::string& queueDirectory, bool chrooted,
-                              const std::string& mailboxService) {
-  return (chrooted ? std::string() : queueDirectory) + "/private/" + mailboxService;
-}
-
 int runMailboxStage(server::Worker& worker, const std::string& queueDirectory,
                     std::chrono::seconds maxIdle, const MailboxServer& serve) {
   server::WorkerSettings jail;  // no chroot, stays root: it becomes the user per session
@@ -40,7 +35,7 @@ int runMailboxStage(server::Worker& worker, const std::string& queueDirectory,
   jail.maxUse = 1;
   jail.maxIdle = maxIdle;
   jail.preJail = [] { ::tzset(); };
-  const std::string userdbSocket = userdb::userdbSocketPath(queueDirectory, false);
+  const std::string userdbSocket = ipc::servicePath(queueDirectory, false, userdb::kUserdbService);
   return worker.run(jail, [&](server::Connection conn) {
     serve(conn.fd, userdbSocket);
     conn.done();

@@ -16,11 +16,6 @@ server::WorkerSettings loginStageSettings(const std::string& queueDirectory,
                                           const std::string& mailOwner, int maxUse,
                                           std::chrono::seconds maxIdle);
 
-// The login stage's path to the mailbox stage's private socket (master.conf
-// service `mailboxService`); inside the jail the queue directory is "/".
-std::string mailboxSocketPath(const std::string& queueDirectory, bool chrooted,
-                              const std::string& mailboxService);
-
 // Runs the mailbox stage: no chroot, root until serve() becomes the user,
 // one client per process and one per process's life (max_use 1). serve gets
 // the connection from the login stage and authd's userdb socket path.

@@ -82,9 +82,11 @@ int runLoginStage(server::Worker& worker, const server::Options& options,
                   const Settings& settings, const TwoStageProgram<Settings, LoginContext>& program) {
   const bool chrooted =
       privilege::runningAsRoot() && options.chroot && !settings.queueDirectory.empty();
-  passdb::PassdbAuthenticator auth(passdb::passdbSocketPath(settings.queueDirectory, chrooted));
+  passdb::PassdbAuthenticator auth(
+      ipc::servicePath(settings.queueDirectory, chrooted, passdb::kPassdbService));
   const std::string mailboxSocket =
-      mailboxSocketPath(settings.queueDirectory, chrooted, settings.mailboxService);
+      ipc::servicePath(settings.queueDirectory, chrooted,
+                       {ipc::Visibility::Private, settings.mailboxService});
   std::unique_ptr<LoginContext> context;
   server::WorkerSettings jail = loginStageSettings(settings.queueDirectory, settings.mailOwner,
                                                    settings.maxUse, settings.maxIdle);

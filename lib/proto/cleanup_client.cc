@@ -9,10 +9,6 @@
 
 namespace posthorn::cleanup {
 
-std::string cleanupSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  return (chrootedIntoQueue ? std::string() : queueDirectory) + "/public/cleanup";
-}
-
 ipc::CleanupReply CleanupClient::unavailableReply(const std::string& queueId) {
   ipc::CleanupReply r;
   r.code = 451;
@@ -23,7 +19,8 @@ ipc::CleanupReply CleanupClient::unavailableReply(const std::string& queueId) {
 }
 
 CleanupClient::CleanupClient(std::string socketPath, ClientTimeouts timeouts)
-    : socketPath_(std::move(socketPath)), timeouts_(timeouts) {}
+    : client_(std::move(socketPath), "cleanup", {.connect = timeouts.connect, .io = timeouts.io}),
+      replyTimeout_(timeouts.reply) {}
 
 CleanupClient::~CleanupClient() = default;
 CleanupClient::CleanupClient(CleanupClient&&) noexcept = default;
@@ -32,7 +29,7 @@ CleanupClient& CleanupClient::operator=(CleanupClient&&) noexcept = default;
 void CleanupClient::failWith(const std::string& what) {
   if (error_.empty()) error_ = what;
   state_ = State::Failed;
-  channel_.reset();  // cleanup sees the connection close and discards the message
+  client_.disconnect();  // cleanup sees the connection close and discards the message
   buffer_.clear();
 }
 
@@ -42,32 +39,22 @@ bool CleanupClient::open(std::uint32_t flags) {
   error_.clear();
   refusal_.reset();
   queueId_.clear();
-  const bool reused = channel_ != nullptr && reused_;
-  if (openOnce(flags)) return true;
-  if (!reused || refusal_) return false;
-  // The kept connection was stale (cleanup exited meanwhile): once more.
-  error_.clear();
-  state_ = State::Idle;
-  return openOnce(flags);
-}
-
-bool CleanupClient::openOnce(std::uint32_t flags) {
+  const std::string& path = client_.socketPath();
   try {
-    if (!channel_) {
-      channel_ = std::make_unique<ipc::Channel>(ipc::Channel::connect(socketPath_, timeouts_.connect));
-      reused_ = false;
-    }
-    channel_->setTimeout(timeouts_.io);
-    channel_->send(ipc::CleanupOpen{flags});
-    const ipc::Frame frame = channel_->receiveFrame();
+    // A connection kept from the last message may have gone stale
+    // (cleanup exited meanwhile): the request client reconnects once.
+    const ipc::Frame frame = client_.exchange(ipc::CleanupOpen{flags});
     if (frame.type == static_cast<std::uint32_t>(ipc::MsgType::CleanupReply)) {
       refusal_ = ipc::decode<ipc::CleanupReply>(frame);
       failWith("cleanup refused the message: " + refusal_->line());
       return false;
     }
     queueId_ = ipc::decode<ipc::CleanupOpened>(frame).queueId;
-  } catch (const std::exception& e) {
-    failWith("cleanup " + socketPath_ + ": " + e.what());
+  } catch (const ipc::RequestError& e) {
+    failWith("cleanup " + path + ": " + e.cause());
+    return false;
+  } catch (const ipc::ProtocolError& e) {
+    failWith("cleanup " + path + ": " + e.what());
     return false;
   }
   state_ = State::Opened;
@@ -83,9 +70,9 @@ bool CleanupClient::begin(const ipc::CleanupEnvelope& envelope, std::uint32_t fl
     return false;
   }
   try {
-    channel_->send(envelope);
+    client_.channel().send(envelope);
   } catch (const std::exception& e) {
-    failWith("cleanup " + socketPath_ + ": sending the envelope: " + e.what());
+    failWith("cleanup " + client_.socketPath() + ": sending the envelope: " + e.what());
     return false;
   }
   state_ = State::Content;
@@ -111,12 +98,12 @@ bool CleanupClient::sendBuffered() {
   try {
     ipc::ContentChunk chunk;
     chunk.data = std::move(buffer_);
-    channel_->send(chunk);
+    client_.channel().send(chunk);
     sent_ += chunk.data.size();
     buffer_ = std::move(chunk.data);
     buffer_.clear();
   } catch (const std::exception& e) {
-    failWith("cleanup " + socketPath_ + ": sending the content: " + e.what());
+    failWith("cleanup " + client_.socketPath() + ": sending the content: " + e.what());
     return false;
   }
   return true;
@@ -139,19 +126,18 @@ ipc::CleanupReply CleanupClient::finishMessage() {
   }
   if (!sendBuffered()) return unavailableReply(queueId_);
   try {
-    channel_->send(ipc::ContentEnd{sent_});
-    channel_->setTimeout(timeouts_.reply);
-    ipc::CleanupReply reply = channel_->receive<ipc::CleanupReply>();
-    reused_ = true;
-    return reply;
+    ipc::Channel& channel = client_.channel();
+    channel.send(ipc::ContentEnd{sent_});
+    channel.setTimeout(replyTimeout_);
+    return channel.receive<ipc::CleanupReply>();  // the connection is kept for the next
   } catch (const std::exception& e) {
-    failWith("cleanup " + socketPath_ + ": waiting for the reply: " + e.what());
+    failWith("cleanup " + client_.socketPath() + ": waiting for the reply: " + e.what());
     return unavailableReply(queueId_);
   }
 }
 
 void CleanupClient::abandon() {
-  channel_.reset();
+  client_.disconnect();
   state_ = State::Idle;
   queueId_.clear();
   buffer_.clear();

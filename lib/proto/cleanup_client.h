@@ -1,6 +1,6 @@
 // cleanup_client - how smtpd and pickup hand a message to cleanup(8)
 //
-//   cleanup::CleanupClient c(cleanup::cleanupSocketPath(queueDir, chrooted));
+//   cleanup::CleanupClient c(ipc::servicePath(queueDir, chrooted, cleanup::kCleanupService));
 //   c.open();                       // optional: at MAIL FROM, for the queue ID
 //   log("%s: client=...", c.queueId().c_str());
 //   c.begin(envelope);              // opens first if open() was not called
@@ -22,22 +22,18 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/request_client.h"
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_cleanup.h"
-
-namespace posthorn::ipc {
-class Channel;
-}
 
 namespace posthorn::cleanup {
 
-// cleanup's socket: QUEUE_DIR/public/cleanup, or /public/cleanup for a
-// process chrooted into the queue directory.
-std::string cleanupSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// cleanup's socket: QUEUE_DIR/public/cleanup (ipc::servicePath).
+inline constexpr ipc::ServiceName kCleanupService{ipc::Visibility::Public, "cleanup"};
 
 struct ClientTimeouts {
   std::chrono::milliseconds connect{std::chrono::seconds(10)};
@@ -82,15 +78,12 @@ class CleanupClient {
  private:
   enum class State { Idle, Opened, Content, Failed };
 
-  bool openOnce(std::uint32_t flags);
   ipc::CleanupReply finishMessage();
   bool sendBuffered();
   void failWith(const std::string& what);
 
-  std::string socketPath_;
-  ClientTimeouts timeouts_;
-  std::unique_ptr<ipc::Channel> channel_;
-  bool reused_ = false;  // the connection already carried a message
+  ipc::RequestClient client_;
+  std::chrono::milliseconds replyTimeout_;
   State state_ = State::Idle;
   std::string queueId_;
   std::string buffer_;

@@ -3,7 +3,6 @@
 
 #include <utility>
 
-#include "lib/ipc/ipc.h"
 #include "lib/proto/proto_mapd.h"
 
 namespace posthorn::mapd {
@@ -18,74 +17,21 @@ std::string_view mapErrorKindName(MapErrorKind kind) {
   return "unknown";
 }
 
-std::string mapdSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  if (chrootedIntoQueue) return "/private/mapd";
-  std::string dir = queueDirectory;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (dir == "/") dir.clear();
-  return dir + "/private/mapd";
-}
-
 MapClient::MapClient(std::string socketPath, std::chrono::milliseconds timeout)
-    : socketPath_(std::move(socketPath)), timeout_(timeout) {}
-
-MapClient::~MapClient() = default;
-MapClient::MapClient(MapClient&&) noexcept = default;
-MapClient& MapClient::operator=(MapClient&&) noexcept = default;
-
-void MapClient::disconnect() { channel_.reset(); }
-
-void MapClient::connect() {
-  channel_.reset();
-  try {
-    auto channel = ipc::Channel::connect(socketPath_, timeout_);
-    channel.setTimeout(timeout_);
-    channel_ = std::make_unique<ipc::Channel>(std::move(channel));
-    ++connects_;
-  } catch (const std::exception& e) {
-    throw MapError(MapErrorKind::Unavailable,
-                   "mapd unavailable at " + socketPath_ + ": " + e.what());
-  }
-}
+    : client_(std::move(socketPath), "mapd", {.connect = timeout, .io = timeout}) {}
 
 std::optional<std::string> MapClient::lookup(std::string_view table, std::string_view key) {
-  // A connection that was already open may have been closed by mapd in the
-  // meantime (max_idle, max_use, restart): then reconnect once and retry.
-  const bool reused = channel_ != nullptr;
-  if (!reused) connect();
-  try {
-    return lookupOnce(table, key);
-  } catch (const ipc::ChannelClosed& e) {
-    disconnect();
-    if (!reused) {
-      throw MapError(MapErrorKind::Unavailable,
-                     "mapd at " + socketPath_ + ": " + e.what());
-    }
-  }
-  connect();
-  try {
-    return lookupOnce(table, key);
-  } catch (const ipc::ChannelClosed& e) {
-    disconnect();
-    throw MapError(MapErrorKind::Unavailable,
-                   "mapd at " + socketPath_ + ": " + e.what());
-  }
-}
-
-std::optional<std::string> MapClient::lookupOnce(std::string_view table, std::string_view key) {
+  ipc::MapLookupRequest request;
+  request.table = std::string(table);
+  request.key = std::string(key);
   ipc::MapLookupReply reply;
   try {
-    ipc::MapLookupRequest request;
-    request.table = std::string(table);
-    request.key = std::string(key);
-    channel_->send(request);
-    reply = channel_->receive<ipc::MapLookupReply>();
-  } catch (const ipc::ProtocolError& e) {
-    disconnect();
-    throw MapError(MapErrorKind::Protocol,
-                   "mapd at " + socketPath_ + ": protocol error: " + e.what());
+    reply = client_.call<ipc::MapLookupReply>(request);
+  } catch (const ipc::RequestError& e) {
+    throw MapError(e.kind() == ipc::RequestError::Kind::Protocol ? MapErrorKind::Protocol
+                                                                 : MapErrorKind::Unavailable,
+                   e.what());
   }
-  const std::string what = std::string(table) + " key " + std::string(key);
   switch (reply.status) {
     case ipc::MapStatus::Found:
       return std::move(reply.value);
@@ -99,8 +45,8 @@ std::optional<std::string> MapClient::lookupOnce(std::string_view table, std::st
       break;
   }
   throw MapError(MapErrorKind::TempFail,
-                 "mapd: temporary failure looking up " + what +
-                     (reply.value.empty() ? "" : ": " + reply.value));
+                 "mapd: temporary failure looking up " + std::string(table) + " key " +
+                     std::string(key) + (reply.value.empty() ? "" : ": " + reply.value));
 }
 
 }  // namespace posthorn::mapd

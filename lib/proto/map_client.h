@@ -1,6 +1,6 @@
 // map_client - how a (chrooted) worker reads a table through mapd
 //
-//   mapd::MapClient maps(mapd::mapdSocketPath(cfg.get("queue_directory"), chrooted));
+//   mapd::MapClient maps(ipc::servicePath(queueDir, chrooted, mapd::kMapdService));
 //   try {
 //     if (auto v = maps.lookup("hash:/etc/mail/aliases", "postmaster")) use(*v);
 //     else notFound();
@@ -10,21 +10,19 @@
 //
 // The client keeps one connection to mapd and reuses it for every lookup;
 // when that connection was dropped (mapd exited after max_use or max_idle,
-// or was restarted) it reconnects once and retries the lookup. Anything
-// other than "found" or "not found" is a MapError, so that a caller answers
-// with a temporary error instead of mistaking an outage for a miss.
+// or was restarted) it reconnects once and retries the lookup (see
+// ipc::RequestClient). Anything other than "found" or "not found" is a
+// MapError, so that a caller answers with a temporary error instead of
+// mistaking an outage for a miss.
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace posthorn::ipc {
-class Channel;
-}
+#include "lib/ipc/request_client.h"
+#include "lib/ipc/service_path.h"
 
 namespace posthorn::mapd {
 
@@ -36,52 +34,32 @@ enum class MapErrorKind {
   Protocol,     // mapd sent something that is not a valid reply
 };
 
-class MapError : public std::runtime_error {
- public:
-  MapError(MapErrorKind kind, const std::string& what)
-      : std::runtime_error(what), kind_(kind) {}
-  MapErrorKind kind() const { return kind_; }
-
- private:
-  MapErrorKind kind_;
-};
+using MapError = ipc::ServiceError<MapErrorKind>;
 
 // "unavailable", "refused", "tempfail", "protocol".
 std::string_view mapErrorKindName(MapErrorKind kind);
 
-// mapd's socket: QUEUE_DIR/private/mapd, or /private/mapd for a process
-// that is chrooted into the queue directory.
-std::string mapdSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// mapd's socket: QUEUE_DIR/private/mapd (ipc::servicePath).
+inline constexpr ipc::ServiceName kMapdService{ipc::Visibility::Private, "mapd"};
 
 class MapClient {
  public:
   explicit MapClient(std::string socketPath,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  ~MapClient();
-  MapClient(MapClient&&) noexcept;
-  MapClient& operator=(MapClient&&) noexcept;
-  MapClient(const MapClient&) = delete;
-  MapClient& operator=(const MapClient&) = delete;
 
   // The value of `key` in `table` ("hash:/etc/mail/aliases"), or nullopt
   // when the table has no such key. Throws MapError otherwise.
   std::optional<std::string> lookup(std::string_view table, std::string_view key);
 
   // Closes the connection (the next lookup opens a new one).
-  void disconnect();
+  void disconnect() { client_.disconnect(); }
 
-  const std::string& socketPath() const { return socketPath_; }
+  const std::string& socketPath() const { return client_.socketPath(); }
   // How many connections this client has opened so far (tests, debugging).
-  int connectCount() const { return connects_; }
+  int connectCount() const { return client_.connectCount(); }
 
  private:
-  void connect();
-  std::optional<std::string> lookupOnce(std::string_view table, std::string_view key);
-
-  std::string socketPath_;
-  std::chrono::milliseconds timeout_;
-  std::unique_ptr<ipc::Channel> channel_;
-  int connects_ = 0;
+  ipc::RequestClient client_;
 };
 
 }  // namespace posthorn::mapd

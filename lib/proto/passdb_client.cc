@@ -3,8 +3,6 @@
 
 #include <utility>
 
-#include "lib/ipc/ipc.h"
-
 namespace posthorn::passdb {
 
 namespace {
@@ -78,73 +76,30 @@ std::optional<std::string> decodeBase64(std::string_view text) {
   return out;
 }
 
-std::string passdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue) {
-  if (chrootedIntoQueue) return "/private/authd-passdb";
-  std::string dir = queueDirectory;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (dir == "/") dir.clear();
-  return dir + "/private/authd-passdb";
-}
-
 PassdbClient::PassdbClient(std::string socketPath, std::chrono::milliseconds timeout)
-    : socketPath_(std::move(socketPath)), timeout_(timeout) {}
+    : client_(std::move(socketPath), "authd", {.connect = timeout, .io = timeout}) {}
 
-PassdbClient::~PassdbClient() = default;
-PassdbClient::PassdbClient(PassdbClient&&) noexcept = default;
-PassdbClient& PassdbClient::operator=(PassdbClient&&) noexcept = default;
-
-void PassdbClient::disconnect() { channel_.reset(); }
-
-void PassdbClient::connect() {
-  channel_.reset();
+template <class Request>
+ipc::PassdbReply PassdbClient::exchange(const Request& request,
+                                        ipc::RequestClient::Reconnect reconnect) {
   try {
-    auto channel = ipc::Channel::connect(socketPath_, timeout_);
-    channel.setTimeout(timeout_);
-    channel_ = std::make_unique<ipc::Channel>(std::move(channel));
-  } catch (const std::exception& e) {
-    throw PassdbError("authd unavailable at " + socketPath_ + ": " + e.what());
-  }
-}
-
-ipc::PassdbReply PassdbClient::exchange(bool first, const ipc::PassdbAuth* request,
-                                        const std::string* response) {
-  try {
-    if (request != nullptr) {
-      channel_->send(*request);
-    } else {
-      ipc::PassdbContinue cont;
-      cont.response = *response;
-      channel_->send(cont);
-    }
-    return channel_->receive<ipc::PassdbReply>();
-  } catch (const ipc::ChannelTimeout& e) {
-    disconnect();
-    throw PassdbError("authd at " + socketPath_ + ": " + e.what());
-  } catch (const ipc::ChannelClosed& e) {
-    disconnect();
-    if (first) throw;  // the caller may retry on a new connection
-    throw PassdbError("authd at " + socketPath_ + ": " + e.what());
-  } catch (const ipc::ProtocolError& e) {
-    disconnect();
-    throw PassdbError("authd at " + socketPath_ + ": protocol error: " + e.what());
+    return client_.call<ipc::PassdbReply>(request, reconnect);
+  } catch (const ipc::RequestError& e) {
+    throw PassdbError(e.what());
   }
 }
 
 ipc::PassdbReply PassdbClient::start(const ipc::PassdbAuth& request) {
-  const bool reused = channel_ != nullptr;
-  if (!reused) connect();
-  try {
-    return exchange(reused, &request, nullptr);
-  } catch (const ipc::ChannelClosed&) {
-    // Closed by authd in the meantime (max_idle, restart): once more.
-  }
-  connect();
-  return exchange(false, &request, nullptr);
+  return exchange(request, ipc::RequestClient::Reconnect::WhenStale);
 }
 
 ipc::PassdbReply PassdbClient::next(const std::string& response) {
-  if (channel_ == nullptr) throw PassdbError("authd at " + socketPath_ + ": no conversation");
-  return exchange(false, nullptr, &response);
+  if (!client_.connected()) {
+    throw PassdbError("authd at " + client_.socketPath() + ": no conversation");
+  }
+  ipc::PassdbContinue cont;
+  cont.response = response;
+  return exchange(cont, ipc::RequestClient::Reconnect::Never);
 }
 
 }  // namespace posthorn::passdb

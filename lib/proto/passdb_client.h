@@ -1,6 +1,6 @@
 // passdb_client - how smtpd (and the POP3/IMAP login stages) ask authd to check a password
 //
-//   passdb::PassdbClient auth(passdb::passdbSocketPath(queueDir, chrooted), "smtpd");
+//   passdb::PassdbClient auth(ipc::servicePath(queueDir, chrooted, passdb::kPassdbService));
 //   ipc::PassdbAuth start{.mechanism = "PLAIN", ...};
 //   try {
 //     auto r = auth.start(start);
@@ -18,17 +18,14 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/request_client.h"
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_passdb.h"
-
-namespace posthorn::ipc {
-class Channel;
-}
 
 namespace posthorn::passdb {
 
@@ -45,34 +42,27 @@ class PassdbError : public std::runtime_error {
 std::string encodeBase64(std::string_view bytes);
 std::optional<std::string> decodeBase64(std::string_view text);
 
-// authd's passdb socket: QUEUE_DIR/private/authd-passdb, or
-// /private/authd-passdb for a process chrooted into the queue directory.
-std::string passdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// authd's passdb socket: QUEUE_DIR/private/authd-passdb (ipc::servicePath).
+inline constexpr ipc::ServiceName kPassdbService{ipc::Visibility::Private, "authd-passdb"};
 
 class PassdbClient {
  public:
   explicit PassdbClient(std::string socketPath,
                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  ~PassdbClient();
-  PassdbClient(PassdbClient&&) noexcept;
-  PassdbClient& operator=(PassdbClient&&) noexcept;
 
   // Starts a conversation (abandoning one in progress). Throws PassdbError.
   ipc::PassdbReply start(const ipc::PassdbAuth& request);
   // Answers a Continue. Throws PassdbError.
   ipc::PassdbReply next(const std::string& response);
-  void disconnect();
+  void disconnect() { client_.disconnect(); }
 
-  const std::string& socketPath() const { return socketPath_; }
+  const std::string& socketPath() const { return client_.socketPath(); }
 
  private:
-  void connect();
-  ipc::PassdbReply exchange(bool first, const ipc::PassdbAuth* request,
-                            const std::string* response);
+  template <class Request>
+  ipc::PassdbReply exchange(const Request& request, ipc::RequestClient::Reconnect reconnect);
 
-  std::string socketPath_;
-  std::chrono::milliseconds timeout_;
-  std::unique_ptr<ipc::Channel> channel_;
+  ipc::RequestClient client_;
 };
 
 }  // namespace posthorn::passdb

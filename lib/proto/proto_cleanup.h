@@ -46,6 +46,11 @@
 
 namespace posthorn::ipc {
 
+// The version of every message below; bump it on any change to one of them
+// (maildrop files hold CleanupOpen and CleanupEnvelope too: see
+// lib/queue/maildrop_file.cc).
+inline constexpr std::uint32_t kCleanupProtoVersion = 1;
+
 // CleanupOpen::flags
 namespace cleanup_flags {
 // The message comes from a local user (sendmail/postdrop/pickup): a
@@ -63,8 +68,8 @@ inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients;
 // answers CleanupOpened with its queue ID (smtpd logs "QUEUEID: client=").
 struct CleanupOpen {
   static constexpr MsgType kType = MsgType::CleanupOpen;
-  static constexpr std::uint32_t kVersion = 1;  // bump on any change
-  std::uint32_t flags = 0;                      // cleanup_flags; unknown bits are refused
+  static constexpr std::uint32_t kVersion = kCleanupProtoVersion;
+  std::uint32_t flags = 0;  // cleanup_flags; unknown bits are refused
   template <class V>
   void fields(V& v) {
     v("flags", flags);
@@ -73,7 +78,7 @@ struct CleanupOpen {
 
 struct CleanupOpened {
   static constexpr MsgType kType = MsgType::CleanupOpened;
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kCleanupProtoVersion;
   std::string queueId;
   template <class V>
   void fields(V& v) {
@@ -110,7 +115,7 @@ struct CleanupAttribute {
 // lib/queue/queue_envelope.h for each field's meaning).
 struct CleanupEnvelope {
   static constexpr MsgType kType = MsgType::CleanupEnvelope;
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kCleanupProtoVersion;
   std::string sender;             // MAIL FROM; empty = <>
   std::int64_t arrivalMicros = 0;  // microseconds since 1970; 0 = when cleanup gets it
   std::string envid;              // ENVID, decoded
@@ -155,7 +160,7 @@ struct CleanupEnvelope {
 // The outcome: an SMTP reply for the client's own client.
 struct CleanupReply {
   static constexpr MsgType kType = MsgType::CleanupReply;
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kCleanupProtoVersion;
   std::uint32_t code = 0;  // 250, 451, 552, 554, ...
   std::string status;      // enhanced status code, "2.0.0"
   std::string text;        // "Ok: queued as 1BvWq3ZkT0004"

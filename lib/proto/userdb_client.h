@@ -1,6 +1,7 @@
 // userdb_client - how smtpd, local, popd and imapd ask authd about a user
 //
-//   userdb::UserdbClient users(userdb::userdbSocketPath(queueDir, chrooted), "smtpd");
+//   userdb::UserdbClient users(ipc::servicePath(queueDir, chrooted, userdb::kUserdbService),
+//                              "smtpd");
 //   try {
 //     if (auto user = users.lookup("alice@example.com")) deliverTo(user->uid, user->home);
 //     else reply("550 5.1.1 <alice@example.com>: user unknown");
@@ -10,23 +11,19 @@
 //
 // The client keeps one connection to authd and reuses it; when authd closed
 // it in the meantime (max_use, max_idle, restart) it reconnects once and
-// retries. Only "found" and "not found" are answers: authd unreachable, a
+// retries (see ipc::RequestClient). Only "found" and "not found" are answers: authd unreachable, a
 // source authd could not read, or a garbled reply is a UserdbError, so
 // that an outage is never mistaken for an unknown user.
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "lib/ipc/request_client.h"
+#include "lib/ipc/service_path.h"
 #include "lib/proto/proto_userdb.h"
-
-namespace posthorn::ipc {
-class Channel;
-}
 
 namespace posthorn::userdb {
 
@@ -40,33 +37,19 @@ enum class UserdbErrorKind {
   Protocol,     // authd sent something that is not a valid reply
 };
 
-class UserdbError : public std::runtime_error {
- public:
-  UserdbError(UserdbErrorKind kind, const std::string& what)
-      : std::runtime_error(what), kind_(kind) {}
-  UserdbErrorKind kind() const { return kind_; }
-
- private:
-  UserdbErrorKind kind_;
-};
+using UserdbError = ipc::ServiceError<UserdbErrorKind>;
 
 // "unavailable", "tempfail", "protocol".
 std::string_view userdbErrorKindName(UserdbErrorKind kind);
 
-// authd's userdb socket: QUEUE_DIR/private/authd-userdb, or
-// /private/authd-userdb for a process chrooted into the queue directory.
-std::string userdbSocketPath(const std::string& queueDirectory, bool chrootedIntoQueue);
+// authd's userdb socket: QUEUE_DIR/private/authd-userdb (ipc::servicePath).
+inline constexpr ipc::ServiceName kUserdbService{ipc::Visibility::Private, "authd-userdb"};
 
 class UserdbClient {
  public:
   // service names the caller in authd's log ("smtpd", "local", ...).
   explicit UserdbClient(std::string socketPath, std::string service = "",
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  ~UserdbClient();
-  UserdbClient(UserdbClient&&) noexcept;
-  UserdbClient& operator=(UserdbClient&&) noexcept;
-  UserdbClient(const UserdbClient&) = delete;
-  UserdbClient& operator=(const UserdbClient&) = delete;
 
   // The user that owns `address` ("alice@example.com", any case, or a bare
   // login), or nullopt when no user database knows it. Throws UserdbError
@@ -74,21 +57,15 @@ class UserdbClient {
   std::optional<UserInfo> lookup(std::string_view address);
 
   // Closes the connection (the next lookup opens a new one).
-  void disconnect();
+  void disconnect() { client_.disconnect(); }
 
-  const std::string& socketPath() const { return socketPath_; }
+  const std::string& socketPath() const { return client_.socketPath(); }
   // How many connections this client has opened so far (tests, debugging).
-  int connectCount() const { return connects_; }
+  int connectCount() const { return client_.connectCount(); }
 
  private:
-  void connect();
-  std::optional<UserInfo> lookupOnce(std::string_view address);
-
-  std::string socketPath_;
+  ipc::RequestClient client_;
   std::string service_;
-  std::chrono::milliseconds timeout_;
-  std::unique_ptr<ipc::Channel> channel_;
-  int connects_ = 0;
 };
 
 }  // namespace posthorn::userdb

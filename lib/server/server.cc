@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/ipc/service_path.h"
 #include "lib/util/event_loop.h"
 #include "lib/log/log.h"
 #include "lib/util/privilege.h"
@@ -180,10 +181,7 @@ struct Worker::Loop {
   void report(WorkerState state) {
     if (!statusFd || reported == state) return;
     reported = state;
-    WorkerStatus status;
-    std::memset(&status, 0, sizeof status);
-    status.pid = ::getpid();
-    status.state = state;
+    const WorkerStatus status = statusRecord(::getpid(), state);
     ssize_t n;
     do {
       n = ::write(kStatusFd, &status, sizeof status);
@@ -319,7 +317,8 @@ Worker::Worker(const Options& options) : options_(options) {
     lo.program = options_.program;
     lo.maillogFile = config_.get("maillog_file");
     if (!lo.maillogFile.empty())
-      lo.logServiceSocket = config_.get("queue_directory") + "/private/log";
+      lo.logServiceSocket = ipc::servicePath(config_.get("queue_directory"), false,
+                                             {ipc::Visibility::Private, "log"});
     lo.debug = options_.verbose;
     log::init(lo);
   } catch (const config::ConfigError& e) {

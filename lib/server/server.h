@@ -25,19 +25,11 @@
 //      the current clients finish, then exits 0; so does a status write that
 //      finds master gone (EPIPE).
 //
-// Status protocol (master/worker): the worker writes a WorkerStatus record
-// to kStatusFd: Available when it waits for a client, Busy while it has
-// clientLimit clients. master starts another worker only when the listener
-// is readable, no worker is Available, and fewer than maxproc run (the
-// Postfix model). The record is fixed-size and smaller than PIPE_BUF, so
-// writes from many workers never interleave. The worker writes Available
-// when its loop starts and whenever it drops below clientLimit again, and
-// Busy when it reaches clientLimit or stops accepting for good (maxUse
-// reached, SIGTERM), so master starts a replacement in time. Padding bytes
-// are zero. Without a status fd (a worker started by hand) nothing is sent.
-// The worker sets O_NONBLOCK on both inherited fds (a full status pipe
-// drops a record rather than stalling the worker; accept never blocks when
-// another worker won the race); master must not rely on them blocking.
+// The worker tells master through kStatusFd whether it can take another
+// client (lib/server/proto_status.h). It sets O_NONBLOCK on both inherited
+// fds (a full status pipe drops a record rather than stalling the worker;
+// accept never blocks when another worker won the race); master must not
+// rely on them blocking.
 #pragma once
 
 #include <chrono>
@@ -50,6 +42,7 @@
 #include <vector>
 
 #include "lib/config/config.h"
+#include "lib/server/proto_status.h"
 
 struct event_base;
 
@@ -57,13 +50,6 @@ namespace posthorn::server {
 
 inline constexpr int kListenFd = 3;
 inline constexpr int kStatusFd = 4;
-
-enum class WorkerState : std::uint8_t { Available = 'A', Busy = 'B' };
-
-struct WorkerStatus {
-  pid_t pid;
-  WorkerState state;
-};
 
 // What master told the worker on its command line.
 struct Options {

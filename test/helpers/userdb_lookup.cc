@@ -1,5 +1,5 @@
 // userdb_lookup - an authd userdb client for tests: looks addresses up the
-// way smtpd or local does, through lib/userdb_client.
+// way smtpd or local does, through lib/proto/userdb_client.h.
 //
 //   userdb_lookup [-r CHROOT_DIR -u USER] [-s SERVICE] SOCKET [ADDRESS...]
 //
@@ -13,18 +13,14 @@
 // and answers each at once over the same connection. At the end it writes
 // "connections=N" to stderr. Exit status: 0 when every lookup was answered
 // found or not found, 1 when one failed, 2 on usage or setup errors.
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "lib/proto/userdb_client.h"
+#include "test/helpers/lookup_tool.h"
 
 namespace {
 
@@ -32,35 +28,6 @@ int usage() {
   std::fprintf(stderr,
                "usage: userdb_lookup [-r CHROOT_DIR -u USER] [-s SERVICE] SOCKET [ADDRESS...]\n");
   return 2;
-}
-
-// Chroots to dir and becomes user; false (with a message) on any failure.
-bool jail(const std::string& dir, const std::string& user) {
-  if (::geteuid() != 0) {
-    std::fprintf(stderr, "userdb_lookup: -r and -u need root\n");
-    return false;
-  }
-  const passwd* pw = ::getpwnam(user.c_str());
-  if (pw == nullptr) {
-    std::fprintf(stderr, "userdb_lookup: unknown user %s\n", user.c_str());
-    return false;
-  }
-  const uid_t uid = pw->pw_uid;
-  const gid_t gid = pw->pw_gid;
-  if (::chroot(dir.c_str()) != 0 || ::chdir("/") != 0) {
-    std::fprintf(stderr, "userdb_lookup: chroot %s: %s\n", dir.c_str(), std::strerror(errno));
-    return false;
-  }
-  if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
-    std::fprintf(stderr, "userdb_lookup: cannot become %s: %s\n", user.c_str(),
-                 std::strerror(errno));
-    return false;
-  }
-  if (::setuid(0) == 0) {
-    std::fprintf(stderr, "userdb_lookup: could still regain root\n");
-    return false;
-  }
-  return true;
 }
 
 std::string optionalNumber(const std::optional<std::uint64_t>& n) {
@@ -72,22 +39,20 @@ bool lookupOne(posthorn::userdb::UserdbClient& client, const std::string& addres
   try {
     const auto user = client.lookup(address);
     if (!user) {
-      std::printf("NOTFOUND\n");
+      posthorn::test::printAnswer("NOTFOUND");
     } else {
-      std::printf("FOUND name=%s source=%s uid=%u gid=%u home=%s mail=%s quota_bytes=%s "
-                  "quota_messages=%s\n",
-                  user->name.c_str(),
-                  std::string(posthorn::ipc::userSourceName(user->source)).c_str(),
-                  static_cast<unsigned>(user->uid), static_cast<unsigned>(user->gid),
-                  user->home.c_str(), user->mail.c_str(),
-                  optionalNumber(user->quotaBytes).c_str(),
-                  optionalNumber(user->quotaMessages).c_str());
+      posthorn::test::printAnswer(
+          "FOUND name=" + user->name +
+          " source=" + std::string(posthorn::ipc::userSourceName(user->source)) +
+          " uid=" + std::to_string(user->uid) + " gid=" + std::to_string(user->gid) +
+          " home=" + user->home + " mail=" + user->mail +
+          " quota_bytes=" + optionalNumber(user->quotaBytes) +
+          " quota_messages=" + optionalNumber(user->quotaMessages));
     }
-    std::fflush(stdout);
     return true;
   } catch (const posthorn::userdb::UserdbError& e) {
-    std::printf("ERROR %s: %s\n", std::string(userdbErrorKindName(e.kind())).c_str(), e.what());
-    std::fflush(stdout);
+    posthorn::test::printAnswer("ERROR " + std::string(userdbErrorKindName(e.kind())) + ": " +
+                                e.what());
     return false;
   }
 }
@@ -109,16 +74,13 @@ int main(int argc, char** argv) {
   const std::string socket = argv[optind];
   std::vector<std::string> addresses(argv + optind + 1, argv + argc);
 
-  if (!chrootDir.empty() && !jail(chrootDir, user)) return 2;
+  if (!chrootDir.empty() && !posthorn::test::enterJail("userdb_lookup", chrootDir, user)) {
+    return 2;
+  }
 
   posthorn::userdb::UserdbClient client(socket, service);
-  bool ok = true;
-  if (!addresses.empty()) {
-    for (const auto& address : addresses) ok = lookupOne(client, address) && ok;
-  } else {
-    std::string address;
-    while (std::getline(std::cin, address)) ok = lookupOne(client, address) && ok;
-  }
+  const bool ok = posthorn::test::lookupEach(
+      addresses, [&](const std::string& address) { return lookupOne(client, address); });
   std::fprintf(stderr, "connections=%d\n", client.connectCount());
   return ok ? 0 : 1;
 }

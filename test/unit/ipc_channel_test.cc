@@ -1,5 +1,6 @@
 // ipc_channel_test - Channel over real sockets: messages, fd passing,
-// EOF, timeouts, EINTR, SIGPIPE, limits, and Unix listeners
+// EOF, timeouts, EINTR, SIGPIPE, limits, Unix listeners, and where a
+// service's socket is
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 
 #include "lib/ipc/ipc.h"
 #include "lib/ipc/ipc_listen.h"
+#include "lib/ipc/service_path.h"
 #include "test/unit/ipc_test_messages.h"
 
 namespace posthorn::ipc::test {
@@ -303,6 +305,21 @@ TEST(IpcListen, ConnectAcceptAndPeerCredentials) {
   ::unlink(path.c_str());
   ::unlink(file.c_str());
   ::rmdir(dir.c_str());
+}
+
+TEST(ServicePath, InTheQueueDirectoryOrInsideItsJail) {
+  const ServiceName mapd{Visibility::Private, "mapd"};
+  const ServiceName cleanup{Visibility::Public, "cleanup"};
+  EXPECT_EQ(servicePath("/var/spool/posthorn", false, mapd), "/var/spool/posthorn/private/mapd");
+  EXPECT_EQ(servicePath("/var/spool/posthorn", false, cleanup),
+            "/var/spool/posthorn/public/cleanup");
+  EXPECT_EQ(servicePath("/var/spool/posthorn//", false, mapd), "/var/spool/posthorn/private/mapd");
+  EXPECT_EQ(servicePath("/var/spool/posthorn", true, mapd), "/private/mapd");
+  EXPECT_EQ(servicePath("/var/spool/posthorn", true, cleanup), "/public/cleanup");
+  EXPECT_EQ(servicePath("/", false, mapd), "/private/mapd");
+  EXPECT_EQ(servicePath("", false, cleanup), "/public/cleanup");
+  EXPECT_EQ(servicePath("spool", false, {Visibility::Private, "imapd-mailbox"}),
+            "spool/private/imapd-mailbox");
 }
 
 }  // namespace

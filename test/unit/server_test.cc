@@ -1,11 +1,13 @@
 // server_test - the worker skeleton: option parsing, and echo_worker started
 // by hand with a listener on fd 3 and a status pipe on fd 4 (status records,
 // client_limit, max_use, max_idle, SIGTERM, unix transport, logging through
-// the log service; chroot and uid when run as root)
+// the log service; chroot and uid when run as root); status records of
+// another version
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -72,6 +74,48 @@ TEST(WorkerOptions, ParsesWhatMasterPasses) {
   EXPECT_FALSE(d.verbose);
   EXPECT_FALSE(d.configDir.empty());
   EXPECT_EQ(parse({"w", "--", "-n"}).args, std::vector<std::string>{"-n"});
+}
+
+// ---------------------------------------------------------------- status records
+
+std::string bytesOf(const server::WorkerStatus& st) {
+  return std::string(reinterpret_cast<const char*>(&st), sizeof st);
+}
+
+TEST(StatusRecord, CarriesTheVersionAndZeroPadding) {
+  const auto st = server::statusRecord(4242, server::WorkerState::Busy);
+  EXPECT_EQ(st.version, server::kStatusProtoVersion);
+  const std::string bytes = bytesOf(st);
+  std::uint32_t version;
+  std::memcpy(&version, bytes.data(), sizeof version);
+  EXPECT_EQ(version, server::kStatusProtoVersion) << "the version comes first";
+  const std::size_t end = offsetof(server::WorkerStatus, state) + sizeof st.state;
+  EXPECT_EQ(bytes.substr(end), std::string(bytes.size() - end, '\0'));
+  std::string why;
+  const auto parsed = server::parseStatusRecord(bytes, &why);
+  ASSERT_TRUE(parsed.has_value()) << why;
+  EXPECT_EQ(parsed->pid, 4242);
+  EXPECT_EQ(parsed->state, server::WorkerState::Busy);
+}
+
+TEST(StatusRecord, AnotherVersionOrSizeIsRefused) {
+  const std::string good = bytesOf(server::statusRecord(7, server::WorkerState::Available));
+  std::string why;
+
+  std::string newer = good;
+  const std::uint32_t v2 = server::kStatusProtoVersion + 1;
+  std::memcpy(newer.data(), &v2, sizeof v2);
+  EXPECT_FALSE(server::parseStatusRecord(newer, &why));
+  EXPECT_NE(why.find("version " + std::to_string(v2)), std::string::npos) << why;
+
+  EXPECT_FALSE(server::parseStatusRecord(good + "more", &why));
+  EXPECT_NE(why.find(std::to_string(good.size() + 4) + " bytes"), std::string::npos) << why;
+
+  // The record before versions: {pid_t pid; state} in 8 bytes.
+  EXPECT_FALSE(server::parseStatusRecord(good.substr(0, 8), &why));
+  EXPECT_FALSE(server::parseStatusRecord("", &why));
+  EXPECT_EQ(why.find(" and version"), std::string::npos)
+      << "no version is claimed for a record too short to have one: " << why;
 }
 
 TEST(WorkerOptions, BadOptionsNameTheProblem) {
@@ -190,6 +234,7 @@ class WorkerTest : public ::testing::Test {
     server::WorkerStatus st;
     ssize_t n = ::read(statusRead_, &st, sizeof st);
     if (n != static_cast<ssize_t>(sizeof st)) return '!';
+    EXPECT_EQ(st.version, server::kStatusProtoVersion);
     EXPECT_EQ(st.pid, pid_);
     return static_cast<char>(st.state);
   }
