@@ -109,10 +109,6 @@ Settings::Settings(const config::Config& cfg) {
   }
   recipientDelimiter = cfg.get("recipient_delimiter");
   defaultQuotaBytes = cfg.getSize("mailbox_size_limit");
-  mailOwner = cfg.get("mail_owner");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  if (maxUse < 0) maxUse = 0;
-  maxIdle = cfg.getTime("max_idle");
   clientTimeout = cfg.getTime("ipc_timeout");
 
   passdb.passwdFile = passwdFile;

@@ -38,9 +38,6 @@ struct Settings {
   std::vector<std::string> localDomains;  // mydestination's domain names
   std::string recipientDelimiter;
   std::uint64_t defaultQuotaBytes{};
-  std::string mailOwner;
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
   std::chrono::seconds clientTimeout{};
   PassdbSettings passdb;
   ThrottleSettings throttle;

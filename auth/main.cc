@@ -17,8 +17,6 @@
 // at $queue_directory/private/authd-passdb. Its failure throttle lives in
 // memory, so it runs as one process (maxproc 1) that never exits for
 // max_use or max_idle (a restart would forget the failures).
-#include <cstdio>
-#include <exception>
 #include <memory>
 
 #include "auth/authd_settings.h"
@@ -29,14 +27,13 @@
 #include "lib/config/config.h"
 #include "lib/log/log.h"
 #include "lib/server/request_server.h"
-#include "lib/server/server.h"
+#include "lib/server/daemon_main.h"
 
 using namespace posthorn;
 
 int main(int argc, char** argv) {
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
-    server::Worker worker(options);
+  return server::runDaemon(argc, argv, [](server::Worker& worker) {
+    const server::Options& options = worker.options();
     const auth::Settings settings(worker.config());
     if (options.args.size() > 1 || (options.args.size() == 1 && options.args[0] != "passdb")) {
       throw config::ConfigError("unexpected arguments (the only one is \"passdb\")");
@@ -46,24 +43,23 @@ int main(int argc, char** argv) {
     std::unique_ptr<auth::Passdb> passdb;
     std::unique_ptr<auth::PassdbService> passdbService;
     std::unique_ptr<server::RequestServer> requests;
+    server::WorkerSettings jail = worker.defaults();
+    jail.chroot.clear();  // never: authd reads files under /etc
+    jail.networkFacing = false;
     if (passdbSide) {
       passdb = std::make_unique<auth::Passdb>(settings.passdb);
       passdbService = std::make_unique<auth::PassdbService>(*passdb, settings.throttle);
       requests = std::make_unique<server::RequestServer>(passdbService->sessions(),
                                                          settings.clientTimeout);
+      jail.maxUse = 0;  // the failure throttle lives in memory
+      jail.maxIdle = std::chrono::seconds(0);
+      jail.clientLimit = 1000;
     } else {
       userdb = auth::Userdb::fromSettings(settings);
       requests = std::make_unique<server::RequestServer>(auth::userdbAnswer(*userdb),
                                                          settings.clientTimeout);
+      jail.clientLimit = 100;
     }
-
-    server::WorkerSettings jail;
-    jail.chroot = "";  // never: authd reads files under /etc
-    jail.user = settings.mailOwner;
-    jail.networkFacing = false;
-    jail.maxUse = passdbSide ? 0 : settings.maxUse;
-    jail.maxIdle = passdbSide ? std::chrono::seconds(0) : settings.maxIdle;
-    jail.clientLimit = passdbSide ? 1000 : jail.clientLimit;
     jail.postJail = [&] {
       requests->stopOnSignals(worker.eventBase());
       if (options.chroot) {
@@ -74,13 +70,5 @@ int main(int argc, char** argv) {
     return worker.run(jail, [&](server::Connection conn) {
       requests->serve(worker.eventBase(), std::move(conn));
     });
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "authd: %s\n", e.what());
-    log::error("%s", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "authd: fatal: %s\n", e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
-  }
+  });
 }

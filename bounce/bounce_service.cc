@@ -47,7 +47,6 @@ ipc::CleanupReply submit(const std::string& cleanupSocket, const BounceSettings&
 
 BounceSettings::BounceSettings(const config::Config& cfg) {
   queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
   dsn.hostname = cfg.get("myhostname");
   dsn.mailName = cfg.get("mail_name");
   dsn.maximalQueueLifetime = cfg.getTime("maximal_queue_lifetime");
@@ -57,8 +56,6 @@ BounceSettings::BounceSettings(const config::Config& cfg) {
   doubleBounces = hasClass(classes, "2bounce");
   bounceNoticeRecipient = cfg.get("bounce_notice_recipient");
   doubleBounceNoticeRecipient = cfg.get("2bounce_notice_recipient");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  maxIdle = cfg.getTime("max_idle");
 }
 
 BounceService::BounceService(const BounceSettings& settings, std::string root,

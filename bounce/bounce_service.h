@@ -31,15 +31,12 @@ inline constexpr const char* kDsnAttribute = "dsn";
 
 struct BounceSettings {
   std::string queueDirectory;
-  std::string mailOwner;
   DsnSettings dsn;
   std::uint64_t bounceSizeLimit{};
   bool copyBounces = false;       // notify_classes has "bounce"
   bool doubleBounces = false;     // notify_classes has "2bounce"
   std::string bounceNoticeRecipient;
   std::string doubleBounceNoticeRecipient;
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
   // The only way to make one (defaults: the parameter table).
   explicit BounceSettings(const config::Config& cfg);
 };

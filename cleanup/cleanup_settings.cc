@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "lib/queue/queue_dirs.h"
+
 namespace posthorn::cleanup {
 namespace {
 
@@ -14,10 +16,6 @@ namespace {
 
 Settings::Settings(const config::Config& cfg) {
   queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  if (maxUse < 0) maxUse = 0;
-  maxIdle = cfg.getTime("max_idle");
   if (queueDirectory.empty()) bad("queue_directory", "must not be empty");
 
   session.myhostname = cfg.get("myhostname");
@@ -35,10 +33,16 @@ Settings::Settings(const config::Config& cfg) {
   session.messageTimeout = cfg.getTime("daemon_timeout");
   // max_idle = 0 keeps the worker forever; a connection still idles out
   // after max_idle's default.
+  const std::chrono::seconds maxIdle = cfg.getTime("max_idle");
   session.idleTimeout =
       maxIdle.count() > 0 ? maxIdle : cfg.without("max_idle").getTime("max_idle");
   if (session.ipcTimeout.count() <= 0) bad("ipc_timeout", "must be positive");
   if (session.messageTimeout.count() <= 0) bad("daemon_timeout", "must be positive");
+}
+
+void Settings::placeIn(const std::string& root) {
+  session.incomingDir = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Incoming));
+  session.qmgrTrigger = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Public)) + "/qmgr";
 }
 
 }  // namespace posthorn::cleanup

@@ -29,13 +29,14 @@ struct SessionSettings {
 
 struct Settings {
   std::string queueDirectory;  // queue_directory: the chroot
-  std::string mailOwner;       // mail_owner: cleanup runs as this user
-  int maxUse{};                // max_use
-  std::chrono::seconds maxIdle{};
-  SessionSettings session;  // paths relative to queueDirectory ("incoming")
+  SessionSettings session;     // its paths are set by placeIn()
 
   // Throws config::ConfigError naming the parameter and value.
   explicit Settings(const config::Config& cfg);
+
+  // Points the session at incoming/ and qmgr's trigger under `root`: the
+  // queue directory, or "" inside the jail.
+  void placeIn(const std::string& root);
 };
 
 }  // namespace posthorn::cleanup

@@ -51,8 +51,6 @@ Settings::Settings(const config::Config& cfg) {
   filesFromAliases = listHas(files, "alias");
   filesFromForward = listHas(files, "forward");
   commandTimeLimit = cfg.getTime("command_time_limit");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  maxIdle = cfg.getTime("max_idle");
   const std::string privs = cfg.get("default_privs");
   defaultUid = kNobodyUid;
   defaultGid = kNobodyGid;

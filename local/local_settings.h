@@ -27,8 +27,6 @@ struct Settings {
   uid_t defaultUid{};  // default_privs: never root
   gid_t defaultGid{};
   std::chrono::seconds commandTimeLimit{};
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
 
   // The only way to make one (defaults: the parameter table).
   explicit Settings(const config::Config& cfg);

@@ -3,13 +3,11 @@
 // master runs it as a private unix service (`mapd unix - - n - - mapd`):
 // not chrooted, because it reads tables anywhere (/etc/mail), and as
 // mail_owner. Workers reach it at $queue_directory/private/mapd.
-#include <cstdio>
-#include <exception>
 
 #include "lib/config/config.h"
 #include "lib/log/log.h"
 #include "lib/server/request_server.h"
-#include "lib/server/server.h"
+#include "lib/server/daemon_main.h"
 #include "mapd/map_server.h"
 #include "mapd/mapd_settings.h"
 #include "mapd/table_cache.h"
@@ -17,18 +15,15 @@
 using namespace posthorn;
 
 int main(int argc, char** argv) {
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
-    server::Worker worker(options);
+  return server::runDaemon(argc, argv, [](server::Worker& worker) {
     const mapd::Settings settings(worker.config());
     mapd::TableCache tables(settings.allowedTables);
     server::RequestServer mapServer(mapd::lookupAnswer(tables), settings.clientTimeout);
 
-    server::WorkerSettings jail;
-    jail.user = settings.mailOwner;
+    server::WorkerSettings jail = worker.defaults();
+    jail.chroot.clear();  // it opens the tables under /etc
     jail.networkFacing = false;
-    jail.maxUse = settings.maxUse;
-    jail.maxIdle = settings.maxIdle;
+    jail.clientLimit = 100;
     jail.postJail = [&] {
       mapServer.stopOnSignals(worker.eventBase());
       if (settings.allowedTables.empty()) {
@@ -38,13 +33,5 @@ int main(int argc, char** argv) {
     return worker.run(jail, [&](server::Connection conn) {
       mapServer.serve(worker.eventBase(), std::move(conn));
     });
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "mapd: %s\n", e.what());
-    log::error("%s", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mapd: fatal: %s\n", e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
-  }
+  });
 }

@@ -17,11 +17,7 @@ Settings::Settings(const config::Config& cfg) {
     auto entry = allowedTableEntry(word);
     if (!entry.empty()) allowedTables.insert(std::move(entry));
   }
-  mailOwner = cfg.get("mail_owner");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  maxIdle = cfg.getTime("max_idle");
   clientTimeout = cfg.getTime("ipc_timeout");
-  if (maxUse < 0) maxUse = 0;
 }
 
 }  // namespace posthorn::mapd

@@ -14,9 +14,6 @@ struct Settings {
   // spec such as "hash:/etc/mail/aliases" (a leading "proxy:" is dropped,
   // so a Postfix-style "proxy:hash:/etc/aliases" entry also works).
   std::set<std::string, std::less<>> allowedTables;
-  std::string mailOwner;                    // mail_owner: mapd runs as this user
-  int maxUse{};                             // max_use
-  std::chrono::seconds maxIdle{};           // max_idle
   std::chrono::seconds clientTimeout{};     // ipc_timeout: an idle client is dropped
 
   // The only way to make one (defaults: the parameter table).

@@ -10,17 +10,11 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
-#include <exception>
-#include <string>
-
-#include "lib/proto/cleanup_client.h"
-#include "lib/config/config.h"
+#include "lib/ipc/service_path.h"
 #include "lib/log/log.h"
-#include "lib/util/privilege.h"
+#include "lib/proto/cleanup_client.h"
 #include "lib/queue/queue_dirs.h"
-#include "lib/server/server.h"
+#include "lib/server/daemon_main.h"
 #include "pickup/pickup_scan.h"
 
 using namespace posthorn;
@@ -43,29 +37,17 @@ void runScan(pickup::Pickup& pickup) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
-    server::Worker worker(options);
+  return server::runDaemon(argc, argv, [](server::Worker& worker) {
     const config::Config& cfg = worker.config();
-    const std::string queueDir = cfg.get("queue_directory");
-    if (queueDir.empty()) throw config::ConfigError("queue_directory is empty");
-
-    const bool jailed = options.chroot && privilege::runningAsRoot();
-    const std::string root = jailed ? std::string() : queueDir;
+    server::WorkerSettings jail = worker.defaults();  // it parses what users wrote
+    const bool jailed = worker.chrootsInto(jail.chroot);
     pickup::PickupSettings settings;
-    settings.maildropDir = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Maildrop));
-    settings.cleanupSocket = ipc::servicePath(queueDir, jailed, cleanup::kCleanupService);
+    settings.maildropDir = worker.rootAfterJail(jail.chroot) + "/" +
+                           std::string(queue::queueDirName(queue::QueueDir::Maildrop));
+    settings.cleanupSocket = ipc::servicePath(jail.chroot, jailed, cleanup::kCleanupService);
     settings.staleTempAge = cfg.getTime("daemon_timeout");
     settings.myorigin = cfg.get("myorigin");
     pickup::Pickup pickup(settings);
-
-    server::WorkerSettings jail;
-    jail.chroot = queueDir;
-    jail.user = cfg.get("mail_owner");
-    jail.networkFacing = true;  // it parses what users wrote
-    jail.clientLimit = 1;
-    jail.maxUse = static_cast<int>(cfg.getInt("max_use"));
-    jail.maxIdle = cfg.getTime("max_idle");
     jail.postJail = [&] { runScan(pickup); };
     return worker.run(jail, [&](server::Connection conn) {
       drainTrigger(conn.fd);
@@ -73,13 +55,5 @@ int main(int argc, char** argv) {
       runScan(pickup);
       conn.done();
     });
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "pickup: %s\n", e.what());
-    log::error("%s", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pickup: fatal: %s\n", e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
-  }
+  });
 }

@@ -2,30 +2,19 @@
 //
 // master runs it as `qmgr unix n - y 60 1 qmgr`: one persistent process,
 // chrooted into the queue directory, as mail_owner. Its public socket is
-// the trigger: cleanup connects and writes a byte when incoming/ has a new
-// file, master does the same on the wakeup timer, and `posthorn queue
-// flush` writes 'F' for a deferred-queue run now. Tables (transport_maps,
-// domain lists) come through mapd.
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <exception>
+// the trigger (qmgr/trigger.h). Tables (transport_maps, domain lists) come
+// through mapd, one connection per delivery thread.
 #include <memory>
 #include <vector>
 
 #include "lib/address/address_resolver.h"
-#include "lib/config/config.h"
-#include "lib/log/log.h"
-#include "lib/proto/map_client.h"
-#include "lib/util/privilege.h"
-#include "lib/server/server.h"
+#include "lib/ipc/service_path.h"
 #include "lib/map/table_lookup.h"
+#include "lib/proto/map_client.h"
+#include "lib/server/daemon_main.h"
 #include "qmgr/qmgr_settings.h"
 #include "qmgr/scheduler.h"
+#include "qmgr/trigger.h"
 
 using namespace posthorn;
 
@@ -41,26 +30,19 @@ struct RoutingTables {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
-    server::Worker worker(options);
+  return server::runDaemon(argc, argv, [](server::Worker& worker) {
     qmgr::Settings settings(worker.config());
-    const bool jailed = options.chroot && privilege::runningAsRoot();
-    if (jailed) settings.root = "";
-
-    std::vector<std::unique_ptr<RoutingTables>> tables;
-    std::unique_ptr<qmgr::Scheduler> scheduler;
-
-    server::WorkerSettings jail;
-    jail.chroot = settings.queueDirectory;
-    jail.user = settings.mailOwner;
-    jail.networkFacing = true;  // it reads what network clients sent
+    server::WorkerSettings jail = worker.defaults();  // it reads what network clients sent
+    const bool jailed = worker.chrootsInto(jail.chroot);
+    settings.root = worker.rootAfterJail(jail.chroot);
     jail.clientLimit = 100;
     jail.maxUse = 0;  // persistent, like Postfix's qmgr
     jail.maxIdle = std::chrono::seconds(0);
+
+    std::vector<std::unique_ptr<RoutingTables>> tables;
+    std::unique_ptr<qmgr::Scheduler> scheduler;
     jail.postJail = [&] {
-      const std::string mapdSocket =
-          ipc::servicePath(settings.queueDirectory, jailed, mapd::kMapdService);
+      const std::string mapdSocket = ipc::servicePath(jail.chroot, jailed, mapd::kMapdService);
       auto makeResolver = [&, mapdSocket] {
         tables.push_back(std::make_unique<RoutingTables>(mapdSocket));
         return std::make_unique<address::AddressResolver>(worker.config(), tables.back()->lookup);
@@ -69,29 +51,12 @@ int main(int argc, char** argv) {
       scheduler->start();
     };
     const int status = worker.run(jail, [&](server::Connection conn) {
-      // A trigger: 'F' (posthorn queue flush/release) asks for a run over
-      // deferred/ now; anything else means "look at incoming/". The byte
-      // is normally there with the connection; wait a moment if not.
-      char buf[64];
-      ssize_t n = ::recv(conn.fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd p{conn.fd, POLLIN, 0};
-        if (::poll(&p, 1, 50) > 0) n = ::recv(conn.fd, buf, sizeof buf, MSG_DONTWAIT);
-      }
-      ::close(conn.fd);
+      const qmgr::Trigger trigger = qmgr::readTrigger(conn.fd);
       conn.done();
-      const bool flush = n > 0 && std::memchr(buf, 'F', static_cast<std::size_t>(n)) != nullptr;
-      if (scheduler) flush ? scheduler->flush() : scheduler->wake();
+      if (!scheduler) return;
+      trigger == qmgr::Trigger::Flush ? scheduler->flush() : scheduler->wake();
     });
     if (scheduler) scheduler->stop(std::chrono::seconds(3));
     return status;
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "qmgr: %s\n", e.what());
-    log::error("%s", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qmgr: fatal: %s\n", e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
-  }
+  });
 }

@@ -10,7 +10,6 @@ namespace posthorn::qmgr {
 Settings::Settings(const config::Config& cfg) {
   queueDirectory = cfg.get("queue_directory");
   root = queueDirectory;
-  mailOwner = cfg.get("mail_owner");
   queueRunDelay = std::max(cfg.getTime("queue_run_delay"), std::chrono::seconds(1));
   minimalBackoff = std::max(cfg.getTime("minimal_backoff_time"), std::chrono::seconds(1));
   maximalBackoff = std::max(cfg.getTime("maximal_backoff_time"), minimalBackoff);

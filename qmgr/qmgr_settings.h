@@ -16,7 +16,6 @@ namespace posthorn::qmgr {
 struct Settings {
   std::string queueDirectory;  // as configured (outside the jail)
   std::string root;            // prefix for paths: "" inside the jail, else queueDirectory
-  std::string mailOwner;
   std::chrono::seconds queueRunDelay{};
   std::chrono::seconds minimalBackoff{};
   std::chrono::seconds maximalBackoff{};

@@ -5,21 +5,16 @@
 // reach (postdrop -p, behind mailq, is setgid postdrop). Each connection
 // gets the listing as text (lib/queue/queue_listing.h) and is closed.
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <exception>
 #include <string>
 #include <vector>
 
-#include "lib/config/config.h"
 #include "lib/log/log.h"
-#include "lib/util/privilege.h"
-#include "lib/server/server.h"
 #include "lib/queue/queue_listing.h"
+#include "lib/server/daemon_main.h"
 
 using namespace posthorn;
 
@@ -40,22 +35,9 @@ void writeAll(int fd, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
-    server::Worker worker(options);
-    const config::Config& cfg = worker.config();
-    const std::string queueDir = cfg.get("queue_directory");
-    if (queueDir.empty()) throw config::ConfigError("queue_directory is empty");
-    const bool jailed = options.chroot && privilege::runningAsRoot();
-    const std::string root = jailed ? std::string() : queueDir;
-
-    server::WorkerSettings jail;
-    jail.chroot = queueDir;
-    jail.user = cfg.get("mail_owner");
-    jail.networkFacing = true;  // it reads what came from the network
-    jail.clientLimit = 1;
-    jail.maxUse = static_cast<int>(cfg.getInt("max_use"));
-    jail.maxIdle = cfg.getTime("max_idle");
+  return server::runDaemon(argc, argv, [](server::Worker& worker) {
+    server::WorkerSettings jail = worker.defaults();  // it reads what came from the network
+    const std::string root = worker.rootAfterJail(jail.chroot);
     jail.preJail = [] { ::tzset(); };  // arrival times in local time
     return worker.run(jail, [&](server::Connection conn) {
       std::vector<std::string> problems;
@@ -65,13 +47,5 @@ int main(int argc, char** argv) {
       ::close(conn.fd);
       conn.done();
     });
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "showq: %s\n", e.what());
-    log::error("%s", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "showq: fatal: %s\n", e.what());
-    log::error("fatal: %s", e.what());
-    return 1;
-  }
+  });
 }

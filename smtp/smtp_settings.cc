@@ -73,8 +73,17 @@ Settings::Settings(const config::Config& cfg) {
   }
   if (saslEnabled && saslPasswordMaps.empty())
     throw config::ConfigError("smtp_sasl_auth_enable = yes needs smtp_sasl_password_maps");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  maxIdle = cfg.getTime("max_idle");
+}
+
+tls::ClientSettings Settings::tlsClient() const {
+  tls::ClientSettings ts;
+  ts.caFile = tlsCaFile;
+  ts.caPath = tlsCaPath;
+  ts.certFile = tlsCertFile;
+  ts.keyFile = tlsKeyFile;
+  ts.protocols = tlsProtocols;
+  ts.verifyPeer = tlsLevel == TlsLevel::Verify;
+  return ts;
 }
 
 }  // namespace posthorn::smtp

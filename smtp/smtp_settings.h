@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/tls/tls.h"
+
 namespace posthorn::config {
 class Config;
 }
@@ -43,8 +45,9 @@ struct Settings {
   std::vector<std::string> saslPasswordMaps;
   bool saslNoPlaintext{};  // smtp_sasl_security_options: PLAIN/LOGIN only over TLS
   std::vector<std::string> saslMechanismFilter;  // upper case; empty = any
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
+
+  // The client TLS context's settings (smtp_tls_*).
+  tls::ClientSettings tlsClient() const;
 };
 
 }  // namespace posthorn::smtp

@@ -101,10 +101,6 @@ Settings::Settings(const config::Config& cfg) {
     throw config::ConfigError("smtpd_sasl_auth_required = yes needs smtpd_sasl_auth_enable = yes");
 
   queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  if (maxUse < 0) maxUse = 0;
-  maxIdle = cfg.getTime("max_idle");
 }
 
 }  // namespace posthorn::smtpd

@@ -63,9 +63,6 @@ struct Settings {
 
   // Process
   std::string queueDirectory;
-  std::string mailOwner;
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
 
   // The only way to make one: tests start from config::Config::defaults()
   // or Config::parse() and may then change fields.

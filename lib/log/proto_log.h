@@ -13,9 +13,13 @@
 #include <string>
 
 #include "lib/ipc/ipc.h"
+#include "lib/ipc/service_path.h"
 #include "lib/log/log.h"
 
 namespace posthorn::log {
+// master's log service: $queue_directory/private/log.
+inline constexpr ipc::ServiceName kLogService{ipc::Visibility::Private, "log"};
+
 // The codec rejects a level outside the enum (ipc_codec.h, ipcEnumValid).
 inline bool ipcEnumValid(Level level) {
   return static_cast<unsigned>(level) <= static_cast<unsigned>(Level::Fatal);

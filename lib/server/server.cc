@@ -1,6 +1,7 @@
 // server - the worker skeleton: options, config, logging, jail, accept loop
 #include "lib/server/server.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
@@ -16,6 +17,7 @@
 #include "lib/ipc/service_path.h"
 #include "lib/util/event_loop.h"
 #include "lib/log/log.h"
+#include "lib/log/proto_log.h"
 #include "lib/util/privilege.h"
 
 #ifndef POSTHORN_CONFIG_DIR
@@ -317,8 +319,7 @@ Worker::Worker(const Options& options) : options_(options) {
     lo.program = options_.program;
     lo.maillogFile = config_.get("maillog_file");
     if (!lo.maillogFile.empty())
-      lo.logServiceSocket = ipc::servicePath(config_.get("queue_directory"), false,
-                                             {ipc::Visibility::Private, "log"});
+      lo.logServiceSocket = ipc::servicePath(config_.get("queue_directory"), false, log::kLogService);
     lo.debug = options_.verbose;
     log::init(lo);
   } catch (const config::ConfigError& e) {
@@ -334,6 +335,22 @@ Worker::Worker(const Options& options) : options_(options) {
 Worker::~Worker() {
   loop_.reset();
   if (base_ != nullptr) event_base_free(base_);
+}
+
+WorkerSettings WorkerSettings::fromConfig(const config::Config& cfg) {
+  WorkerSettings s;
+  s.chroot = cfg.get("queue_directory");
+  if (s.chroot.empty()) throw config::ConfigError("queue_directory is empty");
+  s.user = cfg.get("mail_owner");
+  s.networkFacing = true;
+  s.clientLimit = 1;
+  s.maxUse = static_cast<int>(std::max(0LL, cfg.getInt("max_use")));
+  s.maxIdle = cfg.getTime("max_idle");
+  return s;
+}
+
+bool Worker::chrootsInto(const std::string& dir) const {
+  return options_.chroot && !dir.empty() && privilege::runningAsRoot();
 }
 
 void Worker::jailStep(const WorkerSettings& settings) {

@@ -82,6 +82,8 @@ struct Connection {
   std::function<void()> done;
 };
 
+// How a worker runs. Worker::defaults() fills it the usual way; a daemon
+// changes what differs for it.
 struct WorkerSettings {
   std::function<void()> preJail;   // root-only reads
   std::string chroot;              // empty = none
@@ -91,6 +93,11 @@ struct WorkerSettings {
   int clientLimit = 100;           // at once
   int maxUse = 0;                  // max_use: connections, then exit; 0 = unlimited
   std::chrono::seconds maxIdle{};  // max_idle; 0 = never idle out
+
+  // The usual worker: chrooted into queue_directory, as mail_owner, with
+  // max_use and max_idle from posthorn.conf, network-facing, one client at
+  // a time. Throws config::ConfigError when queue_directory is empty.
+  static WorkerSettings fromConfig(const config::Config& cfg);
 };
 
 class Worker {
@@ -100,6 +107,19 @@ class Worker {
   ~Worker();
 
   const config::Config& config() const { return config_; }
+  const Options& options() const { return options_; }
+
+  // WorkerSettings::fromConfig(config()).
+  WorkerSettings defaults() const { return WorkerSettings::fromConfig(config_); }
+
+  // Whether run()'s jail step will chroot into `dir` (running as root, -j y,
+  // `dir` not empty), and `dir` as this worker will see it afterwards: ""
+  // when it chroots into it, `dir` itself otherwise. Paths to sockets and
+  // queue folders that a daemon builds before run() start from here.
+  bool chrootsInto(const std::string& dir) const;
+  std::string rootAfterJail(const std::string& dir) const {
+    return chrootsInto(dir) ? std::string() : dir;
+  }
   // The loop, valid once run() has started (postJail and onConnection may
   // add events to it).
   event_base* eventBase() const { return base_; }

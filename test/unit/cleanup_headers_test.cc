@@ -376,7 +376,6 @@ TEST(Settings, LimitsFromTheConfiguration) {
       "ipc_timeout = 20s\ndaemon_timeout = 1h\nmax_idle = 30s\n",
       "posthorn.conf"));
   EXPECT_EQ(s.queueDirectory, "/q");
-  EXPECT_EQ(s.mailOwner, "mo");
   EXPECT_EQ(s.session.myhostname, "mx.example");
   EXPECT_EQ(s.session.myorigin, "example.org");
   EXPECT_EQ(s.session.messageSizeLimit, 1000u);

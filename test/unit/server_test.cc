@@ -118,6 +118,28 @@ TEST(StatusRecord, AnotherVersionOrSizeIsRefused) {
       << "no version is claimed for a record too short to have one: " << why;
 }
 
+// Every daemon starts from these: the jail, the user and the limits come
+// from posthorn.conf once, here.
+TEST(WorkerSettings, FromTheConfiguration) {
+  using server::WorkerSettings;
+  const auto s = WorkerSettings::fromConfig(config::Config::parse(
+      "queue_directory = /q\nmail_owner = mo\nmax_use = 7\nmax_idle = 30s\n", "posthorn.conf"));
+  EXPECT_EQ(s.chroot, "/q");
+  EXPECT_EQ(s.user, "mo");
+  EXPECT_EQ(s.maxUse, 7);
+  EXPECT_EQ(s.maxIdle, std::chrono::seconds(30));
+  EXPECT_TRUE(s.networkFacing);
+  EXPECT_EQ(s.clientLimit, 1);
+  // A negative max_use means no limit, as 0 does.
+  EXPECT_EQ(WorkerSettings::fromConfig(config::Config::parse("max_use = -1\n", "posthorn.conf")).maxUse, 0);
+  // Postfix's defaults when unset.
+  const auto d = WorkerSettings::fromConfig(config::Config::defaults());
+  EXPECT_EQ(d.maxUse, 100);
+  EXPECT_EQ(d.maxIdle, std::chrono::seconds(100));
+  EXPECT_THROW(WorkerSettings::fromConfig(config::Config::parse("queue_directory =\n", "posthorn.conf")),
+               config::ConfigError);
+}
+
 TEST(WorkerOptions, BadOptionsNameTheProblem) {
   auto error = [](std::vector<std::string> words) -> std::string {
     try {
