@@ -1,26 +1,15 @@
-// pop3_login_session - POP3's AUTHORIZATION state (RFC 1939, 2449, 2595, 5034)
+// pop3_login_session - POP3's AUTHORIZATION state: the dispatcher and the SASL exchange with authd
 #include "popd/pop3_login_session.h"
 
-#include <algorithm>
 #include <exception>
 
 #include "lib/log/log.h"
 #include "lib/proto/passdb_client.h"
-#include "popd/pop3_command.h"
+#include "popd/pop3_commands.h"
 
 namespace posthorn::popd {
-namespace {
 
-constexpr std::string_view kPlaintextRefused =
-    "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
-
-bool isPlaintextMechanism(const std::string& m) { return m == "PLAIN" || m == "LOGIN"; }
-
-}  // namespace
-
-std::vector<std::string> commonCapabilities() {
-  return {"CAPA", "TOP", "UIDL", "RESP-CODES", "PIPELINING", "AUTH-RESP-CODE"};
-}
+bool LoginSession::isPlaintextMechanism(const std::string& m) { return m == "PLAIN" || m == "LOGIN"; }
 
 LoginSession::LoginSession(const Settings& settings, Pop3Authenticator& auth, Pop3Output& out,
                            std::string clientAddress, bool tls)
@@ -67,86 +56,9 @@ LoginResult LoginSession::lineTooLong() {
 
 LoginResult LoginSession::handleLine(std::string_view line) {
   if (sasl_) return saslResponse(line);
-  const auto cmd = parseCommand(line);
-  if (!cmd) return bad("-ERR Unknown command.");
-  const std::string& k = cmd->keyword;
-  if (k == "CAPA") return cmd->args.empty() ? cmdCapa() : bad("-ERR CAPA takes no arguments.");
-  if (k == "USER") return cmdUser(cmd->rest);
-  if (k == "PASS") return cmdPass(cmd->rest);
-  if (k == "AUTH") return cmdAuth(cmd->args);
-  if (k == "STLS") return cmd->args.empty() ? cmdStls() : bad("-ERR STLS takes no arguments.");
-  if (k == "QUIT") {
-    reply("+OK Logging out.");
-    return {LoginResult::Kind::Close, {}};
-  }
-  if (k == "APOP") return bad("-ERR APOP is not supported.");
-  static constexpr std::string_view kTransaction[] = {"STAT", "LIST", "RETR", "DELE", "NOOP",
-                                                       "RSET", "TOP",  "UIDL"};
-  if (std::find(std::begin(kTransaction), std::end(kTransaction), k) != std::end(kTransaction))
-    return bad("-ERR Unknown AUTHORIZATION state command.");
-  return bad("-ERR Unknown command.");
-}
-
-LoginResult LoginSession::cmdCapa() {
-  reply("+OK Capability list follows");
-  for (const auto& c : commonCapabilities()) reply(c);
-  if (plaintextAllowed()) reply("USER");
-  std::string sasl = "SASL";
-  for (const auto& m : offeredMechanisms()) sasl += " " + m;
-  reply(sasl);
-  if (settings_.tlsAvailable() && !tls_) reply("STLS");
-  reply("IMPLEMENTATION posthorn");
-  reply(".");
-  return {};
-}
-
-LoginResult LoginSession::cmdUser(const std::string& rest) {
-  if (!plaintextAllowed()) return bad(std::string(kPlaintextRefused));
-  if (rest.empty() || rest.find(' ') != std::string::npos) return bad("-ERR USER needs one name.");
-  user_ = rest;
-  reply("+OK");
-  return {};
-}
-
-LoginResult LoginSession::cmdPass(const std::string& rest) {
-  if (!plaintextAllowed()) return bad(std::string(kPlaintextRefused));
-  if (user_.empty()) return bad("-ERR No username given.");
-  std::string initial;
-  initial.push_back('\0');
-  initial += user_;
-  initial.push_back('\0');
-  initial += rest;
-  user_.clear();
-  return startSasl("PLAIN", true, initial);
-}
-
-LoginResult LoginSession::cmdAuth(const std::vector<std::string>& args) {
-  if (args.empty()) {
-    // Not in RFC 5034, but older clients (Outlook) list mechanisms this way.
-    reply("+OK");
-    for (const auto& m : offeredMechanisms()) reply(m);
-    reply(".");
-    return {};
-  }
-  if (args.size() > 2 || args[0].empty()) return bad("-ERR Syntax: AUTH mechanism [initial-response]");
-  std::string mech = args[0];
-  for (char& c : mech) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const auto all = auth_.mechanisms();
-  if (std::find(all.begin(), all.end(), mech) == all.end())
-    return bad("-ERR Unsupported authentication mechanism.");
-  if (!plaintextAllowed() && isPlaintextMechanism(mech)) return bad(std::string(kPlaintextRefused));
-  if (args.size() == 1) return startSasl(mech, false, {});
-  if (args[1] == "=") return startSasl(mech, true, {});
-  const auto decoded = passdb::decodeBase64(args[1]);
-  if (!decoded) return bad("-ERR Invalid base64 data in initial response.");
-  return startSasl(mech, true, *decoded);
-}
-
-LoginResult LoginSession::cmdStls() {
-  if (tls_) return bad("-ERR TLS is already active.");
-  if (!settings_.tlsAvailable()) return bad("-ERR TLS support isn't enabled.");
-  reply("+OK Begin TLS negotiation now.");
-  return {LoginResult::Kind::StartTls, {}};
+  const Pop3Dispatch d = dispatch(line, kAuthorization);
+  if (d.spec == nullptr) return bad(d.error);
+  return (this->*d.spec->handler.login)(d.command);
 }
 
 LoginResult LoginSession::startSasl(const std::string& mechanism, bool hasInitial,

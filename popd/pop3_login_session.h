@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "popd/pop3_authenticator.h"
+#include "popd/pop3_command.h"
 #include "popd/pop3_output.h"
 #include "popd/pop3_settings.h"
 
@@ -22,9 +23,6 @@ struct LoginResult {
   Kind kind = Kind::Continue;
   std::string user;  // Authenticated: authd's name for the account
 };
-
-// The CAPA lines both states share (without "+OK" and ".").
-std::vector<std::string> commonCapabilities();
 
 class LoginSession {
  public:
@@ -39,18 +37,24 @@ class LoginSession {
   void tlsStarted();
   bool tls() const { return tls_; }
 
+  // The AUTHORIZATION commands (pop3_authorization_commands.cc), run
+  // through the command table (pop3_commands.cc) with their arguments counted.
+  LoginResult cmdCapa(const Pop3Command& c);
+  LoginResult cmdUser(const Pop3Command& c);
+  LoginResult cmdPass(const Pop3Command& c);
+  LoginResult cmdAuth(const Pop3Command& c);
+  LoginResult cmdApop(const Pop3Command& c);
+  LoginResult cmdStls(const Pop3Command& c);
+  LoginResult cmdQuit(const Pop3Command& c);
+
  private:
+  static bool isPlaintextMechanism(const std::string& mechanism);
   bool plaintextAllowed() const { return tls_ || !settings_.disablePlaintextAuth; }
   std::vector<std::string> offeredMechanisms() const;
   LoginResult bad(const std::string& reply);
   LoginResult authReply(const ipc::PassdbReply& reply);
   LoginResult startSasl(const std::string& mechanism, bool hasInitial, const std::string& initial);
   LoginResult saslResponse(std::string_view line);
-  LoginResult cmdCapa();
-  LoginResult cmdUser(const std::string& rest);
-  LoginResult cmdPass(const std::string& rest);
-  LoginResult cmdAuth(const std::vector<std::string>& args);
-  LoginResult cmdStls();
   void reply(std::string_view line);
 
   const Settings& settings_;

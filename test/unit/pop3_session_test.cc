@@ -256,6 +256,23 @@ TEST(Pop3Login, TooManyBadCommandsCloses) {
   EXPECT_EQ(s.out.take(), "-ERR Line too long.\r\n-ERR Too many bad commands, closing connection.\r\n");
 }
 
+TEST(Pop3Login, TableChecksArgumentsAndState) {
+  Login s(true);
+  EXPECT_EQ(s.line("CAPA now"), "-ERR CAPA takes no arguments.\r\n");
+  EXPECT_EQ(s.line("STLS now"), "-ERR STLS takes no arguments.\r\n");
+  EXPECT_EQ(s.line("AUTH PLAIN x y"), "-ERR Syntax: AUTH mechanism [initial-response]\r\n");
+  EXPECT_EQ(s.line("AUTH "), "-ERR Syntax: AUTH mechanism [initial-response]\r\n");
+  Login t(true);
+  EXPECT_EQ(t.line("APOP alice 0123456789abcdef"), "-ERR APOP is not supported.\r\n");
+  EXPECT_EQ(t.line("top 1 2"), "-ERR Unknown AUTHORIZATION state command.\r\n");
+  EXPECT_EQ(t.line("UIDL"), "-ERR Unknown AUTHORIZATION state command.\r\n");
+  EXPECT_EQ(t.line("RETRIEVE 1"), "-ERR Unknown command.\r\n");
+  Login q;
+  LoginResult r;
+  EXPECT_EQ(q.line("QUIT now", &r), "+OK Logging out.\r\n");  // QUIT before login takes anything
+  EXPECT_EQ(r.kind, LoginResult::Kind::Close);
+}
+
 // --- the message writer ----------------------------------------------------
 
 std::string converted(const std::string& file, std::optional<std::uint64_t> top = std::nullopt,
@@ -445,6 +462,29 @@ TEST_F(MailTest, MalformedCommandsGetErr) {
             "-ERR Unknown TRANSACTION state command.\r\n"
             "-ERR Too many bad commands, closing connection.\r\n");
   EXPECT_FALSE(keep);  // the fifth bad command with maxBadCommands 5
+}
+
+TEST_F(MailTest, TableChecksArgumentsAndState) {
+  deliver("Subject: a\n\na\n");
+  start();
+  EXPECT_EQ(line("STAT 1"), "-ERR STAT takes no arguments.\r\n");
+  EXPECT_EQ(line("LIST 1 2"), "-ERR Syntax: LIST [msg]\r\n");
+  EXPECT_EQ(line("UIDL 1 2"), "-ERR Syntax: UIDL [msg]\r\n");
+  EXPECT_EQ(line("TOP 1"), "-ERR Syntax: TOP msg lines\r\n");
+  session.reset();
+  start();
+  EXPECT_EQ(line("DELE"), "-ERR Syntax: DELE msg\r\n");
+  EXPECT_EQ(line("NOOP x"), "-ERR NOOP takes no arguments.\r\n");
+  EXPECT_EQ(line("RSET x"), "-ERR RSET takes no arguments.\r\n");
+  EXPECT_EQ(line("QUIT x"), "-ERR QUIT takes no arguments.\r\n");
+  session.reset();
+  start();
+  EXPECT_EQ(line("CAPA x"), "-ERR CAPA takes no arguments.\r\n");
+  EXPECT_EQ(line("stls"), "-ERR Unknown TRANSACTION state command.\r\n");
+  EXPECT_EQ(line("APOP a b"), "-ERR Unknown TRANSACTION state command.\r\n");
+  EXPECT_EQ(line("XYZZY"), "-ERR Unknown command.\r\n");
+  EXPECT_EQ(line("LIST "), "-ERR There's no message .\r\n"
+                           "-ERR Too many bad commands, closing connection.\r\n");
 }
 
 TEST_F(MailTest, MessageGoneMeanwhile) {
