@@ -46,7 +46,18 @@ class LoginSession {
   bool tls() const { return tls_; }
   const std::string& clientId() const { return clientId_; }
 
+  // The commands answered before login (imap_login_commands.cc), run
+  // through the login stage's command table (imap_login_session.cc).
+  LoginResult cmdCapability(const ImapCommand& c);
+  LoginResult cmdNoop(const ImapCommand& c);
+  LoginResult cmdLogout(const ImapCommand& c);
+  LoginResult cmdStarttls(const ImapCommand& c);
+  LoginResult cmdLogin(const ImapCommand& c);
+  LoginResult cmdAuthenticate(const ImapCommand& c);
+  LoginResult cmdId(const ImapCommand& c);
+
  private:
+  static bool isPlaintextMechanism(const std::string& mechanism);
   bool plaintextAllowed() const { return tls_ || !settings_.disablePlaintextAuth; }
   std::vector<std::string> offeredMechanisms() const;
   std::string capability() const;
@@ -55,9 +66,6 @@ class LoginSession {
   LoginResult startSasl(const std::string& tag, const std::string& mechanism, bool hasInitial,
                         const std::string& initial);
   LoginResult authReply(const ipc::PassdbReply& reply);
-  LoginResult cmdLogin(const ImapCommand& c);
-  LoginResult cmdAuthenticate(const ImapCommand& c);
-  LoginResult cmdId(const ImapCommand& c);
   void tagged(const std::string& tag, std::string_view text);
 
   const Settings& settings_;
