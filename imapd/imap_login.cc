@@ -4,7 +4,6 @@
 #include <exception>
 
 #include "imapd/imap_login_session.h"
-#include "imapd/imap_output.h"
 #include "imapd/imap_parser.h"
 #include "lib/login/client_handover.h"
 #include "lib/login/client_stream.h"
@@ -62,8 +61,7 @@ void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
     log::info("TLS connection established from %s: %s", address.c_str(),
               stream.tlsDescription().c_str());
   }
-  StreamOutput out(stream);
-  LoginSession login(settings, ctx.auth, out, address, stream.tls());
+  LoginSession login(settings, ctx.auth, stream, address, stream.tls());
   login.greet();
   auto parser = std::make_unique<ImapParser>(loginLimits());
   while (true) {
@@ -100,7 +98,10 @@ void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
       case ImapParser::Event::Command: r = login.handle(parser->command()); break;
     }
     switch (r.kind) {
-      case LoginResult::Kind::Continue: break;
+      case LoginResult::Kind::Continue:
+      case LoginResult::Kind::TimedOut:
+      case LoginResult::Kind::Disconnected:
+        break;
       case LoginResult::Kind::SaslResponse: parser->expectLine(); break;
       case LoginResult::Kind::Close:
         stream.flush();

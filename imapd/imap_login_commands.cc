@@ -1,23 +1,14 @@
 // imap_login_commands - the commands imapd's login stage answers: CAPABILITY,
 // NOOP, LOGOUT (RFC 3501 6.1), STARTTLS, AUTHENTICATE (with SASL-IR, RFC 4959),
 // LOGIN (6.2), ID (RFC 2971)
-#include <algorithm>
-#include <cctype>
-
 #include "imapd/imap_login_session.h"
 #include "lib/log/log.h"
-#include "lib/proto/passdb_client.h"
 
 namespace posthorn::imapd {
 namespace {
 
 constexpr std::string_view kPlaintextRefused =
     "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
@@ -39,7 +30,7 @@ LoginResult LoginSession::cmdLogout(const ImapCommand& c) {
 }
 
 LoginResult LoginSession::cmdStarttls(const ImapCommand& c) {
-  if (tls_) return bad(c.tag, "TLS is already active.");
+  if (sasl_.tls()) return bad(c.tag, "TLS is already active.");
   if (!settings_.tlsAvailable()) return bad(c.tag, "TLS support isn't enabled.");
   tagged(c.tag, "OK Begin TLS negotiation now.");
   return {LoginResult::Kind::StartTls, {}, {}};
@@ -48,35 +39,26 @@ LoginResult LoginSession::cmdStarttls(const ImapCommand& c) {
 LoginResult LoginSession::cmdLogin(const ImapCommand& c) {
   if (c.args.size() != 2 || !c.args[0].isString() || !c.args[1].isString())
     return bad(c.tag, "Syntax: LOGIN user password");
-  if (!plaintextAllowed()) {
-    tagged(c.tag, kPlaintextRefused);
-    return badInput();
-  }
-  std::string initial;
-  initial.push_back('\0');
-  initial += c.args[0].text;
-  initial.push_back('\0');
-  initial += c.args[1].text;
-  return startSasl(c.tag, "PLAIN", true, initial);
+  if (!sasl_.plaintextAllowed()) return sasl_.refuse(login::finalReply(c.tag, kPlaintextRefused));
+  return sasl_.start(c.tag, "PLAIN", login::plainResponse(c.args[0].text, c.args[1].text));
 }
 
 LoginResult LoginSession::cmdAuthenticate(const ImapCommand& c) {
   if (c.args.empty() || c.args.size() > 2 || !c.args[0].isAtom())
     return bad(c.tag, "Syntax: AUTHENTICATE mechanism [initial-response]");
-  const std::string mech = upper(c.args[0].text);
-  const auto all = auth_.mechanisms();
-  if (std::find(all.begin(), all.end(), mech) == all.end())
-    return no(c.tag, "Unsupported authentication mechanism.");
-  if (!plaintextAllowed() && isPlaintextMechanism(mech)) {
-    tagged(c.tag, kPlaintextRefused);
-    return badInput();
+  std::string mech = c.args[0].text;
+  switch (sasl_.checkMechanism(mech)) {
+    case login::SaslLogin::Mechanism::Offered: break;
+    case login::SaslLogin::Mechanism::Unsupported:
+      return no(c.tag, "Unsupported authentication mechanism.");
+    case login::SaslLogin::Mechanism::PlaintextRefused:
+      return sasl_.refuse(login::finalReply(c.tag, kPlaintextRefused));
   }
-  if (c.args.size() == 1) return startSasl(c.tag, mech, false, {});
+  if (c.args.size() == 1) return sasl_.start(c.tag, mech, std::nullopt);
   if (!c.args[1].isAtom()) return bad(c.tag, "Invalid initial response.");
-  if (c.args[1].text == "=") return startSasl(c.tag, mech, true, {});
-  const auto decoded = passdb::decodeBase64(c.args[1].text);
-  if (!decoded) return bad(c.tag, "Invalid base64 data in initial response.");
-  return startSasl(c.tag, mech, true, *decoded);
+  auto initial = login::decodeInitialResponse(c.args[1].text);
+  if (!initial) return bad(c.tag, "Invalid base64 data in initial response.");
+  return sasl_.start(c.tag, mech, std::move(initial));
 }
 
 std::string idResponse() { return "* ID (\"name\" \"posthorn\" \"vendor\" \"posthorn\")\r\n"; }
@@ -104,7 +86,8 @@ LoginResult LoginSession::cmdId(const ImapCommand& c) {
   if (c.args.size() != 1 || (!c.args[0].isNil() && c.args[0].kind != ImapValue::Kind::List))
     return bad(c.tag, "Syntax: ID (\"name\" \"value\" ...) or ID NIL");
   clientId_ = describeId(c.args[0]);
-  if (!clientId_.empty()) log::info("ID from %s: %s", clientAddress_.c_str(), clientId_.c_str());
+  if (!clientId_.empty())
+    log::info("ID from %s: %s", sasl_.clientAddress().c_str(), clientId_.c_str());
   out_.write(idResponse());
   tagged(c.tag, "OK ID completed.");
   return {};

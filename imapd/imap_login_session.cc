@@ -1,13 +1,10 @@
-// imap_login_session - IMAP's not-authenticated state: the command table, its dispatcher
-// and the SASL exchange with authd
+// imap_login_session - IMAP's not-authenticated state: the command table and its dispatcher,
+// over lib/login's SASL exchange
 #include "imapd/imap_login_session.h"
 
 #include <algorithm>
-#include <exception>
 
 #include "imapd/imap_capability.h"
-#include "lib/log/log.h"
-#include "lib/proto/passdb_client.h"
 
 namespace posthorn::imapd {
 namespace {
@@ -60,12 +57,11 @@ static_assert(std::all_of(std::begin(kCommands), std::end(kCommands), [](const L
 
 }  // namespace
 
-bool LoginSession::isPlaintextMechanism(const std::string& m) { return m == "PLAIN" || m == "LOGIN"; }
-
-LoginSession::LoginSession(const Settings& settings, passdb::SaslAuthenticator& auth, ImapOutput& out,
-                           std::string clientAddress, bool tls)
-    : settings_(settings), auth_(auth), out_(out), clientAddress_(std::move(clientAddress)),
-      tls_(tls) {}
+LoginSession::LoginSession(const Settings& settings, passdb::SaslAuthenticator& auth,
+                           net::ClientOutput& out, std::string clientAddress, bool tls)
+    : settings_(settings), out_(out),
+      sasl_(auth, out, kLoginWords, {"imapd", settings.disablePlaintextAuth, settings.maxBadCommands},
+            std::move(clientAddress), tls) {}
 
 void LoginSession::tagged(const std::string& tag, std::string_view text) {
   out_.write(tag);
@@ -74,43 +70,21 @@ void LoginSession::tagged(const std::string& tag, std::string_view text) {
   out_.write("\r\n");
 }
 
-std::vector<std::string> LoginSession::offeredMechanisms() const {
-  std::vector<std::string> v;
-  for (const auto& m : auth_.mechanisms())
-    if (plaintextAllowed() || !isPlaintextMechanism(m)) v.push_back(m);
-  return v;
-}
-
 std::string LoginSession::capability() const {
-  return preLoginCapability(tls_, settings_.tlsAvailable(), plaintextAllowed(), offeredMechanisms());
+  return preLoginCapability(sasl_.tls(), settings_.tlsAvailable(), sasl_.plaintextAllowed(),
+                            sasl_.offeredMechanisms());
 }
 
 void LoginSession::greet() {
   out_.write("* OK [CAPABILITY " + capability() + "] posthorn IMAP server ready.\r\n");
 }
 
-void LoginSession::tlsStarted() {
-  tls_ = true;
-  saslTag_.clear();
+LoginResult LoginSession::bad(const std::string& tag, std::string_view text) {
+  return sasl_.refuse(tag + " BAD " + std::string(text));
 }
 
-LoginResult LoginSession::bad(const std::string& tag, const std::string& text) {
-  tagged(tag, "BAD " + text);
-  return badInput();
-}
-
-LoginResult LoginSession::no(const std::string& tag, const std::string& text) {
-  tagged(tag, "NO " + text);
-  return badInput();
-}
-
-LoginResult LoginSession::badInput() {
-  if (++badCommands_ >= settings_.maxBadCommands) {
-    out_.write("* BYE Too many invalid IMAP commands.\r\n");
-    log::info("disconnect from %s: too many bad commands", clientAddress_.c_str());
-    return {LoginResult::Kind::Close, {}, {}};
-  }
-  return {};
+LoginResult LoginSession::no(const std::string& tag, std::string_view text) {
+  return sasl_.refuse(tag + " NO " + std::string(text));
 }
 
 LoginResult LoginSession::handle(const ImapCommand& c) {
@@ -121,70 +95,6 @@ LoginResult LoginSession::handle(const ImapCommand& c) {
   if ((it->flags & kNoArgs) && !c.args.empty())
     return bad(c.tag, std::string(it->name) + " takes no arguments.");
   return (this->*it->handler)(c);
-}
-
-LoginResult LoginSession::startSasl(const std::string& tag, const std::string& mechanism,
-                                    bool hasInitial, const std::string& initial) {
-  ipc::PassdbAuth req;
-  req.service = "imapd";
-  req.clientAddress = clientAddress_;
-  req.tls = tls_;
-  req.mechanism = mechanism;
-  req.hasInitialResponse = hasInitial;
-  req.initialResponse = initial;
-  saslTag_ = tag;
-  try {
-    return authReply(auth_.start(req));
-  } catch (const std::exception& e) {
-    log::warning("authentication for %s: %s", clientAddress_.c_str(), e.what());
-    tagged(tag, "NO [UNAVAILABLE] Temporary authentication failure.");
-    saslTag_.clear();
-    return {};
-  }
-}
-
-LoginResult LoginSession::saslLine(std::string_view line) {
-  const std::string tag = saslTag_;
-  if (line == "*") {
-    saslTag_.clear();
-    return bad(tag, "Authentication aborted by client.");
-  }
-  const auto decoded = passdb::decodeBase64(line);
-  if (!decoded) {
-    saslTag_.clear();
-    return bad(tag, "Invalid base64 data in continued response.");
-  }
-  try {
-    return authReply(auth_.next(*decoded));
-  } catch (const std::exception& e) {
-    log::warning("authentication for %s: %s", clientAddress_.c_str(), e.what());
-    tagged(tag, "NO [UNAVAILABLE] Temporary authentication failure.");
-    saslTag_.clear();
-    return {};
-  }
-}
-
-LoginResult LoginSession::authReply(const ipc::PassdbReply& r) {
-  const std::string tag = saslTag_;
-  if (r.status != ipc::PassdbStatus::Continue) saslTag_.clear();
-  switch (r.status) {
-    case ipc::PassdbStatus::Ok:
-      log::info("login: client=%s, user=%s%s", clientAddress_.c_str(), r.user.c_str(),
-                tls_ ? ", TLS" : "");
-      return {LoginResult::Kind::Authenticated, r.user, tag};
-    case ipc::PassdbStatus::Continue:
-      out_.write("+ " + passdb::encodeBase64(r.challenge) + "\r\n");
-      return {LoginResult::Kind::SaslResponse, {}, {}};
-    case ipc::PassdbStatus::Fail:
-      log::info("authentication failed: client=%s", clientAddress_.c_str());
-      return no(tag, "[AUTHENTICATIONFAILED] Authentication failed.");
-    case ipc::PassdbStatus::Locked:
-      return no(tag, "[UNAVAILABLE] Too many failed logins, try again later.");
-    case ipc::PassdbStatus::TempFail:
-      break;
-  }
-  tagged(tag, "NO [UNAVAILABLE] Temporary authentication failure.");
-  return {};
 }
 
 }  // namespace posthorn::imapd

@@ -1,9 +1,5 @@
 // pop3_authorization_commands - the AUTHORIZATION state's commands: CAPA (RFC 2449),
 // USER and PASS (RFC 1939 7), AUTH (RFC 5034), STLS (RFC 2595), APOP (refused), QUIT
-#include <algorithm>
-#include <cctype>
-
-#include "lib/proto/passdb_client.h"
 #include "popd/pop3_commands.h"
 #include "popd/pop3_login_session.h"
 
@@ -18,18 +14,18 @@ constexpr std::string_view kPlaintextRefused =
 LoginResult LoginSession::cmdCapa(const Pop3Command&) {
   reply("+OK Capability list follows");
   for (const auto& c : commonCapabilities()) reply(c);
-  if (plaintextAllowed()) reply("USER");
-  std::string sasl = "SASL";
-  for (const auto& m : offeredMechanisms()) sasl += " " + m;
-  reply(sasl);
-  if (settings_.tlsAvailable() && !tls_) reply("STLS");
+  if (sasl_.plaintextAllowed()) reply("USER");
+  std::string mechanisms = "SASL";
+  for (const auto& m : sasl_.offeredMechanisms()) mechanisms += " " + m;
+  reply(mechanisms);
+  if (settings_.tlsAvailable() && !sasl_.tls()) reply("STLS");
   reply("IMPLEMENTATION posthorn");
   reply(".");
   return {};
 }
 
 LoginResult LoginSession::cmdUser(const Pop3Command& c) {
-  if (!plaintextAllowed()) return bad(std::string(kPlaintextRefused));
+  if (!sasl_.plaintextAllowed()) return bad(kPlaintextRefused);
   if (c.rest.empty() || c.rest.find(' ') != std::string::npos) return bad("-ERR USER needs one name.");
   user_ = c.rest;
   reply("+OK");
@@ -37,15 +33,11 @@ LoginResult LoginSession::cmdUser(const Pop3Command& c) {
 }
 
 LoginResult LoginSession::cmdPass(const Pop3Command& c) {
-  if (!plaintextAllowed()) return bad(std::string(kPlaintextRefused));
+  if (!sasl_.plaintextAllowed()) return bad(kPlaintextRefused);
   if (user_.empty()) return bad("-ERR No username given.");
-  std::string initial;
-  initial.push_back('\0');
-  initial += user_;
-  initial.push_back('\0');
-  initial += c.rest;
+  std::string initial = login::plainResponse(user_, c.rest);
   user_.clear();
-  return startSasl("PLAIN", true, initial);
+  return sasl_.start({}, "PLAIN", std::move(initial));
 }
 
 LoginResult LoginSession::cmdAuth(const Pop3Command& c) {
@@ -53,36 +45,36 @@ LoginResult LoginSession::cmdAuth(const Pop3Command& c) {
   if (args.empty()) {
     // Not in RFC 5034, but older clients (Outlook) list mechanisms this way.
     reply("+OK");
-    for (const auto& m : offeredMechanisms()) reply(m);
+    for (const auto& m : sasl_.offeredMechanisms()) reply(m);
     reply(".");
     return {};
   }
   if (args[0].empty()) return bad("-ERR Syntax: AUTH mechanism [initial-response]");
   std::string mech = args[0];
-  for (char& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  const auto all = auth_.mechanisms();
-  if (std::find(all.begin(), all.end(), mech) == all.end())
-    return bad("-ERR Unsupported authentication mechanism.");
-  if (!plaintextAllowed() && isPlaintextMechanism(mech)) return bad(std::string(kPlaintextRefused));
-  if (args.size() == 1) return startSasl(mech, false, {});
-  if (args[1] == "=") return startSasl(mech, true, {});
-  const auto decoded = passdb::decodeBase64(args[1]);
-  if (!decoded) return bad("-ERR Invalid base64 data in initial response.");
-  return startSasl(mech, true, *decoded);
+  switch (sasl_.checkMechanism(mech)) {
+    case login::SaslLogin::Mechanism::Offered: break;
+    case login::SaslLogin::Mechanism::Unsupported:
+      return bad("-ERR Unsupported authentication mechanism.");
+    case login::SaslLogin::Mechanism::PlaintextRefused: return bad(kPlaintextRefused);
+  }
+  if (args.size() == 1) return sasl_.start({}, mech, std::nullopt);
+  auto initial = login::decodeInitialResponse(args[1]);
+  if (!initial) return bad("-ERR Invalid base64 data in initial response.");
+  return sasl_.start({}, mech, std::move(initial));
 }
 
 LoginResult LoginSession::cmdApop(const Pop3Command&) { return bad("-ERR APOP is not supported."); }
 
 LoginResult LoginSession::cmdStls(const Pop3Command&) {
-  if (tls_) return bad("-ERR TLS is already active.");
+  if (sasl_.tls()) return bad("-ERR TLS is already active.");
   if (!settings_.tlsAvailable()) return bad("-ERR TLS support isn't enabled.");
   reply("+OK Begin TLS negotiation now.");
-  return {LoginResult::Kind::StartTls, {}};
+  return {LoginResult::Kind::StartTls, {}, {}};
 }
 
 LoginResult LoginSession::cmdQuit(const Pop3Command&) {
   reply("+OK Logging out.");
-  return {LoginResult::Kind::Close, {}};
+  return {LoginResult::Kind::Close, {}, {}};
 }
 
 }  // namespace posthorn::popd

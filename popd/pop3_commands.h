@@ -15,20 +15,20 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/login/sasl_login.h"
 #include "popd/pop3_command.h"
 
 namespace posthorn::popd {
 
 class LoginSession;
 class MailSession;
-struct LoginResult;
 
 inline constexpr unsigned kAuthorization = 1;  // before login: the login stage
 inline constexpr unsigned kTransaction = 2;    // after login: the mailbox stage
 
 // A command's function in the session of its state.
 struct Pop3Handler {
-  using Login = LoginResult (LoginSession::*)(const Pop3Command&);
+  using Login = login::LoginResult (LoginSession::*)(const Pop3Command&);
   using Mail = bool (MailSession::*)(const Pop3Command&);
   // Implicit: a row names the function alone.
   constexpr Pop3Handler(Login f) : login(f) {}

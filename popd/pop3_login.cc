@@ -4,16 +4,16 @@
 #include <exception>
 
 #include "lib/login/client_handover.h"
+#include "lib/login/client_stream.h"
 #include "lib/ipc/ipc.h"
 #include "lib/log/log.h"
 #include "lib/proto/proto_pop3.h"
 #include "popd/pop3_login_session.h"
-#include "popd/pop3_stream.h"
 
 namespace posthorn::popd {
 namespace {
 
-void handOver(ClientStream& stream, const std::string& user, const std::string& address,
+void handOver(net::ClientStream& stream, const std::string& user, const std::string& address,
               LoginContext& ctx) {
   try {
     net::handOverClient(stream, ctx.mailboxSocket, [&](ipc::Channel& channel, int fd, std::string pending) {
@@ -37,7 +37,7 @@ void handOver(ClientStream& stream, const std::string& user, const std::string& 
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
   const Settings& settings = ctx.settings;
   const std::string address = net::clientAddressOf(peer);
-  ClientStream stream(fd, settings.timeout, settings.lineLengthLimit);
+  net::ClientStream stream(fd, settings.timeout, settings.lineLengthLimit);
   log::info("connect from %s", address.c_str());
   std::string error;
   if (settings.tlsWrapperMode) {
@@ -54,19 +54,23 @@ void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
   while (true) {
     LoginResult r;
     switch (stream.readLine(line)) {
-      case ClientStream::Read::Line: r = login.handleLine(line); break;
-      case ClientStream::Read::TooLong: r = login.lineTooLong(); break;
-      case ClientStream::Read::Timeout:
+      case net::ClientStream::Read::Line: r = login.handleLine(line); break;
+      case net::ClientStream::Read::TooLong: r = login.lineTooLong(); break;
+      case net::ClientStream::Read::Timeout:
         stream.write("-ERR Disconnected for inactivity.\r\n");
         stream.flush();
         log::info("timeout before login from %s", address.c_str());
         return;
-      case ClientStream::Read::Closed:
+      case net::ClientStream::Read::Closed:
         log::info("disconnect from %s before login", address.c_str());
         return;
     }
     switch (r.kind) {
-      case LoginResult::Kind::Continue: break;
+      case LoginResult::Kind::Continue:
+      case LoginResult::Kind::SaslResponse:
+      case LoginResult::Kind::TimedOut:
+      case LoginResult::Kind::Disconnected:
+        break;
       case LoginResult::Kind::Close:
         stream.flush();
         log::info("disconnect from %s", address.c_str());

@@ -11,14 +11,14 @@
 #include <string>
 
 #include "lib/tls/tls.h"
-#include "popd/pop3_authenticator.h"
+#include "lib/proto/sasl_authenticator.h"
 #include "popd/pop3_settings.h"
 
 namespace posthorn::popd {
 
 struct LoginContext {
   const Settings& settings;
-  Pop3Authenticator& auth;
+  passdb::SaslAuthenticator& auth;
   std::shared_ptr<tls::Context> tls;  // null when popd_tls_cert_file is empty
   std::string mailboxSocket;          // the mailbox stage's private socket
 };

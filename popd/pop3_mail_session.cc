@@ -11,7 +11,7 @@ std::string pop3Uidl(const mailbox::MaildirFolder& folder, std::uint32_t uid) {
   return folder.uidl(uid);
 }
 
-MailSession::MailSession(mailbox::MaildirFolder& folder, Pop3Output& out, std::string user,
+MailSession::MailSession(mailbox::MaildirFolder& folder, net::ClientOutput& out, std::string user,
                          int maxBadCommands)
     : folder_(folder), out_(out), user_(std::move(user)), maxBadCommands_(maxBadCommands) {}
 

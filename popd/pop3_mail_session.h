@@ -16,7 +16,7 @@
 
 #include "lib/mailbox/maildir_folder.h"
 #include "popd/pop3_command.h"
-#include "popd/pop3_output.h"
+#include "lib/login/client_output.h"
 
 namespace posthorn::popd {
 
@@ -26,7 +26,7 @@ std::string pop3Uidl(const mailbox::MaildirFolder& folder, std::uint32_t uid);
 
 class MailSession {
  public:
-  MailSession(mailbox::MaildirFolder& folder, Pop3Output& out, std::string user,
+  MailSession(mailbox::MaildirFolder& folder, net::ClientOutput& out, std::string user,
               int maxBadCommands = 20);
 
   void begin();
@@ -75,7 +75,7 @@ class MailSession {
   bool retrieve(const Pop3Command& c, bool top);
 
   mailbox::MaildirFolder& folder_;
-  Pop3Output& out_;
+  net::ClientOutput& out_;
   std::string user_;
   int maxBadCommands_;
   int badCommands_ = 0;

@@ -84,7 +84,7 @@ struct Login {
   }
   Settings settings;
   FakeAuth auth;
-  StringOutput out;
+  net::StringOutput out;
   ImapParser parser;
   std::unique_ptr<LoginSession> session;
 };

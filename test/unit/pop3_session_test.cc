@@ -15,6 +15,7 @@
 
 #include "lib/mailbox/maildir_store.h"
 #include "lib/proto/passdb_client.h"
+#include "lib/proto/sasl_authenticator.h"
 #include "popd/pop3_command.h"
 #include "popd/pop3_login_session.h"
 #include "popd/pop3_mail_session.h"
@@ -28,7 +29,7 @@ using mailbox::testing::TempDir;
 
 // authd as a script: "alice"/"secret" over PLAIN, and a one-round fake
 // SCRAM-SHA-256 that answers "challenge" and accepts "proof".
-class FakeAuth : public Pop3Authenticator {
+class FakeAuth : public passdb::SaslAuthenticator {
  public:
   std::vector<std::string> mechanisms() const override { return {"SCRAM-SHA-256", "PLAIN", "LOGIN"}; }
   ipc::PassdbReply start(const ipc::PassdbAuth& r) override {
@@ -94,7 +95,7 @@ struct Login {
   }
   Settings settings;
   FakeAuth auth;
-  StringOutput out;
+  net::StringOutput out;
   std::unique_ptr<LoginSession> session;
 };
 
@@ -277,7 +278,7 @@ TEST(Pop3Login, TableChecksArgumentsAndState) {
 
 std::string converted(const std::string& file, std::optional<std::uint64_t> top = std::nullopt,
                       std::size_t chunk = 0) {
-  StringOutput out;
+  net::StringOutput out;
   MessageWriter w(out, top);
   if (chunk == 0) {
     w.feed(file);
@@ -345,7 +346,7 @@ class MailTest : public ::testing::Test {
   std::string root;
   std::unique_ptr<mailbox::MaildirStore> store;
   std::unique_ptr<mailbox::MaildirFolder> folder;
-  StringOutput out;
+  net::StringOutput out;
   std::unique_ptr<MailSession> session;
 };
 
