@@ -1,60 +1,21 @@
 // imap_login_test - imapd's login stage (the not-authenticated state), driven by transcripts
 //
 // Commands are parsed by the real IMAP parser and answered by the login
-// session against a fake authd whose SASL bytes are checked, as
-// pop3_session_test does for POP3's AUTHORIZATION state.
+// session against a fake authd (login_test_util.h) whose SASL bytes are
+// checked, as pop3_session_test does for POP3's AUTHORIZATION state.
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <stdexcept>
 
 #include "imapd/imap_login_session.h"
 #include "imapd/imap_parser.h"
 #include "lib/proto/passdb_client.h"
+#include "test/unit/login_test_util.h"
 
 namespace posthorn::imapd {
 namespace {
 
-// authd as a script: "alice"/"secret" over PLAIN, a one-round fake
-// SCRAM-SHA-256 ("challenge", then "proof"), "locked" locked out.
-class FakeAuth : public passdb::SaslAuthenticator {
- public:
-  std::vector<std::string> mechanisms() const override { return {"SCRAM-SHA-256", "PLAIN", "LOGIN"}; }
-  ipc::PassdbReply start(const ipc::PassdbAuth& r) override {
-    if (down) throw std::runtime_error("authd unreachable");
-    last = r;
-    ipc::PassdbReply reply;
-    if (r.mechanism == "SCRAM-SHA-256" || r.initialResponse.empty()) {
-      reply.status = ipc::PassdbStatus::Continue;
-      reply.challenge = "challenge";
-      return reply;
-    }
-    return plain(r.initialResponse);
-  }
-  ipc::PassdbReply next(const std::string& response) override {
-    if (down) throw std::runtime_error("authd unreachable");
-    ipc::PassdbReply reply;
-    reply.status = response == "proof" ? ipc::PassdbStatus::Ok : ipc::PassdbStatus::Fail;
-    reply.user = "alice@example.com";
-    return reply;
-  }
-  static ipc::PassdbReply plain(const std::string& ir) {
-    ipc::PassdbReply reply;
-    if (ir == std::string("\0alice\0secret", 13)) {
-      reply.status = ipc::PassdbStatus::Ok;
-      reply.user = "alice@example.com";
-    } else if (ir == std::string("\0locked\0x", 9)) {
-      reply.status = ipc::PassdbStatus::Locked;
-    } else if (ir == std::string("\0temp\0x", 7)) {
-      reply.status = ipc::PassdbStatus::TempFail;
-    } else {
-      reply.status = ipc::PassdbStatus::Fail;
-    }
-    return reply;
-  }
-  bool down = false;
-  ipc::PassdbAuth last;
-};
+using FakeAuth = login::testing::FakePassdb;
 
 struct Login {
   explicit Login(bool tls = false, bool plaintextOk = false) {
@@ -170,10 +131,12 @@ TEST(ImapLogin, AuthenticateWithChallengeAndInitialResponse) {
   EXPECT_EQ(t.command("b AUTHENTICATE PLAIN " + passdb::encodeBase64(std::string("\0alice\0secret", 13)), &r), "");
   EXPECT_EQ(r.kind, LoginResult::Kind::Authenticated);
   EXPECT_EQ(r.tag, "b");
-  EXPECT_EQ(t.command("c AUTHENTICATE PLAIN =", &r), "+ " + passdb::encodeBase64("challenge") + "\r\n");
+  EXPECT_EQ(t.command("c AUTHENTICATE PLAIN =", &r),
+            "c NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
   EXPECT_TRUE(t.auth.last.hasInitialResponse);
   EXPECT_EQ(t.auth.last.initialResponse, "");
-  EXPECT_EQ(t.command("*"), "c BAD Authentication aborted by client.\r\n");
+  EXPECT_EQ(t.command("e AUTHENTICATE PLAIN"), "+ \r\n");
+  EXPECT_EQ(t.command("*"), "e BAD Authentication aborted by client.\r\n");
   EXPECT_EQ(t.command("d AUTHENTICATE SCRAM-SHA-256"), "+ " + passdb::encodeBase64("challenge") + "\r\n");
   EXPECT_EQ(t.command("not base64!"), "d BAD Invalid base64 data in continued response.\r\n");
 }

@@ -1,7 +1,7 @@
 // pop3_session_test - popd's protocol engine, driven by scripted transcripts
 //
-// The AUTHORIZATION state runs against a fake authd (the SASL bytes it
-// was given are checked); TRANSACTION and UPDATE run against a real
+// The AUTHORIZATION state runs against a fake authd (login_test_util.h:
+// the SASL bytes it was given are checked); TRANSACTION and UPDATE run against a real
 // Maildir with its index in a scratch directory, so sizes, UIDLs and
 // expunges are the store's own.
 #include <gtest/gtest.h>
@@ -15,11 +15,11 @@
 
 #include "lib/mailbox/maildir_store.h"
 #include "lib/proto/passdb_client.h"
-#include "lib/proto/sasl_authenticator.h"
 #include "popd/pop3_command.h"
 #include "popd/pop3_login_session.h"
 #include "popd/pop3_mail_session.h"
 #include "popd/pop3_message_writer.h"
+#include "test/unit/login_test_util.h"
 #include "test/unit/mailbox_test_util.h"
 
 namespace posthorn::popd {
@@ -27,58 +27,7 @@ namespace {
 
 using mailbox::testing::TempDir;
 
-// authd as a script: "alice"/"secret" over PLAIN, and a one-round fake
-// SCRAM-SHA-256 that answers "challenge" and accepts "proof".
-class FakeAuth : public passdb::SaslAuthenticator {
- public:
-  std::vector<std::string> mechanisms() const override { return {"SCRAM-SHA-256", "PLAIN", "LOGIN"}; }
-  ipc::PassdbReply start(const ipc::PassdbAuth& r) override {
-    if (down) throw std::runtime_error("authd unreachable");
-    last = r;
-    ipc::PassdbReply reply;
-    if (r.mechanism == "PLAIN") {
-      if (!r.hasInitialResponse) {
-        reply.status = ipc::PassdbStatus::Continue;
-        return reply;
-      }
-      return plain(r.initialResponse);
-    }
-    if (r.mechanism == "SCRAM-SHA-256") {
-      reply.status = ipc::PassdbStatus::Continue;
-      reply.challenge = "challenge";
-      mech = "SCRAM";
-      return reply;
-    }
-    reply.status = ipc::PassdbStatus::Fail;
-    return reply;
-  }
-  ipc::PassdbReply next(const std::string& response) override {
-    responses.push_back(response);
-    if (mech == "SCRAM") {
-      ipc::PassdbReply reply;
-      reply.status = response == "proof" ? ipc::PassdbStatus::Ok : ipc::PassdbStatus::Fail;
-      reply.user = "alice@example.com";
-      return reply;
-    }
-    return plain(response);
-  }
-  ipc::PassdbReply plain(const std::string& ir) {
-    ipc::PassdbReply reply;
-    if (ir == std::string("\0alice\0secret", 13)) {
-      reply.status = ipc::PassdbStatus::Ok;
-      reply.user = "alice@example.com";
-    } else if (ir == std::string("\0temp\0x", 7)) {
-      reply.status = ipc::PassdbStatus::TempFail;
-    } else {
-      reply.status = ipc::PassdbStatus::Fail;
-    }
-    return reply;
-  }
-  bool down = false;
-  std::string mech;
-  ipc::PassdbAuth last;
-  std::vector<std::string> responses;
-};
+using FakeAuth = login::testing::FakePassdb;
 
 struct Login {
   explicit Login(bool tls = false, bool plaintextOk = false) {
