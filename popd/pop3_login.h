@@ -1,27 +1,18 @@
-// pop3_login - the login stage: one client from greeting to handover
+// pop3_login - popd's login stage: one client from greeting to handover
 //
-// Runs chrooted as mail_owner. Speaks AUTHORIZATION (LoginSession) until
-// authd says yes, then connects to the mailbox stage's private socket and
-// passes the client on (lib/proto/proto_pop3.h): the socket itself for a
-// plain-text session, one end of a socketpair for a TLS one, the login
-// stage then staying on as the TLS proxy until either side closes.
+// Runs chrooted as mail_owner. Reads lines and speaks AUTHORIZATION
+// (LoginSession) until authd says yes; the rest (TLS, timeouts, the
+// handover to the mailbox stage) is imapd's too (lib/login/login_stage.h).
 #pragma once
 
-#include <memory>
 #include <string>
 
-#include "lib/tls/tls.h"
-#include "popd/pop3_authenticator.h"
+#include "lib/login/login_stage.h"
 #include "popd/pop3_settings.h"
 
 namespace posthorn::popd {
 
-struct LoginContext {
-  const Settings& settings;
-  Pop3Authenticator& auth;
-  std::shared_ptr<tls::Context> tls;  // null when popd_tls_cert_file is empty
-  std::string mailboxSocket;          // the mailbox stage's private socket
-};
+using LoginContext = login::LoginContext<Settings>;
 
 // Serves one client on fd (owned), blocking until it is done.
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx);

@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "lib/mailbox/maildir_folder.h"
-#include "popd/pop3_output.h"
+#include "popd/pop3_command.h"
+#include "lib/login/client_output.h"
 
 namespace posthorn::popd {
 
@@ -25,7 +26,7 @@ std::string pop3Uidl(const mailbox::MaildirFolder& folder, std::uint32_t uid);
 
 class MailSession {
  public:
-  MailSession(mailbox::MaildirFolder& folder, Pop3Output& out, std::string user,
+  MailSession(mailbox::MaildirFolder& folder, net::ClientOutput& out, std::string user,
               int maxBadCommands = 20);
 
   void begin();
@@ -37,25 +38,44 @@ class MailSession {
   std::size_t deletedCount() const;
   std::uint64_t retrievedBytes() const { return retrievedBytes_; }
 
+  // The TRANSACTION commands (pop3_transaction_commands.cc), run through
+  // the command table (pop3_commands.cc) with their arguments counted.
+  bool cmdStat(const Pop3Command& c);
+  bool cmdList(const Pop3Command& c);
+  bool cmdUidl(const Pop3Command& c);
+  bool cmdRetr(const Pop3Command& c);
+  bool cmdTop(const Pop3Command& c);
+  bool cmdDele(const Pop3Command& c);
+  bool cmdNoop(const Pop3Command& c);
+  bool cmdRset(const Pop3Command& c);
+  bool cmdQuit(const Pop3Command& c);
+  bool cmdCapa(const Pop3Command& c);
+
  private:
   struct Entry {
     std::uint32_t uid = 0;
     std::uint64_t size = 0;
     bool deleted = false;
   };
+  struct Totals {
+    std::size_t count = 0;  // of the messages not marked deleted
+    std::uint64_t bytes = 0;
+  };
+  // What LIST and UIDL say about a message.
+  using Show = std::string (*)(const MailSession&, const Entry&);
+
   bool bad(const std::string& text);
   void reply(std::string_view line);
   // The entry for a message-number argument, or nullptr after an -ERR.
-  Entry* message(std::string_view arg, bool* fatal);
-  bool cmdStat();
-  bool cmdList(const std::vector<std::string>& args);
-  bool cmdUidl(const std::vector<std::string>& args);
-  bool cmdRetr(const std::vector<std::string>& args, bool top);
-  bool cmdDele(const std::vector<std::string>& args);
-  bool cmdQuit();
+  Entry* message(std::string_view arg, bool* keepGoing);
+  Totals totals() const;
+  // LIST's and UIDL's answer for one message, and the lines for all.
+  bool listOne(std::string_view arg, Show show);
+  void listAll(Show show);
+  bool retrieve(const Pop3Command& c, bool top);
 
   mailbox::MaildirFolder& folder_;
-  Pop3Output& out_;
+  net::ClientOutput& out_;
   std::string user_;
   int maxBadCommands_;
   int badCommands_ = 0;

@@ -17,10 +17,10 @@
 #include "lib/log/log.h"
 #include "lib/mailbox/mailbox_io.h"
 #include "lib/mailbox/maildir_folder.h"
+#include "lib/login/client_stream.h"
 #include "lib/login/mail_user.h"
 #include "lib/proto/proto_pop3.h"
 #include "popd/pop3_mail_session.h"
-#include "popd/pop3_stream.h"
 
 namespace posthorn::popd {
 namespace {
@@ -92,7 +92,7 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
     return;
   }
   FdGuard lockGuard{lockFd};  // released when the session is over
-  ClientStream stream(clientFd, settings.timeout, settings.lineLengthLimit);
+  net::ClientStream stream(clientFd, settings.timeout, settings.lineLengthLimit);
   guard.fd = -1;
   stream.prepend(std::move(h.pending));
   mailbox::MaildirFolder folder(maildir, maildir);
@@ -114,14 +114,14 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
     bool more = true;
     while (more) {
       switch (stream.readLine(line)) {
-        case ClientStream::Read::Line: more = session.handleLine(line); break;
-        case ClientStream::Read::TooLong: more = session.lineTooLong(); break;
-        case ClientStream::Read::Timeout:
+        case net::ClientStream::Read::Line: more = session.handleLine(line); break;
+        case net::ClientStream::Read::TooLong: more = session.lineTooLong(); break;
+        case net::ClientStream::Read::Timeout:
           stream.write("-ERR Disconnected for inactivity.\r\n");
           log::info("user=%s: disconnected for inactivity, nothing deleted", h.user.c_str());
           more = false;
           break;
-        case ClientStream::Read::Closed:
+        case net::ClientStream::Read::Closed:
           log::info("user=%s: connection closed before QUIT, nothing deleted", h.user.c_str());
           more = false;
           break;

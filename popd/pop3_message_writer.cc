@@ -58,7 +58,7 @@ void MessageWriter::finish() {
   lineStart_ = true;
 }
 
-bool writeMessageFile(int fd, Pop3Output& out, std::optional<std::uint64_t> bodyLines,
+bool writeMessageFile(int fd, net::ClientOutput& out, std::optional<std::uint64_t> bodyLines,
                       std::span<char> buf) {
   MessageWriter writer(out, bodyLines);
   while (true) {

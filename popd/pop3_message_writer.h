@@ -13,13 +13,13 @@
 #include <string>
 #include <string_view>
 
-#include "popd/pop3_output.h"
+#include "lib/login/client_output.h"
 
 namespace posthorn::popd {
 
 class MessageWriter {
  public:
-  explicit MessageWriter(Pop3Output& out, std::optional<std::uint64_t> bodyLines = std::nullopt)
+  explicit MessageWriter(net::ClientOutput& out, std::optional<std::uint64_t> bodyLines = std::nullopt)
       : out_(out), bodyLines_(bodyLines) {}
   // Feeds file bytes; false once TOP has sent all it needs (stop reading).
   bool feed(std::string_view bytes);
@@ -27,7 +27,7 @@ class MessageWriter {
   void finish();
 
  private:
-  Pop3Output& out_;
+  net::ClientOutput& out_;
   std::optional<std::uint64_t> bodyLines_;
   std::string buf_;
   bool lineStart_ = true;
@@ -40,7 +40,7 @@ class MessageWriter {
 
 // Reads fd to the end through a MessageWriter, `buffer` at a time; false
 // on a read error.
-bool writeMessageFile(int fd, Pop3Output& out, std::optional<std::uint64_t> bodyLines,
+bool writeMessageFile(int fd, net::ClientOutput& out, std::optional<std::uint64_t> bodyLines,
                       std::span<char> buffer);
 
 }  // namespace posthorn::popd

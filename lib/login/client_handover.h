@@ -1,5 +1,5 @@
 // client_handover - a login stage passes its authenticated client to the
-// mailbox stage (popd and imapd, lib/proto/proto_pop3.h, lib/proto/proto_imap.h)
+// mailbox stage (popd and imapd, lib/proto/proto_login.h)
 //
 // A plain-text client's socket itself travels (SCM_RIGHTS); for a TLS one
 // the mailbox stage gets one end of a socketpair and this process stays on

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "lib/login/client_output.h"
 #include "lib/tls/tls.h"
 
 namespace posthorn::net {
@@ -23,7 +24,7 @@ namespace posthorn::net {
 // "192.0.2.7" from the server skeleton's "192.0.2.7:1234" or "[::1]:1234".
 std::string clientAddressOf(const std::string& peer);
 
-class ClientStream {
+class ClientStream : public ClientOutput {
  public:
   ClientStream(int fd, std::chrono::seconds timeout, std::size_t lineLimit);
   virtual ~ClientStream();
@@ -42,8 +43,8 @@ class ClientStream {
   // IDLE watches the mailbox too): 1 client, 2 other, 0 timeout (ms), -1 error.
   int waitEither(int other, int timeoutMs);
 
-  void write(std::string_view bytes);
-  bool flush();
+  void write(std::string_view bytes) override;
+  bool flush() override;
   bool failed() const { return failed_; }
 
   // Server-side TLS handshake on the connection (after STLS or at once for

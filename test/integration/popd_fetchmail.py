@@ -48,7 +48,10 @@ def main():
                         f'  mda "{mda}"\n')
             os.chmod(rc, 0o600)
             env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
+            # Its own lock file: as root fetchmail's default is the one
+            # /var/run/fetchmail.pid, shared with any other run on the machine.
             r = subprocess.run([fetchmail, "-f", rc, "-i", os.path.join(work, "ids"), "-N",
+                                "--pidfile", os.path.join(work, "fetchmail.pid"),
                                 "--nosyslog", "-v"], capture_output=True, text=True,
                                timeout=300, env=env)
             return r

@@ -1,7 +1,7 @@
 // pop3_session_test - popd's protocol engine, driven by scripted transcripts
 //
-// The AUTHORIZATION state runs against a fake authd (the SASL bytes it
-// was given are checked); TRANSACTION and UPDATE run against a real
+// The AUTHORIZATION state runs against a fake authd (login_test_util.h:
+// the SASL bytes it was given are checked); TRANSACTION and UPDATE run against a real
 // Maildir with its index in a scratch directory, so sizes, UIDLs and
 // expunges are the store's own.
 #include <gtest/gtest.h>
@@ -19,6 +19,7 @@
 #include "popd/pop3_login_session.h"
 #include "popd/pop3_mail_session.h"
 #include "popd/pop3_message_writer.h"
+#include "test/unit/login_test_util.h"
 #include "test/unit/mailbox_test_util.h"
 
 namespace posthorn::popd {
@@ -26,58 +27,7 @@ namespace {
 
 using mailbox::testing::TempDir;
 
-// authd as a script: "alice"/"secret" over PLAIN, and a one-round fake
-// SCRAM-SHA-256 that answers "challenge" and accepts "proof".
-class FakeAuth : public Pop3Authenticator {
- public:
-  std::vector<std::string> mechanisms() const override { return {"SCRAM-SHA-256", "PLAIN", "LOGIN"}; }
-  ipc::PassdbReply start(const ipc::PassdbAuth& r) override {
-    if (down) throw std::runtime_error("authd unreachable");
-    last = r;
-    ipc::PassdbReply reply;
-    if (r.mechanism == "PLAIN") {
-      if (!r.hasInitialResponse) {
-        reply.status = ipc::PassdbStatus::Continue;
-        return reply;
-      }
-      return plain(r.initialResponse);
-    }
-    if (r.mechanism == "SCRAM-SHA-256") {
-      reply.status = ipc::PassdbStatus::Continue;
-      reply.challenge = "challenge";
-      mech = "SCRAM";
-      return reply;
-    }
-    reply.status = ipc::PassdbStatus::Fail;
-    return reply;
-  }
-  ipc::PassdbReply next(const std::string& response) override {
-    responses.push_back(response);
-    if (mech == "SCRAM") {
-      ipc::PassdbReply reply;
-      reply.status = response == "proof" ? ipc::PassdbStatus::Ok : ipc::PassdbStatus::Fail;
-      reply.user = "alice@example.com";
-      return reply;
-    }
-    return plain(response);
-  }
-  ipc::PassdbReply plain(const std::string& ir) {
-    ipc::PassdbReply reply;
-    if (ir == std::string("\0alice\0secret", 13)) {
-      reply.status = ipc::PassdbStatus::Ok;
-      reply.user = "alice@example.com";
-    } else if (ir == std::string("\0temp\0x", 7)) {
-      reply.status = ipc::PassdbStatus::TempFail;
-    } else {
-      reply.status = ipc::PassdbStatus::Fail;
-    }
-    return reply;
-  }
-  bool down = false;
-  std::string mech;
-  ipc::PassdbAuth last;
-  std::vector<std::string> responses;
-};
+using FakeAuth = login::testing::FakePassdb;
 
 struct Login {
   explicit Login(bool tls = false, bool plaintextOk = false) {
@@ -94,7 +44,7 @@ struct Login {
   }
   Settings settings{config::Config::defaults()};
   FakeAuth auth;
-  StringOutput out;
+  net::StringOutput out;
   std::unique_ptr<LoginSession> session;
 };
 
@@ -256,11 +206,28 @@ TEST(Pop3Login, TooManyBadCommandsCloses) {
   EXPECT_EQ(s.out.take(), "-ERR Line too long.\r\n-ERR Too many bad commands, closing connection.\r\n");
 }
 
+TEST(Pop3Login, TableChecksArgumentsAndState) {
+  Login s(true);
+  EXPECT_EQ(s.line("CAPA now"), "-ERR CAPA takes no arguments.\r\n");
+  EXPECT_EQ(s.line("STLS now"), "-ERR STLS takes no arguments.\r\n");
+  EXPECT_EQ(s.line("AUTH PLAIN x y"), "-ERR Syntax: AUTH mechanism [initial-response]\r\n");
+  EXPECT_EQ(s.line("AUTH "), "-ERR Syntax: AUTH mechanism [initial-response]\r\n");
+  Login t(true);
+  EXPECT_EQ(t.line("APOP alice 0123456789abcdef"), "-ERR APOP is not supported.\r\n");
+  EXPECT_EQ(t.line("top 1 2"), "-ERR Unknown AUTHORIZATION state command.\r\n");
+  EXPECT_EQ(t.line("UIDL"), "-ERR Unknown AUTHORIZATION state command.\r\n");
+  EXPECT_EQ(t.line("RETRIEVE 1"), "-ERR Unknown command.\r\n");
+  Login q;
+  LoginResult r;
+  EXPECT_EQ(q.line("QUIT now", &r), "+OK Logging out.\r\n");  // QUIT before login takes anything
+  EXPECT_EQ(r.kind, LoginResult::Kind::Close);
+}
+
 // --- the message writer ----------------------------------------------------
 
 std::string converted(const std::string& file, std::optional<std::uint64_t> top = std::nullopt,
                       std::size_t chunk = 0) {
-  StringOutput out;
+  net::StringOutput out;
   MessageWriter w(out, top);
   if (chunk == 0) {
     w.feed(file);
@@ -328,7 +295,7 @@ class MailTest : public ::testing::Test {
   std::string root;
   std::unique_ptr<mailbox::MaildirStore> store;
   std::unique_ptr<mailbox::MaildirFolder> folder;
-  StringOutput out;
+  net::StringOutput out;
   std::unique_ptr<MailSession> session;
 };
 
@@ -445,6 +412,29 @@ TEST_F(MailTest, MalformedCommandsGetErr) {
             "-ERR Unknown TRANSACTION state command.\r\n"
             "-ERR Too many bad commands, closing connection.\r\n");
   EXPECT_FALSE(keep);  // the fifth bad command with maxBadCommands 5
+}
+
+TEST_F(MailTest, TableChecksArgumentsAndState) {
+  deliver("Subject: a\n\na\n");
+  start();
+  EXPECT_EQ(line("STAT 1"), "-ERR STAT takes no arguments.\r\n");
+  EXPECT_EQ(line("LIST 1 2"), "-ERR Syntax: LIST [msg]\r\n");
+  EXPECT_EQ(line("UIDL 1 2"), "-ERR Syntax: UIDL [msg]\r\n");
+  EXPECT_EQ(line("TOP 1"), "-ERR Syntax: TOP msg lines\r\n");
+  session.reset();
+  start();
+  EXPECT_EQ(line("DELE"), "-ERR Syntax: DELE msg\r\n");
+  EXPECT_EQ(line("NOOP x"), "-ERR NOOP takes no arguments.\r\n");
+  EXPECT_EQ(line("RSET x"), "-ERR RSET takes no arguments.\r\n");
+  EXPECT_EQ(line("QUIT x"), "-ERR QUIT takes no arguments.\r\n");
+  session.reset();
+  start();
+  EXPECT_EQ(line("CAPA x"), "-ERR CAPA takes no arguments.\r\n");
+  EXPECT_EQ(line("stls"), "-ERR Unknown TRANSACTION state command.\r\n");
+  EXPECT_EQ(line("APOP a b"), "-ERR Unknown TRANSACTION state command.\r\n");
+  EXPECT_EQ(line("XYZZY"), "-ERR Unknown command.\r\n");
+  EXPECT_EQ(line("LIST "), "-ERR There's no message .\r\n"
+                           "-ERR Too many bad commands, closing connection.\r\n");
 }
 
 TEST_F(MailTest, MessageGoneMeanwhile) {
