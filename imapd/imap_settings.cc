@@ -44,9 +44,6 @@ Settings::Settings(const config::Config& cfg) : StageSettings(cfg, "imapd") {
   if (bad < 1) throw config::ConfigError("imapd_max_bad_commands: must be at least 1");
   maxBadCommands = static_cast<int>(bad);
   specialUse = parseSpecialUse(cfg.getList("imapd_special_use_folders"));
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  if (maxUse < 0) maxUse = 0;
-  maxIdle = cfg.getTime("max_idle");
 }
 
 }  // namespace posthorn::imapd

@@ -26,8 +26,6 @@ struct Settings : stage::StageSettings {
   std::uint64_t maxLiteralSize{};        // imapd_max_literal_size (APPEND)
   int maxBadCommands{};                  // imapd_max_bad_commands
   std::vector<SpecialUse> specialUse;    // imapd_special_use_folders
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
 
   // The only way to make one (defaults: the parameter table). Throws
   // config::ConfigError naming the bad parameter and value.

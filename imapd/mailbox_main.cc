@@ -15,5 +15,5 @@
 int main(int argc, char** argv) {
   using namespace posthorn;
   return stage::mailboxStageMain<imapd::Settings>(
-      argc, argv, {"imapd-mailbox", "imapd", imapd::serveMailbox});
+      argc, argv, {"imapd", imapd::serveMailbox});
 }

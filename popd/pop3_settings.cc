@@ -13,9 +13,6 @@ Settings::Settings(const config::Config& cfg) : StageSettings(cfg, "popd") {
   const long long bad = cfg.getInt("popd_max_bad_commands");
   if (bad < 1) throw config::ConfigError("popd_max_bad_commands: must be at least 1");
   maxBadCommands = static_cast<int>(bad);
-  maxUse = static_cast<int>(cfg.getInt("max_use"));
-  if (maxUse < 0) maxUse = 0;
-  maxIdle = cfg.getTime("max_idle");
 }
 
 }  // namespace posthorn::popd

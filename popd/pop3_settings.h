@@ -15,8 +15,6 @@ struct Settings : stage::StageSettings {
   std::chrono::seconds timeout{};     // popd_timeout: idle client
   std::size_t lineLengthLimit{};      // popd_line_length_limit
   int maxBadCommands{};               // popd_max_bad_commands
-  int maxUse{};
-  std::chrono::seconds maxIdle{};
 
   // The only way to make one (defaults: the parameter table). Throws
   // config::ConfigError naming the bad parameter.

@@ -6,7 +6,6 @@ namespace posthorn::stage {
 StageSettings::StageSettings(const config::Config& cfg, std::string_view prefix) {
   const std::string p(prefix);
   queueDirectory = cfg.get("queue_directory");
-  mailOwner = cfg.get("mail_owner");
   homeMailbox = cfg.get("home_mailbox");
   mailboxService = cfg.get(p + "_mailbox_service");
   if (mailboxService.empty() || mailboxService.find('/') != std::string::npos)

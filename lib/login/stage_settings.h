@@ -14,7 +14,6 @@ namespace posthorn::stage {
 // config::Config: every default comes from the parameter table.
 struct StageSettings {
   std::string queueDirectory;
-  std::string mailOwner;
   std::string homeMailbox;      // home_mailbox, for system users
   std::string mailboxService;   // PREFIX_mailbox_service: the mailbox stage
   bool tlsWrapperMode{};        // PREFIX_tls_wrappermode (995, 993)

@@ -1,5 +1,5 @@
-// stage_worker - the worker settings of popd's and imapd's login and mailbox stages,
-// and the exec of a mailbox stage that is a program of its own
+// stage_worker - the worker of popd's and imapd's mailbox stage, and the
+// exec of a mailbox stage that is a program of its own
 #include "lib/login/stage_worker.h"
 
 #include <unistd.h>
@@ -14,28 +14,14 @@
 
 namespace posthorn::stage {
 
-server::WorkerSettings loginStageSettings(const std::string& queueDirectory,
-                                          const std::string& mailOwner, int maxUse,
-                                          std::chrono::seconds maxIdle) {
-  server::WorkerSettings jail;
-  jail.chroot = queueDirectory;
-  jail.user = mailOwner;
-  jail.networkFacing = true;
-  jail.clientLimit = 1;
-  jail.maxUse = maxUse;
-  jail.maxIdle = maxIdle;
-  return jail;
-}
-
-int runMailboxStage(server::Worker& worker, const std::string& queueDirectory,
-                    std::chrono::seconds maxIdle, const MailboxServer& serve) {
-  server::WorkerSettings jail;  // no chroot, stays root: it becomes the user per session
+int runMailboxStage(server::Worker& worker, const MailboxServer& serve) {
+  server::WorkerSettings jail = worker.defaults();
+  const std::string userdbSocket = ipc::servicePath(jail.chroot, false, userdb::kUserdbService);
+  jail.chroot.clear();  // no chroot, stays root: it becomes the user per session
+  jail.user.clear();
   jail.networkFacing = false;
-  jail.clientLimit = 1;
   jail.maxUse = 1;
-  jail.maxIdle = maxIdle;
   jail.preJail = [] { ::tzset(); };
-  const std::string userdbSocket = ipc::servicePath(queueDirectory, false, userdb::kUserdbService);
   return worker.run(jail, [&](server::Connection conn) {
     serve(conn.fd, userdbSocket);
     conn.done();

@@ -25,24 +25,20 @@
 //
 //   int main(int argc, char** argv) {
 //     return stage::mailboxStageMain<imapd::Settings>(
-//         argc, argv, {"imapd-mailbox", "imapd", imapd::serveMailbox});
+//         argc, argv, {"imapd", imapd::serveMailbox});
 //   }
 #pragma once
 
 #include <csignal>
-#include <cstdio>
 #include <ctime>
-#include <exception>
 #include <memory>
 #include <string>
 
 #include "lib/config/config.h"
-#include "lib/log/log.h"
 #include "lib/login/mail_user.h"
 #include "lib/proto/passdb_client.h"
-#include "lib/util/privilege.h"
 #include "lib/proto/sasl_authenticator.h"
-#include "lib/server/server.h"
+#include "lib/server/daemon_main.h"
 #include "lib/login/stage_worker.h"
 #include "lib/tls/tls.h"
 
@@ -60,36 +56,19 @@ struct TwoStageProgram {
 
 template <class Settings>
 struct MailboxStageProgram {
-  const char* name;          // "imapd-mailbox": messages
   const char* loginProgram;  // "imapd": what a login stage that hands over runs
   void (*serveMailbox)(int fd, const Settings& settings, const std::string& userdbSocket);
 };
 
-// Reports a configuration error or a fatal one on stderr and in the log.
-inline int reportStageError(const char* program, const std::exception& e, bool configError) {
-  if (configError) {
-    std::fprintf(stderr, "%s: %s\n", program, e.what());
-    log::error("%s", e.what());
-  } else {
-    std::fprintf(stderr, "%s: fatal: %s\n", program, e.what());
-    log::error("fatal: %s", e.what());
-  }
-  return 1;
-}
-
 template <class Settings, class LoginContext>
-int runLoginStage(server::Worker& worker, const server::Options& options,
-                  const Settings& settings, const TwoStageProgram<Settings, LoginContext>& program) {
-  const bool chrooted =
-      privilege::runningAsRoot() && options.chroot && !settings.queueDirectory.empty();
-  passdb::PassdbAuthenticator auth(
-      ipc::servicePath(settings.queueDirectory, chrooted, passdb::kPassdbService));
+int runLoginStage(server::Worker& worker, const Settings& settings,
+                  const TwoStageProgram<Settings, LoginContext>& program) {
+  server::WorkerSettings jail = worker.defaults();  // network-facing, one client at a time
+  const bool chrooted = worker.chrootsInto(jail.chroot);
+  passdb::PassdbAuthenticator auth(ipc::servicePath(jail.chroot, chrooted, passdb::kPassdbService));
   const std::string mailboxSocket =
-      ipc::servicePath(settings.queueDirectory, chrooted,
-                       {ipc::Visibility::Private, settings.mailboxService});
+      ipc::servicePath(jail.chroot, chrooted, {ipc::Visibility::Private, settings.mailboxService});
   std::unique_ptr<LoginContext> context;
-  server::WorkerSettings jail = loginStageSettings(settings.queueDirectory, settings.mailOwner,
-                                                   settings.maxUse, settings.maxIdle);
   jail.preJail = [&] {
     ::tzset();
     std::shared_ptr<tls::Context> tlsContext;
@@ -111,30 +90,25 @@ int runLoginStage(server::Worker& worker, const server::Options& options,
 
 // The whole main(): no argument runs the login stage, "mailbox" the
 // mailbox stage. Returns the exit status; a configuration error or a fatal
-// one is written to stderr and logged.
+// one is written to stderr and logged (server::runDaemon).
 template <class Settings, class LoginContext>
 int twoStageMain(int argc, char** argv, const TwoStageProgram<Settings, LoginContext>& program) {
   std::signal(SIGPIPE, SIG_IGN);
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
+  const auto checkArgs = [&](const server::Options& options) {
     if (options.args.size() > 1 || (options.args.size() == 1 && options.args[0] != "mailbox"))
       throw config::ConfigError("unexpected arguments (the only one is \"mailbox\")");
     if (options.args.size() == 1 && program.serveMailbox == nullptr)
       execMailboxProgram(argc, argv, program.mailboxProgram);
-    server::Worker worker(options);
+  };
+  return server::runDaemon(argc, argv, [&](server::Worker& worker) {
     const Settings settings(worker.config());
-    if (options.args.size() == 1) {
-      return runMailboxStage(worker, settings.queueDirectory, settings.maxIdle,
-                             [&](int fd, const std::string& userdbSocket) {
-                               program.serveMailbox(fd, settings, userdbSocket);
-                             });
+    if (worker.options().args.size() == 1) {
+      return runMailboxStage(worker, [&](int fd, const std::string& userdbSocket) {
+        program.serveMailbox(fd, settings, userdbSocket);
+      });
     }
-    return runLoginStage(worker, options, settings, program);
-  } catch (const config::ConfigError& e) {
-    return reportStageError(program.name, e, true);
-  } catch (const std::exception& e) {
-    return reportStageError(program.name, e, false);
-  }
+    return runLoginStage(worker, settings, program);
+  }, checkArgs);
 }
 
 // The whole main() of a program that runs only the mailbox stage (no
@@ -142,21 +116,16 @@ int twoStageMain(int argc, char** argv, const TwoStageProgram<Settings, LoginCon
 template <class Settings>
 int mailboxStageMain(int argc, char** argv, const MailboxStageProgram<Settings>& program) {
   std::signal(SIGPIPE, SIG_IGN);
-  try {
-    const auto options = server::Options::fromArgv(argc, argv);
+  const auto checkArgs = [&](const server::Options& options) {
     if (!options.args.empty()) throw config::ConfigError("unexpected arguments");
     mailuser::setLoginStageProgram(program.loginProgram);
-    server::Worker worker(options);
+  };
+  return server::runDaemon(argc, argv, [&](server::Worker& worker) {
     const Settings settings(worker.config());
-    return runMailboxStage(worker, settings.queueDirectory, settings.maxIdle,
-                           [&](int fd, const std::string& userdbSocket) {
-                             program.serveMailbox(fd, settings, userdbSocket);
-                           });
-  } catch (const config::ConfigError& e) {
-    return reportStageError(program.name, e, true);
-  } catch (const std::exception& e) {
-    return reportStageError(program.name, e, false);
-  }
+    return runMailboxStage(worker, [&](int fd, const std::string& userdbSocket) {
+      program.serveMailbox(fd, settings, userdbSocket);
+    });
+  }, checkArgs);
 }
 
 }  // namespace posthorn::stage

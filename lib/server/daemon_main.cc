@@ -20,10 +20,12 @@ std::string programName(int argc, char** argv) {
 
 }  // namespace
 
-int runDaemon(int argc, char** argv, const std::function<int(Worker&)>& body) {
+int runDaemon(int argc, char** argv, const std::function<int(Worker&)>& body,
+              const std::function<void(const Options&)>& beforeWorker) {
   const std::string program = programName(argc, argv);
   try {
     const Options options = Options::fromArgv(argc, argv);
+    if (beforeWorker) beforeWorker(options);
     Worker worker(options);
     return body(worker);
   } catch (const config::ConfigError& e) {

@@ -21,6 +21,10 @@
 
 namespace posthorn::server {
 
-int runDaemon(int argc, char** argv, const std::function<int(Worker&)>& body);
+// `beforeWorker`, when given, sees the options before the Worker is built
+// (before the configuration is read): it may refuse them (ConfigError) or
+// exec another program.
+int runDaemon(int argc, char** argv, const std::function<int(Worker&)>& body,
+              const std::function<void(const Options&)>& beforeWorker = {});
 
 }  // namespace posthorn::server
