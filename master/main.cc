@@ -2,7 +2,6 @@
 // (the options are in master/startup.h; see master(8))
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -24,48 +23,14 @@
 
 using namespace posthorn;
 
-namespace {
-
-// Start-up errors go to the log and, so that `posthorn start` shows them,
-// to stderr when the log does not already go there.
-bool gStderrLogged = false;
-
-[[noreturn]] void startupFatal(const std::string& why) {
-  log::write(log::Level::Fatal, why);
-  if (!gStderrLogged) std::fprintf(stderr, "posthorn/master: fatal: %s\n", why.c_str());
-  std::exit(1);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const master::Args args = master::Args::parse(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
   ::umask(022);
   const int readyFd = args.wait ? master::forkForWait() : -1;
   master::redirectStdio(false);
-
-  // Until the configuration is read, lines go to stderr.
   log::Options lo;
-  lo.program = "master";
-  lo.alsoStderr = true;
-  log::init(lo);
-  gStderrLogged = true;
-  std::vector<std::string> warnings;
-  config::Config cfg;
-  try {
-    cfg = config::Config::load(args.configDir, &warnings);
-    lo.syslogName = cfg.get("syslog_name");
-    lo.maillogFile = cfg.get("maillog_file");
-    lo.hostname = cfg.get("myhostname");
-  } catch (const std::exception& e) {
-    startupFatal(e.what());
-  }
-  lo.alsoStderr = args.foreground;
-  lo.debug = args.verbose;
-  log::init(lo);
-  gStderrLogged = args.foreground;
-  for (const auto& w : warnings) log::warning("%s", w.c_str());
+  const config::Config cfg = master::loadConfigAndLog(args, lo);
 
   std::unique_ptr<server::PidLock> lock;
   std::unique_ptr<master::Master> daemon;
@@ -82,7 +47,7 @@ int main(int argc, char** argv) {
     daemon->openServices();
   } catch (const std::exception& e) {
     daemon.reset();
-    startupFatal(e.what());
+    master::startupFatal(e.what());
   }
 
   log::info("daemon started -- version %s, configuration %s", POSTHORN_VERSION,

@@ -12,10 +12,45 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "lib/queue/queue_dirs.h"
 #include "lib/util/privilege.h"
 
 namespace posthorn::master {
+
+namespace {
+bool stderrLogged = false;  // the log goes to stderr already
+}  // namespace
+
+void startupFatal(const std::string& why) {
+  log::write(log::Level::Fatal, why);
+  if (!stderrLogged) std::fprintf(stderr, "posthorn/master: fatal: %s\n", why.c_str());
+  std::exit(1);
+}
+
+config::Config loadConfigAndLog(const Args& args, log::Options& lo) {
+  lo.program = "master";
+  lo.alsoStderr = true;
+  log::init(lo);
+  stderrLogged = true;
+  std::vector<std::string> warnings;
+  config::Config cfg;
+  try {
+    cfg = config::Config::load(args.configDir, &warnings);
+    lo.syslogName = cfg.get("syslog_name");
+    lo.maillogFile = cfg.get("maillog_file");
+    lo.hostname = cfg.get("myhostname");
+  } catch (const std::exception& e) {
+    startupFatal(e.what());
+  }
+  lo.alsoStderr = args.foreground;
+  lo.debug = args.verbose;
+  log::init(lo);
+  stderrLogged = args.foreground;
+  for (const auto& w : warnings) log::warning("%s", w.c_str());
+  return cfg;
+}
 
 void prepareQueue(const config::Config& cfg, const std::string& pidDir) {
   const std::string queueDir = cfg.get("queue_directory");

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lib/config/config.h"
+#include "lib/log/log.h"
 
 namespace posthorn::master {
 
@@ -26,6 +27,15 @@ struct Args {
   // Exits 2 with the usage line on a bad command line.
   static Args parse(int argc, char** argv);
 };
+
+// Reads posthorn.conf and sets up logging from it (master's lines go to
+// stderr until then, and with -f afterwards too); `lo` is what it set up.
+// Warnings about the file are logged.
+config::Config loadConfigAndLog(const Args& args, log::Options& lo);
+
+// A start-up error: logged, and on stderr too when the log does not go
+// there (so that `posthorn start` shows it); exits 1.
+[[noreturn]] void startupFatal(const std::string& why);
 
 // Creates the queue directory tree (lib/queue/queue_dirs.h) and, when
 // process_id_directory is not the standard pid/, that directory too.
