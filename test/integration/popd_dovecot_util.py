@@ -8,109 +8,31 @@ Debian's dovecot-pop3d; Dovecot's own default UIDL format is spelled out.
 import os
 import poplib
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 
-DOVECOT = "/usr/sbin/dovecot"
+import dovecot_instance
+
 PASSWORD = "secret"
 
 
 def available():
-    return os.path.exists(DOVECOT) and os.path.exists("/usr/lib/dovecot/pop3")
+    return dovecot_instance.available("pop3")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Dovecot:
-    """Dovecot serving `maildir` as the INBOX of every user, as uid/gid."""
+class Dovecot(dovecot_instance.Dovecot):
+    """Dovecot serving `maildir` as the INBOX of every user, as uid/gid,
+    with Dovecot's own default UIDL format spelled out."""
 
     def __init__(self, maildir, uid, gid, home):
-        self.top = tempfile.mkdtemp(prefix="phdcpop.", dir="/tmp")
-        os.chmod(self.top, 0o755)
-        self.port = free_port()
-        self.conf = os.path.join(self.top, "dovecot.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"""
-base_dir = {self.top}/run
-state_dir = {self.top}/state
-log_path = {self.top}/dovecot.log
-protocols = pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:{maildir}
-first_valid_uid = 1
-mail_plugins =
-pop3_uidl_format = %08Xu%08Xv
-passdb {{
-  driver = static
-  args = password={PASSWORD}
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={home}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    address = 127.0.0.1
-    port = {self.port}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-service stats {{
-  unix_listener stats-reader {{
-    mode = 0666
-  }}
-  unix_listener stats-writer {{
-    mode = 0666
-  }}
-}}
-""")
-        self.proc = None
-
-    def __enter__(self):
-        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("Dovecot did not start:\n" + self.log())
-                time.sleep(0.1)
+        top = tempfile.mkdtemp(prefix="phdcpop.", dir="/tmp")
+        os.chmod(top, 0o755)
+        super().__init__(top, "pop3", f"maildir:{maildir}", uid, gid, home, PASSWORD,
+                         settings="auth_mechanisms = plain\npop3_uidl_format = %08Xu%08Xv\n")
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__exit__(*exc)
         shutil.rmtree(self.top, ignore_errors=True)
         return False
-
-    def log(self):
-        try:
-            with open(os.path.join(self.top, "dovecot.log")) as f:
-                return f.read()[-3000:]
-        except FileNotFoundError:
-            return ""
 
     def connect(self, user="alice"):
         c = poplib.POP3("127.0.0.1", self.port, timeout=60)

@@ -1,5 +1,6 @@
 // command_test - the tools/ command scaffold (ArgCursor, Command, configDirectory)
 // and the usage errors of the commands that stand on it, word for word.
+#include "test/unit/command_test_util.h"
 #include "tools/command.h"
 
 #include <gtest/gtest.h>
@@ -166,18 +167,8 @@ TEST(ConfigDirectory, EmptyMeansTheDefault) {
 }
 
 // Each command's misuse, as its users and scripts have seen it.
-struct Outcome {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-template <class F>
-Outcome capture(F run) {
-  std::ostringstream out, err;
-  const int status = run(out, err);
-  return {status, out.str(), err.str()};
-}
+using testing::capture;
+using testing::Outcome;
 
 TEST(CommandUsage, Mailbox) {
   auto mailbox = [](const Args& a) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "lib/map/hash_map.h"
+#include "test/unit/command_test_util.h"
 #include "test/unit/map_test_util.h"
 
 namespace posthorn::tools {
@@ -15,24 +16,15 @@ using map::testing::readFile;
 using map::testing::ScratchDir;
 using map::testing::writeFile;
 
-struct Outcome {
-  int status;
-  std::string out;
-  std::string err;
-};
+using testing::capture;
+using testing::Outcome;
 
 Outcome mapCommand(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int status = runMap(args, out, err);
-  return {status, out.str(), err.str()};
+  return capture([&](std::ostream& o, std::ostream& e) { return runMap(args, o, e); });
 }
 
 Outcome newaliasesCommand(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int status = runNewaliases(args, out, err);
-  return {status, out.str(), err.str()};
+  return capture([&](std::ostream& o, std::ostream& e) { return runNewaliases(args, o, e); });
 }
 
 TEST(MapCommand, BuildsAndQueries) {

@@ -11,6 +11,7 @@
 
 #include "lib/auth/passwd_file.h"
 #include "lib/auth/scram.h"
+#include "test/unit/command_test_util.h"
 #include "test/unit/map_test_util.h"
 #include "tools/passwd_command.h"
 
@@ -21,16 +22,12 @@ using map::testing::readFile;
 using map::testing::ScratchDir;
 using map::testing::writeFile;
 
-struct Outcome {
-  int status;
-  std::string out, err;
-};
+using testing::capture;
+using testing::Outcome;
 
 Outcome passwd(const std::vector<std::string>& args, const std::string& input) {
   std::istringstream in(input);
-  std::ostringstream out, err;
-  const int status = runPasswd(args, in, out, err);
-  return {status, out.str(), err.str()};
+  return capture([&](std::ostream& o, std::ostream& e) { return runPasswd(args, in, o, e); });
 }
 
 mode_t modeOf(const std::string& path) {
