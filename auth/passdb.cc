@@ -100,18 +100,23 @@ PasswordDatabase::Result Passdb::checkSystemUser(const std::string& login,
   return r;
 }
 
+std::optional<PassdbUser> Passdb::fileUser(const std::string& login, Status& status,
+                                           std::string& reason) {
+  try {
+    if (!settings_.passwdFile.empty()) return file_.lookup(login);
+  } catch (const UserdbTempFail& e) {
+    status = Status::TempFail;
+    reason = e.what();
+  }
+  return std::nullopt;
+}
+
 PasswordDatabase::Result Passdb::checkPassword(const std::string& login,
                                                const std::string& password,
                                                const std::string& /*service*/) {
   Result r;
-  std::optional<PassdbUser> user;
-  try {
-    if (!settings_.passwdFile.empty()) user = file_.lookup(login);
-  } catch (const UserdbTempFail& e) {
-    r.status = Status::TempFail;
-    r.reason = e.what();
-    return r;
-  }
+  const std::optional<PassdbUser> user = fileUser(login, r.status, r.reason);
+  if (r.status == Status::TempFail) return r;
   if (!user) {
     if (!settings_.pamService.empty() && pamAvailable()) return checkSystemUser(login, password);
     std::string ignored;
@@ -140,14 +145,8 @@ PasswordDatabase::Result Passdb::checkPassword(const std::string& login,
 
 PasswordDatabase::ScramLookup Passdb::scramVerifier(const std::string& login) {
   ScramLookup r;
-  std::optional<PassdbUser> user;
-  try {
-    if (!settings_.passwdFile.empty()) user = file_.lookup(login);
-  } catch (const UserdbTempFail& e) {
-    r.status = Status::TempFail;
-    r.reason = e.what();
-    return r;
-  }
+  const std::optional<PassdbUser> user = fileUser(login, r.status, r.reason);
+  if (r.status == Status::TempFail) return r;
   if (!user) {
     r.status = Status::Fail;
     r.reason = "unknown user";

@@ -10,6 +10,7 @@
 // field (or a {SCRAM-SHA-256} password field); system users have none.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "auth/passwd_file_passdb.h"
@@ -36,6 +37,10 @@ class Passdb : public PasswordDatabase {
 
  private:
   Result checkSystemUser(const std::string& login, const std::string& password);
+  // The login's entry in the passwd file (none without a file). A file that
+  // cannot be read sets status to TempFail and reason, and returns none.
+  std::optional<PassdbUser> fileUser(const std::string& login, Status& status,
+                                     std::string& reason);
 
   PassdbSettings settings_;
   PasswdFilePassdb file_;

@@ -69,6 +69,10 @@ bool isQuotaRuleField(const std::string& name) {
 
 }  // namespace
 
+PasswdFileUserdb::FileId PasswdFileUserdb::FileId::of(const struct stat& st) {
+  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+}
+
 bool PasswdFileUserdb::FileId::operator==(const FileId& o) const {
   return dev == o.dev && ino == o.ino && size == o.size && sameTime(mtime, o.mtime) &&
          sameTime(ctime, o.ctime);
@@ -145,13 +149,7 @@ void PasswdFileUserdb::refresh() {
     users_.clear();
     return;
   }
-  FileId seen;
-  seen.dev = st.st_dev;
-  seen.ino = st.st_ino;
-  seen.size = st.st_size;
-  seen.mtime = st.st_mtim;
-  seen.ctime = st.st_ctim;
-  if (state_ == State::Loaded && seen == id_) return;
+  if (state_ == State::Loaded && FileId::of(st) == id_) return;
 
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
@@ -166,13 +164,7 @@ void PasswdFileUserdb::refresh() {
     // Identify what was opened (the file may have been replaced since stat).
     struct stat ost {};
     if (::fstat(fd, &ost) != 0) throw UserdbTempFail("fstat " + path_ + ": " + std::strerror(errno));
-    FileId opened;
-    opened.dev = ost.st_dev;
-    opened.ino = ost.st_ino;
-    opened.size = ost.st_size;
-    opened.mtime = ost.st_mtim;
-    opened.ctime = ost.st_ctim;
-    load(fd, opened);
+    load(fd, FileId::of(ost));
   } catch (const UserdbTempFail& e) {
     unreadable_ = e.what();
     log::warning("%s", unreadable_.c_str());

@@ -21,6 +21,7 @@
 // file that does not exist holds no users.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -52,6 +53,7 @@ class PasswdFileUserdb : public UserdbSource {
     off_t size = -1;
     timespec mtime{};
     timespec ctime{};
+    static FileId of(const struct stat& st);
     bool operator==(const FileId& o) const;
   };
   // One user: either described, or broken with the reason.

@@ -13,10 +13,28 @@ void wipe(std::string& s) {
   if (!s.empty()) std::memset(s.data(), 0, s.size());
 }
 
-class PlainConversation : public SaslConversation {
+// PLAIN and LOGIN: the client sends the password itself; it is checked by
+// the database and wiped.
+class PasswordConversation : public SaslConversation {
  public:
-  PlainConversation(PasswordDatabase& db, std::string service)
+  PasswordConversation(PasswordDatabase& db, std::string service)
       : db_(db), service_(std::move(service)) {}
+
+ protected:
+  Step check(std::string& password) {
+    const auto r = db_.checkPassword(login_, password, service_);
+    wipe(password);
+    return finish(r);
+  }
+
+ private:
+  PasswordDatabase& db_;
+  std::string service_;
+};
+
+class PlainConversation : public PasswordConversation {
+ public:
+  using PasswordConversation::PasswordConversation;
 
   Step start(const std::optional<std::string>& initial) override {
     if (!initial) return challenge("");
@@ -41,20 +59,13 @@ class PlainConversation : public SaslConversation {
       wipe(password);
       return fail("authorization identity " + authzid + " not allowed");
     }
-    const auto r = db_.checkPassword(login_, password, service_);
-    wipe(password);
-    return finish(r);
+    return check(password);
   }
-
- private:
-  PasswordDatabase& db_;
-  std::string service_;
 };
 
-class LoginConversation : public SaslConversation {
+class LoginConversation : public PasswordConversation {
  public:
-  LoginConversation(PasswordDatabase& db, std::string service)
-      : db_(db), service_(std::move(service)) {}
+  using PasswordConversation::PasswordConversation;
 
   Step start(const std::optional<std::string>& initial) override {
     if (!initial || initial->empty()) return challenge("Username:");
@@ -76,14 +87,10 @@ class LoginConversation : public SaslConversation {
       wipe(password);
       return fail("password too long");
     }
-    const auto r = db_.checkPassword(login_, password, service_);
-    wipe(password);
-    return finish(r);
+    return check(password);
   }
 
  private:
-  PasswordDatabase& db_;
-  std::string service_;
   bool haveUser_ = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace posthorn::auth {
@@ -18,42 +19,40 @@ bool meansNotFound(int rc) {
   return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM;
 }
 
-}  // namespace
-
-std::optional<SystemAccount> findSystemAccount(const std::string& name) {
+// getpwnam_r or getgrnam_r (`call`, named `what` in errors) with a buffer
+// grown up to maxBuffer until the entry fits; `take` makes the answer of
+// the entry. No such entry is nullopt; any other failure throws.
+template <class Entry, class Take>
+auto nssLookup(int (*call)(const char*, Entry*, char*, std::size_t, Entry**), const char* what,
+               const std::string& name, std::size_t maxBuffer, Take take)
+    -> std::optional<decltype(take(std::declval<const Entry&>()))> {
   if (name.empty()) return std::nullopt;
   std::vector<char> buf(4096);
   while (true) {
-    passwd pw{};
-    passwd* result = nullptr;
-    const int rc = ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &result);
-    if (rc == ERANGE && buf.size() < (1u << 20)) {
+    Entry entry{};
+    Entry* result = nullptr;
+    const int rc = call(name.c_str(), &entry, buf.data(), buf.size(), &result);
+    if (rc == ERANGE && buf.size() < maxBuffer) {
       buf.resize(buf.size() * 4);
       continue;
     }
-    if (result != nullptr) {
-      return SystemAccount{pw.pw_name, pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : ""};
-    }
+    if (result != nullptr) return take(entry);
     if (meansNotFound(rc)) return std::nullopt;
-    throw UserdbTempFail("getpwnam(" + name + "): " + std::strerror(rc));
+    throw UserdbTempFail(std::string(what) + "(" + name + "): " + std::strerror(rc));
   }
 }
 
+}  // namespace
+
+std::optional<SystemAccount> findSystemAccount(const std::string& name) {
+  return nssLookup(::getpwnam_r, "getpwnam", name, 1u << 20, [](const passwd& pw) {
+    return SystemAccount{pw.pw_name, pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : ""};
+  });
+}
+
 std::optional<gid_t> findSystemGroup(const std::string& name) {
-  if (name.empty()) return std::nullopt;
-  std::vector<char> buf(4096);
-  while (true) {
-    group gr{};
-    group* result = nullptr;
-    const int rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &result);
-    if (rc == ERANGE && buf.size() < (1u << 22)) {
-      buf.resize(buf.size() * 4);
-      continue;
-    }
-    if (result != nullptr) return gr.gr_gid;
-    if (meansNotFound(rc)) return std::nullopt;
-    throw UserdbTempFail("getgrnam(" + name + "): " + std::strerror(rc));
-  }
+  return nssLookup(::getgrnam_r, "getgrnam", name, 1u << 22,
+                   [](const group& gr) { return gr.gr_gid; });
 }
 
 std::optional<ipc::UserInfo> SystemUserdb::lookup(const UserAddress& address) {

@@ -80,28 +80,6 @@ bool isCurrent(int fd, const std::string& path) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-void addDirectoryUsage(const std::string& dir, MaildirUsage& usage) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT || errno == ENOTDIR) return;
-    throwMailboxError("cannot read directory", dir, errno);
-  }
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.empty() || name[0] == '.') continue;
-    std::uint64_t size = 0;
-    if (!maildirNameField(name, 'S', size)) {
-      struct stat st;
-      // A message moved or expunged while we scan is simply not counted.
-      if (::fstatat(::dirfd(d), name.c_str(), &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
-      size = static_cast<std::uint64_t>(st.st_size);
-    }
-    usage.bytes += static_cast<std::int64_t>(size);
-    usage.messages += 1;
-  }
-  ::closedir(d);
-}
-
 // Writes maildirsize content to tmp/ and returns the temporary path.
 std::string writeTemporary(const std::string& maildir, const std::string& content) {
   for (int attempt = 0;; ++attempt) {
@@ -169,6 +147,30 @@ MaildirSizeContent parseMaildirSize(std::string_view text) {
 
 std::string formatQuotaDefinition(const MaildirQuota& quota) {
   return std::to_string(quota.bytes) + "S," + std::to_string(quota.messages) + "C";
+}
+
+void addDirectoryUsage(const std::string& dir, MaildirUsage& usage, UsageCount how) {
+  const bool rebuild = how == UsageCount::Rebuild;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (!rebuild || errno == ENOENT || errno == ENOTDIR) return;
+    throwMailboxError("cannot read directory", dir, errno);
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    std::uint64_t size = 0;
+    if (!maildirNameField(name, 'S', size)) {
+      struct stat st;
+      // A message moved or expunged while we scan is simply not counted.
+      if (::fstatat(::dirfd(d), name.c_str(), &st, 0) != 0) continue;
+      if (rebuild && !S_ISREG(st.st_mode)) continue;
+      size = static_cast<std::uint64_t>(st.st_size);
+    }
+    usage.bytes += static_cast<std::int64_t>(size);
+    usage.messages += 1;
+  }
+  ::closedir(d);
 }
 
 MaildirUsage scanMaildirUsage(const std::string& maildir) {

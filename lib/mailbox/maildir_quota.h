@@ -46,6 +46,18 @@ std::string formatQuotaDefinition(const MaildirQuota& quota);  // "<bytes>S,<cou
 // ,S= in the name when present, else stat(2).
 MaildirUsage scanMaildirUsage(const std::string& maildir);
 
+// What a count of one directory does with what it cannot count.
+enum class UsageCount {
+  Rebuild,   // scanMaildirUsage: an unreadable directory throws (a missing
+             // one adds nothing); entries that are not regular files are skipped
+  Tolerant,  // a folder about to be deleted: an unreadable directory adds
+             // nothing; every entry counts
+};
+// Adds the messages of one cur/ or new/ directory to usage, sized as
+// scanMaildirUsage sizes them.
+void addDirectoryUsage(const std::string& dir, MaildirUsage& usage,
+                       UsageCount how = UsageCount::Rebuild);
+
 // Recounts an existing maildirsize from the messages, under an exclusive
 // lock (so concurrent deliveries stay exact), keeping its quota
 // definition. Returns the usage now recorded; when there is no file,

@@ -41,24 +41,6 @@ void removeTree(const std::string& path) {
   }
 }
 
-void countDirectory(const std::string& dir, MaildirUsage& usage) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.empty() || name[0] == '.') continue;
-    std::uint64_t size = 0;
-    if (!maildirNameField(name, 'S', size)) {
-      struct stat st;
-      if (::fstatat(::dirfd(d), name.c_str(), &st, 0) != 0) continue;
-      size = static_cast<std::uint64_t>(st.st_size);
-    }
-    usage.bytes += static_cast<std::int64_t>(size);
-    usage.messages += 1;
-  }
-  ::closedir(d);
-}
-
 void writeAtomically(const std::string& dir, const std::string& path, const std::string& text) {
   const std::string tmp = dir + "/tmp/" + maildirUniqueName();
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -151,8 +133,8 @@ void MaildirStore::deleteFolder(const std::string& name) {
   // Quota: subtract what goes, holding maildirsize as a delivery does.
   MaildirSizeFile sizeFile = MaildirSizeFile::open(root_, MaildirQuota{}, 0);
   MaildirUsage usage;
-  countDirectory(dir + "/cur", usage);
-  countDirectory(dir + "/new", usage);
+  addDirectoryUsage(dir + "/cur", usage, UsageCount::Tolerant);
+  addDirectoryUsage(dir + "/new", usage, UsageCount::Tolerant);
   // Renamed away first, so no delivery lands in a half-removed folder.
   const std::string trash = root_ + "/tmp/deleted." + maildirUniqueName();
   if (::rename(dir.c_str(), trash.c_str()) != 0) throwMailboxError("cannot rename " + dir + " to", trash, errno);

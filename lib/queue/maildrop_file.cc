@@ -51,13 +51,19 @@ void checkFixed(std::string_view fixed) {
     malformed("CleanupOpen length " + std::to_string(openLength));
 }
 
-std::uint32_t decodeFlags(std::string_view body) {
-  ipc::CleanupOpen open;
+// One of the cleanup messages the file holds; one that does not decode
+// makes the file malformed (`part` says where).
+template <class Message>
+Message decodePart(std::string_view body, const char* part) {
   try {
-    open = ipc::decodeBody<ipc::CleanupOpen>(body);
+    return ipc::decodeBody<Message>(body);
   } catch (const ipc::ProtocolError& e) {
-    malformed(std::string("flags: ") + e.what());
+    malformed(std::string(part) + ": " + e.what());
   }
+}
+
+std::uint32_t decodeFlags(std::string_view body) {
+  const auto open = decodePart<ipc::CleanupOpen>(body, "flags");
   if ((open.flags & ~ipc::cleanup_flags::kAll) != 0)
     malformed("unknown flags " + std::to_string(open.flags));
   return open.flags;
@@ -72,12 +78,7 @@ std::size_t checkEnvelopeLength(std::string_view bytes) {
 }
 
 ipc::CleanupEnvelope decodeEnvelope(std::string_view body) {
-  ipc::CleanupEnvelope env;
-  try {
-    env = ipc::decodeBody<ipc::CleanupEnvelope>(body);
-  } catch (const ipc::ProtocolError& e) {
-    malformed(std::string("envelope: ") + e.what());
-  }
+  auto env = decodePart<ipc::CleanupEnvelope>(body, "envelope");
   if (static_cast<unsigned>(env.ret) > static_cast<unsigned>(queue::Ret::Headers))
     malformed("envelope: bad RET value");
   if (static_cast<unsigned>(env.body) > static_cast<unsigned>(queue::BodyType::BinaryMime))

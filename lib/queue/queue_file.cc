@@ -164,15 +164,7 @@ void QueueFile::appendUpdate(const std::vector<Change>& changes) {
 
   layout_.updatesEnd += record.size();
   layout_.fileSize = layout_.updatesEnd;
-  for (const UpdateEntry& e : entries) {
-    Recipient& r = envelope_.recipients[e.index];
-    QueueFileLayout::Slots& slots = layout_.slots[e.index];
-    if (e.image.seq > slots.seq) {
-      r.status = fromSlotImage(e.image);
-      slots.seq = e.image.seq;
-    }
-    if (e.hasReport) r.report = e.report;
-  }
+  for (const UpdateEntry& e : entries) applyUpdate(e);
 }
 
 std::unique_ptr<QueueFile> openQueueFileWaiting(const std::string& path,

@@ -232,6 +232,16 @@ void QueueFileReader::parseEnvelope() {
 // Update records follow 'E' until the end of the file. The first one that
 // is incomplete or fails its checksum ends them: it is a torn append that
 // was never acknowledged (the updater truncates it before appending).
+void QueueFileReader::applyUpdate(const UpdateEntry& entry) {
+  Recipient& rcpt = envelope_.recipients[entry.index];
+  QueueFileLayout::Slots& slots = layout_.slots[entry.index];
+  if (entry.image.seq > slots.seq) {
+    rcpt.status = fromSlotImage(entry.image);
+    slots.seq = entry.image.seq;
+  }
+  if (entry.hasReport) rcpt.report = entry.report;
+}
+
 void QueueFileReader::parseUpdates() {
   const std::uint64_t start = layout_.header.endOffset;
   const bool tolerate = layout_.header.minor > kFormatMinor;
@@ -256,13 +266,7 @@ void QueueFileReader::parseUpdates() {
           fail(Kind::Corrupt, "corrupt: update record at offset " + num(r.offset) +
                                   " names recipient " + num(u.index) + " of " +
                                   num(envelope_.recipients.size()));
-        Recipient& rcpt = envelope_.recipients[u.index];
-        QueueFileLayout::Slots& slots = layout_.slots[u.index];
-        if (u.image.seq > slots.seq) {
-          rcpt.status = fromSlotImage(u.image);
-          slots.seq = u.image.seq;
-        }
-        if (u.hasReport) rcpt.report = u.report;
+        applyUpdate(u);
       }
     } else if (!isOptionalType(r.type)) {
       fail(Kind::Corrupt, "corrupt: unexpected " + typeName(r.type) + " record at offset " +

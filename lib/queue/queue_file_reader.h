@@ -30,6 +30,8 @@
 
 namespace posthorn::queue {
 
+struct UpdateEntry;  // lib/queue/queue_envelope_codec.h
+
 // Streams the message bytes (headers and body, exactly as written).
 class ContentReader {
  public:
@@ -87,6 +89,9 @@ class QueueFileReader {
  protected:
   QueueFileReader(std::string path, FileHandle fd);
   [[noreturn]] void fail(QueueFileError::Kind kind, const std::string& detail) const;
+  // One recipient's entry of an update record (its index checked): a newer
+  // status replaces the current one, a report the last one.
+  void applyUpdate(const UpdateEntry& entry);
 
   std::string path_;
   std::shared_ptr<FileHandle> fd_;

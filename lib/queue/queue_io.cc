@@ -32,47 +32,49 @@ void throwIo(const std::string& path, const std::string& what, int err) {
   throw QueueFileError(QueueFileError::Kind::Io, path, what + ": " + std::strerror(err));
 }
 
-std::size_t preadFull(int fd, void* buffer, std::size_t size, std::uint64_t offset,
-                      const std::string& path) {
-  auto* p = static_cast<char*>(buffer);
+namespace {
+
+// Calls `call(done)` (one read or write of what follows the first `done`
+// bytes) until `size` bytes have passed, retrying EINTR; a failure throws
+// naming `what`. atEof: a return of 0 is the end of the file, not a retry.
+template <class Call>
+std::size_t transferAll(std::size_t size, const std::string& path, const char* what, bool atEof,
+                        Call call) {
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, p + done, size - done, static_cast<off_t>(offset + done));
+    const ssize_t n = call(done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throwIo(path, "read", errno);
+      throwIo(path, what, errno);
     }
-    if (n == 0) break;
+    if (n == 0 && atEof) break;
     done += static_cast<std::size_t>(n);
   }
   return done;
 }
 
+}  // namespace
+
+std::size_t preadFull(int fd, void* buffer, std::size_t size, std::uint64_t offset,
+                      const std::string& path) {
+  auto* p = static_cast<char*>(buffer);
+  return transferAll(size, path, "read", true, [&](std::size_t done) {
+    return ::pread(fd, p + done, size - done, static_cast<off_t>(offset + done));
+  });
+}
+
 void pwriteFull(int fd, const void* data, std::size_t size, std::uint64_t offset,
                 const std::string& path) {
   const auto* p = static_cast<const char*>(data);
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pwrite(fd, p + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throwIo(path, "write", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  transferAll(size, path, "write", false, [&](std::size_t done) {
+    return ::pwrite(fd, p + done, size - done, static_cast<off_t>(offset + done));
+  });
 }
 
 void writeFull(int fd, const void* data, std::size_t size, const std::string& path) {
   const auto* p = static_cast<const char*>(data);
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::write(fd, p + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throwIo(path, "write", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  transferAll(size, path, "write", false,
+              [&](std::size_t done) { return ::write(fd, p + done, size - done); });
 }
 
 void fsyncChecked(int fd, const std::string& path) {

@@ -254,12 +254,13 @@ SessionInfo sessionInfo(const SSL* ssl) {
 
 // --- libevent --------------------------------------------------------------
 
-bufferevent* startServer(event_base* base, bufferevent* plain, const Context& ctx) {
-  evbuffer* pending = bufferevent_get_input(plain);
-  evbuffer_drain(pending, evbuffer_get_length(pending));
-  SSL* ssl = ctx.newSsl();
-  bufferevent* bev = bufferevent_openssl_filter_new(base, plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                    BEV_OPT_CLOSE_ON_FREE);
+namespace {
+
+// Takes ownership of ssl into a new bufferevent (made by `make`); on failure
+// frees it and throws.
+template <class Make>
+bufferevent* wrapSsl(SSL* ssl, Make make) {
+  bufferevent* bev = make(ssl);
   if (bev == nullptr) {
     SSL_free(ssl);
     throw TlsError("cannot start TLS on the connection");
@@ -268,16 +269,22 @@ bufferevent* startServer(event_base* base, bufferevent* plain, const Context& ct
   return bev;
 }
 
+}  // namespace
+
+bufferevent* startServer(event_base* base, bufferevent* plain, const Context& ctx) {
+  evbuffer* pending = bufferevent_get_input(plain);
+  evbuffer_drain(pending, evbuffer_get_length(pending));
+  return wrapSsl(ctx.newSsl(), [&](SSL* ssl) {
+    return bufferevent_openssl_filter_new(base, plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+  });
+}
+
 bufferevent* acceptSocket(event_base* base, int fd, const Context& ctx) {
-  SSL* ssl = ctx.newSsl();
-  bufferevent* bev = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                    BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    SSL_free(ssl);
-    throw TlsError("cannot start TLS on the connection");
-  }
-  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-  return bev;
+  return wrapSsl(ctx.newSsl(), [&](SSL* ssl) {
+    return bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+  });
 }
 
 bufferevent* connectSocket(event_base* base, int fd, const Context& ctx,
@@ -287,14 +294,10 @@ bufferevent* connectSocket(event_base* base, int fd, const Context& ctx,
     SSL_set_tlsext_host_name(ssl, serverName.c_str());
     if (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) SSL_set1_host(ssl, serverName.c_str());
   }
-  bufferevent* bev = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
-                                                    BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    SSL_free(ssl);
-    throw TlsError("cannot start TLS on the connection");
-  }
-  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-  return bev;
+  return wrapSsl(ssl, [&](SSL* s) {
+    return bufferevent_openssl_socket_new(base, fd, s, BUFFEREVENT_SSL_CONNECTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+  });
 }
 
 SSL* sslOf(bufferevent* bev) { return bev == nullptr ? nullptr : bufferevent_openssl_get_ssl(bev); }
