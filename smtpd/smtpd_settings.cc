@@ -54,8 +54,7 @@ Settings::Settings(const config::Config& cfg) {
                               ": expected normalize or reject");
   }
   bareNewlineExclusions = cfg.getList("smtpd_forbid_bare_newline_exclusions");
-  for (const std::string& k : cfg.getList("smtpd_discard_ehlo_keywords"))
-    discardEhloKeywords.push_back(upper(k));
+  discardEhloKeywords = cfg.getKeywordList("smtpd_discard_ehlo_keywords");
   peernameLookup = cfg.getBool("smtpd_peername_lookup");
   mynetworks = cfg.getList("mynetworks");
   aliasMaps = cfg.getList("alias_maps");
