@@ -4,6 +4,8 @@
 #include <cctype>
 #include <vector>
 
+#include "lib/util/logical_lines.h"
+
 namespace posthorn::smtp {
 
 namespace {
@@ -19,10 +21,7 @@ std::vector<std::pair<std::string, std::string>> parseHeaders(std::string_view h
   std::vector<std::pair<std::string, std::string>> out;
   std::size_t pos = 0;
   while (pos < headers.size()) {
-    std::size_t nl = headers.find('\n', pos);
-    if (nl == std::string_view::npos) nl = headers.size();
-    std::string_view line = headers.substr(pos, nl - pos);
-    pos = nl + 1;
+    const std::string_view line = util::withoutLf(util::takeLine(headers, pos));
     if (line.empty()) break;
     if ((line[0] == ' ' || line[0] == '\t') && !out.empty()) {
       out.back().second += " ";
@@ -76,10 +75,7 @@ std::string withEncoding(std::string_view headers, std::string_view encoding, bo
   bool skipping = false;
   std::size_t pos = 0;
   while (pos < headers.size()) {
-    std::size_t nl = headers.find('\n', pos);
-    if (nl == std::string_view::npos) nl = headers.size() - 1;
-    std::string_view line = headers.substr(pos, nl - pos + 1);
-    pos = nl + 1;
+    const std::string_view line = util::takeLine(headers, pos);
     if (line == "\n") break;
     if (line[0] == ' ' || line[0] == '\t') {
       if (!skipping) out += line;
@@ -118,19 +114,18 @@ bool convertEntity(std::string_view entity, bool top, std::string* out, std::str
     *out += headers;
     const std::string delim = "--" + boundary;
     // Split the body at delimiter lines; convert each part.
-    std::size_t pos = 0, partStart = std::string::npos;
+    std::size_t lineEnd = 0, partStart = std::string::npos;
     bool closed = false;
-    while (pos < body.size()) {
-      std::size_t nl = body.find('\n', pos);
-      const std::size_t lineEnd = nl == std::string_view::npos ? body.size() : nl + 1;
-      std::string_view line = body.substr(pos, lineEnd - pos);
+    while (lineEnd < body.size()) {
+      const std::size_t lineStart = lineEnd;
+      const std::string_view line = util::takeLine(body, lineEnd);
       std::string_view bare = line;
       while (!bare.empty() && (bare.back() == '\n' || bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
       const bool isDelim = !closed && bare.rfind(delim, 0) == 0 &&
                            (bare.size() == delim.size() || bare.substr(delim.size()) == "--");
       if (isDelim) {
         std::string_view segment = body.substr(partStart == std::string::npos ? 0 : partStart,
-                                               pos - (partStart == std::string::npos ? 0 : partStart));
+                                               lineStart - (partStart == std::string::npos ? 0 : partStart));
         if (partStart == std::string::npos) {
           if (hasEightBit(segment)) {
             *why = "8-bit text outside the MIME parts";
@@ -153,7 +148,6 @@ bool convertEntity(std::string_view entity, bool top, std::string* out, std::str
           return true;
         }
       }
-      pos = lineEnd;
     }
     *why = "multipart without its closing delimiter";
     return false;
@@ -223,11 +217,9 @@ std::string encodeQuotedPrintable(std::string_view body) {
   std::string out;
   std::size_t pos = 0;
   while (pos < body.size()) {
-    std::size_t nl = body.find('\n', pos);
-    const bool hasNl = nl != std::string_view::npos;
-    if (!hasNl) nl = body.size();
-    std::string_view line = body.substr(pos, nl - pos);
-    pos = hasNl ? nl + 1 : nl;
+    const std::string_view whole = util::takeLine(body, pos);
+    const std::string_view line = util::withoutLf(whole);
+    const bool hasNl = line.size() != whole.size();
     std::size_t col = 0;
     for (std::size_t i = 0; i < line.size(); ++i) {
       const auto c = static_cast<unsigned char>(line[i]);

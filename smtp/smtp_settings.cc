@@ -1,8 +1,6 @@
 // smtp_settings - reading smtp_* parameters (see smtp(8), posthorn.conf(5))
 #include "smtp/smtp_settings.h"
 
-#include <cctype>
-
 #include "lib/config/config.h"
 #include "smtp/smtp_destination.h"
 
@@ -67,10 +65,7 @@ Settings::Settings(const config::Config& cfg) {
              o != "forward_secrecy")
       throw config::ConfigError("smtp_sasl_security_options: unknown option \"" + o + "\"");
   }
-  for (auto m : cfg.getList("smtp_sasl_mechanism_filter")) {
-    for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    saslMechanismFilter.push_back(m);
-  }
+  saslMechanismFilter = cfg.getKeywordList("smtp_sasl_mechanism_filter");
   if (saslEnabled && saslPasswordMaps.empty())
     throw config::ConfigError("smtp_sasl_auth_enable = yes needs smtp_sasl_password_maps");
 }

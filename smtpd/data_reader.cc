@@ -3,11 +3,21 @@
 
 namespace posthorn::smtpd {
 
-void DataReader::bareLf(std::string& out) {
-  bareLf_ = true;
+void DataReader::lineEnd(std::string& out, bool crlf) {
   emit(out, "\r\n");
   state_ = State::LineStart;
-  crlfLine_ = false;
+  crlfLine_ = crlf;
+}
+
+void DataReader::bareLf(std::string& out) {
+  bareLf_ = true;
+  lineEnd(out, false);
+}
+
+void DataReader::bareCr(std::string& out) {
+  bareCr_ = true;
+  emit(out, "\r");
+  state_ = State::InLine;
 }
 
 std::size_t DataReader::feed(std::string_view in, std::string& out) {
@@ -45,15 +55,10 @@ std::size_t DataReader::feed(std::string_view in, std::string& out) {
           if (crlfLine_) {
             state_ = State::Done;
           } else {
-            emit(out, "\r\n");  // "\n.\r\n": content, an empty line
-            state_ = State::LineStart;
-            crlfLine_ = true;
+            lineEnd(out, true);  // "\n.\r\n": content, an empty line
           }
         } else {
-          // ".\r" then something else: the CR is bare; c is looked at again.
-          bareCr_ = true;
-          emit(out, "\r");
-          state_ = State::InLine;
+          bareCr(out);  // ".\r" then something else: c is looked at again
         }
         break;
       case State::InLine: {
@@ -75,14 +80,9 @@ std::size_t DataReader::feed(std::string_view in, std::string& out) {
       case State::Cr:
         if (c == '\n') {
           ++i;
-          emit(out, "\r\n");
-          state_ = State::LineStart;
-          crlfLine_ = true;
+          lineEnd(out, true);
         } else {
-          // The pending CR was bare; c is looked at again in the line.
-          bareCr_ = true;
-          emit(out, "\r");
-          state_ = State::InLine;
+          bareCr(out);  // the pending CR was bare; c is looked at again in the line
         }
         break;
       case State::Done:

@@ -58,7 +58,11 @@ class DataReader {
     out.append(bytes);
     size_ += bytes.size();
   }
+  // A line ends (CRLF written); crlf: it ended in CRLF, not a bare LF.
+  void lineEnd(std::string& out, bool crlf);
   void bareLf(std::string& out);
+  // A CR not followed by LF: kept as content, noted.
+  void bareCr(std::string& out);
 
   BareNewline mode_;
   State state_ = State::LineStart;

@@ -4,16 +4,11 @@
 #include <cctype>
 #include <set>
 
+#include "smtpd/ascii_case.h"
 
 namespace posthorn::smtpd {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Reply syntax(const std::string& what) { return Reply(501, "5.5.4", "Bad " + what + " syntax"); }
 
@@ -225,9 +220,7 @@ std::variant<RcptParams, Reply> parseRcptParams(std::string_view text, const Off
         if (!decoded) return syntax("ORCPT");
         for (unsigned char c : *decoded)
           if (c < 0x20 || c == 0x7f) return syntax("ORCPT");
-        std::string lowerType = type;
-        for (char& c : lowerType) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        rp.orcpt = lowerType + ";" + *decoded;
+        rp.orcpt = lower(type) + ";" + *decoded;
       }
     } else {
       return unsupported(p);

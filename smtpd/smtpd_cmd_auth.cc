@@ -13,27 +13,15 @@
 //   warning: NAME[ADDR]: SASL PLAIN authentication failed: authentication failure
 
 #include <algorithm>
-#include <cctype>
 
 #include "lib/log/log.h"
 #include "lib/proto/passdb_client.h"
+#include "smtpd/ascii_case.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {
 
 namespace {
-
-std::string upperCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string lowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const Reply kAuthTempFail(454, "4.7.0", "Temporary authentication failure");
 
@@ -72,7 +60,7 @@ void Session::cmdAuth(std::string_view args) {
     return;
   }
   const auto space = args.find(' ');
-  const std::string mechanism = upperCase(args.substr(0, space));
+  const std::string mechanism = upper(args.substr(0, space));
   std::string_view initial = space == std::string_view::npos ? std::string_view() : args.substr(space + 1);
   while (!initial.empty() && initial.front() == ' ') initial.remove_prefix(1);
   if (mechanism.empty()) {
@@ -186,13 +174,13 @@ std::optional<Reply> Session::checkSenderLogin(const address::Address& sender) {
                  peer_.describe().c_str(), address.c_str(), e.what());
     return Reply(451, "4.3.0", "<" + address + ">: Sender address rejected: temporary lookup failure");
   }
-  const std::string login = lowerCase(saslUser_);
+  const std::string login = lower(saslUser_);
   bool owned = false;
   if (owners) {
     std::string word;
     for (char c : *owners + ",") {
       if (c == ',' || c == ' ' || c == '\t') {
-        if (!word.empty() && lowerCase(word) == login) owned = true;
+        if (!word.empty() && lower(word) == login) owned = true;
         word.clear();
       } else {
         word += c;
@@ -200,9 +188,9 @@ std::optional<Reply> Session::checkSenderLogin(const address::Address& sender) {
     }
   } else if (login.find('@') == std::string::npos) {
     // A bare login (a system user) owns its name at the local domains.
-    owned = lowerCase(sender.localPart) == login && policy_.isLocalDomain(sender);
+    owned = lower(sender.localPart) == login && policy_.isLocalDomain(sender);
   } else {
-    owned = lowerCase(address) == login;
+    owned = lower(address) == login;
   }
   if (owned) return std::nullopt;
   return Reply(553, "5.7.1",

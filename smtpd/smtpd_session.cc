@@ -2,19 +2,13 @@
 #include "smtpd/smtpd_session.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "lib/log/log.h"
+#include "smtpd/ascii_case.h"
 
 namespace posthorn::smtpd {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // RFC 5321 4.5.3.1.4: 512 octets with CRLF; RFC 3461 adds 100 to MAIL
 // (RET, ENVID) and 500 to RCPT (NOTIFY, ORCPT), RFC 4954 500 to MAIL (AUTH=).

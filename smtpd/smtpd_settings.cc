@@ -1,7 +1,7 @@
 // smtpd_settings - reading smtpd's parameters
 #include "smtpd/smtpd_settings.h"
 
-#include <cctype>
+#include "smtpd/ascii_case.h"
 
 namespace posthorn::smtpd {
 
@@ -15,11 +15,6 @@ long long integer(const config::Config& cfg, const char* name, long long min, lo
   if (v < min || v > max)
     throw config::ConfigError(std::string(name) + " = " + std::to_string(v) + ": must be from " +
                               std::to_string(min) + " to " + std::to_string(max));
-  return v;
-}
-
-std::string lower(std::string v) {
-  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return v;
 }
 
@@ -59,10 +54,7 @@ Settings::Settings(const config::Config& cfg) {
                               ": expected normalize or reject");
   }
   bareNewlineExclusions = cfg.getList("smtpd_forbid_bare_newline_exclusions");
-  for (std::string& k : cfg.getList("smtpd_discard_ehlo_keywords")) {
-    for (char& c : k) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    discardEhloKeywords.push_back(k);
-  }
+  discardEhloKeywords = cfg.getKeywordList("smtpd_discard_ehlo_keywords");
   peernameLookup = cfg.getBool("smtpd_peername_lookup");
   mynetworks = cfg.getList("mynetworks");
   aliasMaps = cfg.getList("alias_maps");

@@ -488,6 +488,16 @@ std::vector<std::string> Config::getList(std::string_view name) const {
   return out;
 }
 
+std::vector<std::string> Config::getKeywordList(std::string_view name) const {
+  std::vector<std::string> out = getList(name);
+  for (std::string& item : out) {
+    for (char& c : item) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- validation
 
 std::vector<std::string> Config::validate() const {

@@ -109,6 +109,9 @@ class Config {
   std::uint64_t getSize(std::string_view name) const;      // bytes; k/m/g suffixes allowed
   // Comma and/or white space separated list.
   std::vector<std::string> getList(std::string_view name) const;
+  // A list of protocol keywords (EHLO keywords, SASL mechanisms): getList,
+  // each item in ASCII upper case, as SMTP compares them without case.
+  std::vector<std::string> getKeywordList(std::string_view name) const;
 
   // Every name that is set or has a default, sorted.
   std::vector<std::string> names() const;

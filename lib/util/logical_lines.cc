@@ -1,4 +1,4 @@
-// logical_lines - joins continuation lines and skips comments (see logical_lines.h)
+// logical_lines - joins continuation lines and skips comments; physical lines (see logical_lines.h)
 #include "lib/util/logical_lines.h"
 
 #include <utility>
@@ -30,10 +30,7 @@ std::vector<LogicalLine> logicalLines(std::string_view text, const LineRules& ru
   int lineNo = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+    std::string_view line = withoutLf(takeLine(text, pos));
     ++lineNo;
     if (rules.rejectNul) {
       if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
@@ -58,6 +55,19 @@ std::vector<LogicalLine> logicalLines(std::string_view text, const LineRules& ru
     out.back().text += dropTrailingSpace(line.substr(first));
   }
   return out;
+}
+
+std::string_view takeLine(std::string_view text, std::size_t& pos) {
+  const std::size_t lf = text.find('\n', pos);
+  const std::size_t end = lf == std::string_view::npos ? text.size() : lf + 1;
+  const std::string_view line = text.substr(pos, end - pos);
+  pos = end;
+  return line;
+}
+
+std::string_view withoutLf(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  return line;
 }
 
 }  // namespace posthorn::util

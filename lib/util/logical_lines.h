@@ -11,6 +11,11 @@
 //
 // A continuation line before any logical line (or, when asked for, a NUL
 // byte) throws LineError; callers turn it into their own FILE:LINE error.
+//
+// Physical lines, for a reader with rules of its own (a header section, a
+// MIME body):
+//
+//   for (std::size_t pos = 0; pos < text.size();) use(util::takeLine(text, pos));
 #pragma once
 
 #include <stdexcept>
@@ -57,5 +62,12 @@ class LineError : public std::runtime_error {
 // The logical lines of text, in order; throws LineError at the first
 // problem.
 std::vector<LogicalLine> logicalLines(std::string_view text, const LineRules& rules = {});
+
+// The line of text that starts at pos, up to and including its LF (the
+// rest of text when no LF follows); pos moves just past it.
+std::string_view takeLine(std::string_view text, std::size_t& pos);
+
+// line without its final LF, when it has one.
+std::string_view withoutLf(std::string_view line);
 
 }  // namespace posthorn::util

@@ -275,6 +275,12 @@ TEST(ConfigTyped, ListsSplitOnCommasAndWhiteSpace) {
   EXPECT_TRUE(c.getList("relay_domains").empty());
 }
 
+TEST(ConfigTyped, KeywordListsAreUpperCase) {
+  const Config c = parse("k = pipelining, Auth=login {x-Émoi y}\n");
+  EXPECT_EQ(c.getKeywordList("k"), (std::vector<std::string>{"PIPELINING", "AUTH=LOGIN", "X-ÉMOI Y"}));
+  EXPECT_TRUE(c.getKeywordList("smtpd_discard_ehlo_keywords").empty());
+}
+
 TEST(ConfigTyped, ProxyReadMapsDefaultExpandsTheTables) {
   const Config c = parse(
       "mydomain = x\nvirtual_alias_maps = hash:/etc/mail/virtual\n"

@@ -1,6 +1,7 @@
 // logical_lines_test - the logical-line reader that posthorn.conf, master.conf
 // and table sources share: comments, blank lines, continuations, line numbers,
-// and the two sets of rules (configuration files, table sources).
+// and the two sets of rules (configuration files, table sources); the
+// physical lines under it (takeLine, withoutLf).
 #include "lib/util/logical_lines.h"
 
 #include <gtest/gtest.h>
@@ -93,6 +94,25 @@ TEST(LogicalLines, TableSourceRules) {
   EXPECT_EQ(read("a 1\n \fb\n", kTableRules), (Lines{{1, "a 1 \fb"}}));
   EXPECT_EQ(errorOf(std::string_view("a 1\nb x\0y\r\n", 11), kTableRules),
             std::make_tuple(LineError::Kind::NulByte, 2, std::string("b x")));
+}
+
+TEST(PhysicalLines, TakeLineKeepsTheLfAndMovesPastIt) {
+  std::size_t pos = 0;
+  const std::string_view text = "one\r\n\ntwo";
+  EXPECT_EQ(takeLine(text, pos), "one\r\n");
+  EXPECT_EQ(pos, 5u);
+  EXPECT_EQ(takeLine(text, pos), "\n");
+  EXPECT_EQ(takeLine(text, pos), "two");  // the last line has no LF
+  EXPECT_EQ(pos, text.size());
+  EXPECT_EQ(takeLine(text, pos), "");
+  EXPECT_EQ(pos, text.size());
+}
+
+TEST(PhysicalLines, WithoutLfDropsOnlyAFinalLf) {
+  EXPECT_EQ(withoutLf("a\r\n"), "a\r");
+  EXPECT_EQ(withoutLf("\n"), "");
+  EXPECT_EQ(withoutLf("a"), "a");
+  EXPECT_EQ(withoutLf(""), "");
 }
 
 }  // namespace
