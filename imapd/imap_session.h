@@ -1,7 +1,7 @@
 // imap_session - IMAP's authenticated and selected states, as the mailbox owner
 //
 // The mailbox stage's loop feeds whole commands; responses go to an
-// ImapOutput. One user's Maildir++ store; at most one selected folder.
+// net::ClientOutput. One user's Maildir++ store; at most one selected folder.
 // imap_commands.cc holds the command table and the dispatcher; each
 // handler lives in a cmd_*.cc file named after its command or family
 // (the table, and the list below, say which).
@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "imapd/imap_command.h"
-#include "imapd/imap_output.h"
 #include "imapd/imap_settings.h"
 #include "imapd/selected_mailbox.h"
+#include "lib/login/client_output.h"
 #include "lib/mailbox/maildir_store.h"
 
 namespace posthorn::imapd {
@@ -25,7 +25,7 @@ class ImapSession {
  public:
   enum class Next { Continue, Idle, Close };
 
-  ImapSession(const Settings& settings, mailbox::MaildirStore& store, ImapOutput& out, std::string user);
+  ImapSession(const Settings& settings, mailbox::MaildirStore& store, net::ClientOutput& out, std::string user);
 
   // The tagged OK of the login, and the special-use folders at first login.
   void begin(const std::string& loginTag);
@@ -128,7 +128,7 @@ class ImapSession {
 
   const Settings& settings_;
   mailbox::MaildirStore& store_;
-  ImapOutput& out_;
+  net::ClientOutput& out_;
   std::string user_;
   std::unique_ptr<SelectedMailbox> selected_;
   std::string idleTag_;
