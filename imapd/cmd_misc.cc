@@ -1,7 +1,7 @@
 // cmd_misc - CAPABILITY, NOOP, CHECK, LOGOUT, ID, ENABLE, NAMESPACE: the
 // commands that read or change no folder
 #include "imapd/imap_capability.h"
-#include "imapd/imap_login_session.h"
+#include "imapd/imap_id.h"
 #include "imapd/imap_session.h"
 #include "lib/log/log.h"
 
@@ -44,12 +44,9 @@ ImapSession::Next ImapSession::cmdEnable(const ImapCommand& c) {
 }
 
 ImapSession::Next ImapSession::cmdId(const ImapCommand& c) {
-  if (c.args.size() != 1 || (!c.args[0].isNil() && c.args[0].kind != ImapValue::Kind::List))
-    return bad(c.tag, "Syntax: ID (\"name\" \"value\" ...) or ID NIL");
-  const std::string id = describeId(c.args[0]);
-  if (!id.empty()) log::info("user=%s: ID %s", user_.c_str(), id.c_str());
-  out_.write(idResponse());
-  tagged(c.tag, "OK ID completed.");
+  const auto id = answerId(out_, c);
+  if (!id) return bad(c.tag, kIdSyntax);
+  if (!id->empty()) log::info("user=%s: ID %s", user_.c_str(), id->c_str());
   return Next::Continue;
 }
 

@@ -242,17 +242,8 @@ std::string imapAddressList(std::string_view value) {
   const std::vector<ImapAddress> list = parseAddressList(value);
   if (list.empty()) return "NIL";
   std::string out = "(";
-  for (const ImapAddress& a : list) {
-    out += '(';
-    out += imapNString(a.name);
-    out += ' ';
-    out += imapNString(a.adl);
-    out += ' ';
-    out += imapNString(a.mailbox);
-    out += ' ';
-    out += imapNString(a.host);
-    out += ')';
-  }
+  for (const ImapAddress& a : list)
+    out += imapList({imapNString(a.name), imapNString(a.adl), imapNString(a.mailbox), imapNString(a.host)});
   out += ')';
   return out;
 }

@@ -60,7 +60,7 @@ std::string disposition(const std::optional<std::string_view>& raw) {
   if (!raw) return "NIL";
   const mime::MimeValue v = mime::parseMimeValue(*raw);
   if (v.value.empty()) return "NIL";
-  return "(" + imapString(v.value) + " " + paramList(v.params, false) + ")";
+  return imapList({imapString(v.value), paramList(v.params, false)});
 }
 
 std::string languages(const std::optional<std::string_view>& raw) {
@@ -100,14 +100,8 @@ class Writer {
   void multipart(const mime::MimePart& p) {
     out += '(';
     for (const mime::MimePart& c : p.children) part(c);
-    out += ' ';
-    out += imapString(p.subtype);
-    if (ext_) {
-      const PartFields pf = partFields(p.header(t_));
-      out += ' ';
-      out += paramList(p.params, false);
-      extensions(pf);
-    }
+    appendFields(out, {imapString(p.subtype)});
+    if (ext_) extensions(partFields(p.header(t_)), paramList(p.params, false));
     out += ')';
   }
 
@@ -119,20 +113,13 @@ class Writer {
       out += "\"application\" \"octet-stream\" NIL";
     } else {
       out += imapString(p.type);
-      out += ' ';
-      out += imapString(p.subtype);
-      out += ' ';
-      out += paramList(p.params, p.isText() && !mime::findMimeParam(p.params, "charset"));
+      appendFields(out, {imapString(p.subtype),
+                         paramList(p.params, p.isText() && !mime::findMimeParam(p.params, "charset"))});
     }
-    out += ' ';
-    out += nstring(pf.id);
-    out += ' ';
-    out += nstring(pf.description);
-    out += ' ';
     const std::string encoding = pf.encoding ? mime::unfoldHeaderValue(*pf.encoding) : std::string();
-    out += imapString(encoding.empty() ? std::string_view("7bit") : std::string_view(encoding));
-    out += ' ';
-    out += std::to_string(body.size());
+    appendFields(out, {nstring(pf.id), nstring(pf.description),
+                       imapString(encoding.empty() ? std::string_view("7bit") : std::string_view(encoding)),
+                       std::to_string(body.size())});
     const auto lines = [&] {
       std::size_t n = 0;
       for (std::size_t lf = body.find('\n'); lf != std::string_view::npos; lf = body.find('\n', lf + 1)) ++n;
@@ -140,31 +127,20 @@ class Writer {
     };
     if (p.isMessage()) {
       const mime::MimePart& inner = p.children.front();
-      out += ' ';
-      out += imapEnvelope(inner.header(t_));
+      appendFields(out, {imapEnvelope(inner.header(t_))});
       out += ' ';
       part(inner);
-      out += ' ';
-      out += lines();
+      appendFields(out, {lines()});
     } else if (p.isText()) {
-      out += ' ';
-      out += lines();
+      appendFields(out, {lines()});
     }
-    if (ext_) {
-      out += ' ';
-      out += nstring(pf.md5);
-      extensions(pf);
-    }
+    if (ext_) extensions(pf, nstring(pf.md5));
     out += ')';
   }
 
-  void extensions(const PartFields& pf) {
-    out += ' ';
-    out += disposition(pf.disposition);
-    out += ' ';
-    out += languages(pf.language);
-    out += ' ';
-    out += nstring(pf.location);
+  // The extension data after `first` (a multipart's parameters, a part's MD5).
+  void extensions(const PartFields& pf, std::string_view first) {
+    appendFields(out, {first, disposition(pf.disposition), languages(pf.language), nstring(pf.location)});
   }
 
   std::string_view t_;

@@ -41,22 +41,9 @@ std::string imapEnvelope(std::string_view header) {
   for (int i = kFrom; i <= kBcc; ++i) addr[i] = values[i] ? imapAddressList(*values[i]) : std::string("NIL");
   if (addr[kSender] == "NIL") addr[kSender] = addr[kFrom];
   if (addr[kReplyTo] == "NIL") addr[kReplyTo] = addr[kFrom];
-  std::string out;
-  out.reserve(256);
-  out += '(';
-  out += nstring(values[kDate]);
-  out += ' ';
-  out += nstring(values[kSubject]);
-  for (int i = kFrom; i <= kBcc; ++i) {
-    out += ' ';
-    out += addr[i];
-  }
-  out += ' ';
-  out += nstring(values[kInReplyTo]);
-  out += ' ';
-  out += nstring(values[kMessageId]);
-  out += ')';
-  return out;
+  return imapList({nstring(values[kDate]), nstring(values[kSubject]), addr[kFrom], addr[kSender],
+                   addr[kReplyTo], addr[kTo], addr[kCc], addr[kBcc], nstring(values[kInReplyTo]),
+                   nstring(values[kMessageId])});
 }
 
 }  // namespace posthorn::imapd

@@ -85,13 +85,8 @@ LoginResult ImapLogin::next() {
 }  // namespace
 
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
-  const Settings& settings = ctx.settings;
-  net::ClientStream stream(fd, settings.loginTimeout, settings.maxLineLength);
-  const std::string address = net::clientAddressOf(peer);
-  LoginSession session(settings, ctx.auth, stream, address, false);
-  ImapLogin reader(stream, session);
-  login::serveClient({ctx.tls.get(), settings.tlsWrapperMode, ctx.mailboxSocket, kLoginWords},
-                     stream, address, reader);
+  login::serveLoginClient<LoginSession, ImapLogin>(
+      fd, peer, ctx, {ctx.settings.loginTimeout, ctx.settings.maxLineLength}, kLoginWords);
 }
 
 }  // namespace posthorn::imapd

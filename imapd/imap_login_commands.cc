@@ -1,6 +1,7 @@
 // imap_login_commands - the commands imapd's login stage answers: CAPABILITY,
 // NOOP, LOGOUT (RFC 3501 6.1), STARTTLS, AUTHENTICATE (with SASL-IR, RFC 4959),
 // LOGIN (6.2), ID (RFC 2971)
+#include "imapd/imap_id.h"
 #include "imapd/imap_login_session.h"
 #include "lib/log/log.h"
 
@@ -61,35 +62,12 @@ LoginResult LoginSession::cmdAuthenticate(const ImapCommand& c) {
   return sasl_.start(c.tag, mech, std::move(initial));
 }
 
-std::string idResponse() { return "* ID (\"name\" \"posthorn\" \"vendor\" \"posthorn\")\r\n"; }
-
-std::string describeId(const ImapValue& list) {
-  std::string out;
-  if (list.kind != ImapValue::Kind::List) return out;
-  for (std::size_t i = 0; i + 1 < list.items.size() && i < 60; i += 2) {
-    const auto& k = list.items[i];
-    const auto& v = list.items[i + 1];
-    if (!k.isString() || (!v.isString() && !v.isNil())) continue;
-    std::string value = v.isNil() ? "NIL" : v.text.substr(0, 64);
-    for (char& c : value)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    std::string key = k.text.substr(0, 32);
-    for (char& c : key)
-      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '=') c = '_';
-    if (!out.empty()) out += ' ';
-    out += key + "=" + value;
-  }
-  return out;
-}
-
 LoginResult LoginSession::cmdId(const ImapCommand& c) {
-  if (c.args.size() != 1 || (!c.args[0].isNil() && c.args[0].kind != ImapValue::Kind::List))
-    return bad(c.tag, "Syntax: ID (\"name\" \"value\" ...) or ID NIL");
-  clientId_ = describeId(c.args[0]);
+  auto id = answerId(out_, c);
+  if (!id) return bad(c.tag, kIdSyntax);
+  clientId_ = std::move(*id);
   if (!clientId_.empty())
     log::info("ID from %s: %s", sasl_.clientAddress().c_str(), clientId_.c_str());
-  out_.write(idResponse());
-  tagged(c.tag, "OK ID completed.");
   return {};
 }
 

@@ -3,20 +3,22 @@
 #include "imapd/imap_login_session.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 
 #include "imapd/imap_capability.h"
+#include "imapd/imap_commands.h"
 
 namespace posthorn::imapd {
 namespace {
 
 // What the dispatcher checks before a command runs.
 enum LoginFlag : unsigned {
-  kNoArgs = 1,      // BAD "NAME takes no arguments." with any
-  kAfterLogin = 2,  // of the authenticated or selected state: BAD "Command not valid before login."
+  kNoArgs = 1,  // BAD "NAME takes no arguments." with any
 };
 
 struct LoginCommand {
-  std::string_view name;  // upper case, "UID FETCH" joined
+  std::string_view name;  // upper case
   LoginResult (LoginSession::*handler)(const ImapCommand&);
   unsigned flags;
 };
@@ -31,29 +33,42 @@ constexpr LoginCommand kCommands[] = {
     {"STARTTLS", &LoginSession::cmdStarttls, 0},
     {"AUTHENTICATE", &LoginSession::cmdAuthenticate, 0},
     {"LOGIN", &LoginSession::cmdLogin, 0},
-    // the authenticated and selected states': the mailbox stage's, refused politely
-    {"SELECT", nullptr, kAfterLogin}, {"EXAMINE", nullptr, kAfterLogin},
-    {"CREATE", nullptr, kAfterLogin}, {"DELETE", nullptr, kAfterLogin},
-    {"RENAME", nullptr, kAfterLogin}, {"SUBSCRIBE", nullptr, kAfterLogin},
-    {"UNSUBSCRIBE", nullptr, kAfterLogin}, {"LIST", nullptr, kAfterLogin},
-    {"LSUB", nullptr, kAfterLogin}, {"STATUS", nullptr, kAfterLogin},
-    {"APPEND", nullptr, kAfterLogin}, {"CHECK", nullptr, kAfterLogin},
-    {"CLOSE", nullptr, kAfterLogin}, {"EXPUNGE", nullptr, kAfterLogin},
-    {"SEARCH", nullptr, kAfterLogin}, {"FETCH", nullptr, kAfterLogin},
-    {"STORE", nullptr, kAfterLogin}, {"COPY", nullptr, kAfterLogin},
-    {"MOVE", nullptr, kAfterLogin}, {"UID FETCH", nullptr, kAfterLogin},
-    {"UID STORE", nullptr, kAfterLogin}, {"UID SEARCH", nullptr, kAfterLogin},
-    {"UID COPY", nullptr, kAfterLogin}, {"UID MOVE", nullptr, kAfterLogin},
-    {"UID EXPUNGE", nullptr, kAfterLogin}, {"IDLE", nullptr, kAfterLogin},
-    {"NAMESPACE", nullptr, kAfterLogin}, {"UNSELECT", nullptr, kAfterLogin},
-    {"ENABLE", nullptr, kAfterLogin}, {"GETQUOTAROOT", nullptr, kAfterLogin},
-    {"GETQUOTA", nullptr, kAfterLogin},
 };
 
-// A row runs here exactly when it is not one of a later state.
-static_assert(std::all_of(std::begin(kCommands), std::end(kCommands), [](const LoginCommand& c) {
-  return (c.handler == nullptr) == ((c.flags & kAfterLogin) != 0);
-}));
+constexpr bool answeredHere(std::string_view name) {
+  return std::any_of(std::begin(kCommands), std::end(kCommands),
+                     [&](const LoginCommand& c) { return c.name == name; });
+}
+
+// Each row the mailbox stage's table marks kBeforeLogin is one of these.
+static_assert(std::all_of(std::begin(ImapSession::kCommands), std::end(ImapSession::kCommands),
+                          [](const ImapSession::Command& c) {
+                            return (c.flags & ImapSession::kBeforeLogin) == 0 || answeredHere(c.name);
+                          }));
+
+// The authenticated and selected states' commands, refused politely ("not
+// valid before login"): the mailbox stage's table (imap_commands.h) less
+// the commands this stage runs, taken when compiling, so that no handler
+// of the mailbox stage is linked here. GETQUOTA and GETQUOTAROOT (RFC
+// 2087) are refused so too, though the mailbox stage does not serve them.
+constexpr std::string_view kNotServedAfterLogin[] = {"GETQUOTAROOT", "GETQUOTA"};
+
+constexpr bool refusedHere(const ImapSession::Command& c) {
+  return (c.flags & ImapSession::kBeforeLogin) == 0 && !answeredHere(c.name);
+}
+
+constexpr std::size_t kAfterLoginCount =
+    std::count_if(std::begin(ImapSession::kCommands), std::end(ImapSession::kCommands), refusedHere) +
+    std::size(kNotServedAfterLogin);
+
+constexpr auto kAfterLogin = [] {
+  std::array<std::string_view, kAfterLoginCount> names{};
+  auto out = names.begin();
+  for (const ImapSession::Command& c : ImapSession::kCommands)
+    if (refusedHere(c)) *out++ = c.name;
+  for (const std::string_view name : kNotServedAfterLogin) *out++ = name;
+  return names;
+}();
 
 }  // namespace
 
@@ -90,8 +105,10 @@ LoginResult LoginSession::no(const std::string& tag, std::string_view text) {
 LoginResult LoginSession::handle(const ImapCommand& c) {
   const auto* it = std::find_if(std::begin(kCommands), std::end(kCommands),
                                 [&](const LoginCommand& spec) { return spec.name == c.name; });
-  if (it == std::end(kCommands)) return bad(c.tag, "Unknown command.");
-  if (it->flags & kAfterLogin) return bad(c.tag, "Command not valid before login.");
+  if (it == std::end(kCommands)) {
+    const bool later = std::find(kAfterLogin.begin(), kAfterLogin.end(), c.name) != kAfterLogin.end();
+    return bad(c.tag, later ? "Command not valid before login." : "Unknown command.");
+  }
   if ((it->flags & kNoArgs) && !c.args.empty())
     return bad(c.tag, std::string(it->name) + " takes no arguments.");
   return (this->*it->handler)(c);

@@ -74,8 +74,4 @@ class LoginSession {
   std::string clientId_;
 };
 
-// ID's answer (RFC 2971) and what the client said, "name=x version=y", for the log.
-std::string idResponse();
-std::string describeId(const ImapValue& list);
-
 }  // namespace posthorn::imapd

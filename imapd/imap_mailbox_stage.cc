@@ -9,7 +9,6 @@
 
 #include "imapd/append_sink.h"
 #include "imapd/folder_watch.h"
-#include "imapd/imap_output.h"
 #include "imapd/imap_parser.h"
 #include "imapd/imap_session.h"
 #include "lib/login/client_stream.h"
@@ -38,7 +37,6 @@ ImapLimits sessionLimits(const Settings& settings) {
 // Runs the session until the client leaves; IDLE waits on the folder too.
 void runSession(net::ClientStream& stream, ImapSession& session, const Settings& settings,
                 const std::string& maildir) {
-  StreamOutput out(stream);
   ImapParser parser(sessionLimits(settings), [&maildir](const LiteralAnnouncement&) {
     return std::make_shared<FileLiteralSink>(maildir + "/tmp");
   });
@@ -161,8 +159,7 @@ void serveMailbox(int fd, const Settings& settings, const std::string& userdbSoc
   quota.bytes = user.quotaBytes.value_or(0);
   quota.messages = user.quotaMessages.value_or(0);
   mailbox::MaildirStore store(maildir, quota);
-  StreamOutput out(stream);
-  ImapSession session(settings, store, out, h.user);
+  ImapSession session(settings, store, stream, h.user);
   try {
     session.begin(h.tag);
     log::info("user=%s: session: client=%s%s%s%s", h.user.c_str(), h.clientAddress.c_str(),

@@ -13,7 +13,7 @@
 
 namespace posthorn::imapd {
 
-ImapSession::ImapSession(const Settings& settings, mailbox::MaildirStore& store, ImapOutput& out,
+ImapSession::ImapSession(const Settings& settings, mailbox::MaildirStore& store, net::ClientOutput& out,
                          std::string user)
     : settings_(settings), store_(store), out_(out), user_(std::move(user)) {}
 

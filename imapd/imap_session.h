@@ -1,8 +1,8 @@
 // imap_session - IMAP's authenticated and selected states, as the mailbox owner
 //
-// The mailbox stage's loop feeds whole commands; responses go to an
-// ImapOutput. One user's Maildir++ store; at most one selected folder.
-// imap_commands.cc holds the command table and the dispatcher; each
+// The mailbox stage's loop feeds whole commands; responses go to a
+// net::ClientOutput. One user's Maildir++ store; at most one selected folder.
+// imap_commands.h holds the command table, imap_commands.cc the dispatcher; each
 // handler lives in a cmd_*.cc file named after its command or family
 // (the table, and the list below, say which).
 #pragma once
@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "imapd/imap_command.h"
-#include "imapd/imap_output.h"
 #include "imapd/imap_settings.h"
 #include "imapd/selected_mailbox.h"
+#include "lib/login/client_output.h"
 #include "lib/mailbox/maildir_store.h"
 
 namespace posthorn::imapd {
@@ -25,7 +25,7 @@ class ImapSession {
  public:
   enum class Next { Continue, Idle, Close };
 
-  ImapSession(const Settings& settings, mailbox::MaildirStore& store, ImapOutput& out, std::string user);
+  ImapSession(const Settings& settings, mailbox::MaildirStore& store, net::ClientOutput& out, std::string user);
 
   // The tagged OK of the login, and the special-use folders at first login.
   void begin(const std::string& loginTag);
@@ -43,9 +43,10 @@ class ImapSession {
   // The user the session serves, for log lines.
   const std::string& user() const { return user_; }
 
- private:
-  // What the dispatcher checks once, before a handler runs, and what the
-  // handler's answer may hold (imap_commands.cc).
+  // The command table (imap_commands.h): what the dispatcher checks once,
+  // before a handler runs, and what the handler's answer may hold. Public
+  // for the login stage, which takes the names of the commands it refuses
+  // from it.
   enum CommandFlag : unsigned {
     kNeedsSelected = 1u << 0,  // the selected state's: BAD without a mailbox
     kUid = 1u << 1,            // the UID form: the set and the answers are UIDs
@@ -63,6 +64,8 @@ class ImapSession {
     unsigned flags;
   };
   static const Command kCommands[];
+
+ private:
   static const Command* findCommand(std::string_view name);
 
   void tagged(const std::string& tag, std::string_view text);
@@ -128,7 +131,7 @@ class ImapSession {
 
   const Settings& settings_;
   mailbox::MaildirStore& store_;
-  ImapOutput& out_;
+  net::ClientOutput& out_;
   std::string user_;
   std::unique_ptr<SelectedMailbox> selected_;
   std::string idleTag_;

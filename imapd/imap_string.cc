@@ -63,4 +63,21 @@ std::string imapAString(std::string_view s) {
   return std::string(s);
 }
 
+void appendFields(std::string& out, std::initializer_list<std::string_view> fields) {
+  for (const std::string_view field : fields) {
+    out += ' ';
+    out += field;
+  }
+}
+
+std::string imapList(std::initializer_list<std::string_view> fields) {
+  std::string out = "(";
+  for (const std::string_view& field : fields) {
+    if (&field != fields.begin()) out += ' ';
+    out += field;
+  }
+  out += ')';
+  return out;
+}
+
 }  // namespace posthorn::imapd

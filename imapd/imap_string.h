@@ -1,6 +1,7 @@
 // imap_string - how imapd writes strings in responses (RFC 3501 section 4.3)
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,5 +17,10 @@ std::string imapNString(const std::optional<std::string>& s);
 std::string imapAString(std::string_view s);
 // Appends a literal "{N}\r\n" header and the bytes.
 void appendLiteral(std::string& out, std::string_view bytes);
+// Appends " field" for each field (in IMAP form already): what follows the
+// first field of a list.
+void appendFields(std::string& out, std::initializer_list<std::string_view> fields);
+// "(field field ...)".
+std::string imapList(std::initializer_list<std::string_view> fields);
 
 }  // namespace posthorn::imapd

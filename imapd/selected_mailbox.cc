@@ -28,7 +28,7 @@ std::string SelectedMailbox::flagsOf(const mailbox::IndexedMessage& m) const {
   return "(" + f + ")";
 }
 
-void SelectedMailbox::open(ImapOutput& out) {
+void SelectedMailbox::open(net::ClientOutput& out) {
   folder_.open();
   folder_.sync();
   uids_.clear();
@@ -66,7 +66,7 @@ void SelectedMailbox::open(ImapOutput& out) {
   out.write("* OK [UIDNEXT " + std::to_string(h.uidNext) + "] Predicted next UID\r\n");
 }
 
-void SelectedMailbox::update(ImapOutput& out, bool allowExpunge, bool scan) {
+void SelectedMailbox::update(net::ClientOutput& out, bool allowExpunge, bool scan) {
   if (scan)
     folder_.sync();
   else
@@ -185,7 +185,7 @@ std::string SelectedMailbox::flagsLine() const {
   return "FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + keywordList() + ")";
 }
 
-void SelectedMailbox::announceKeywords(ImapOutput& out, const mailbox::MessageFlags& flags) {
+void SelectedMailbox::announceKeywords(net::ClientOutput& out, const mailbox::MessageFlags& flags) {
   bool added = false;
   for (const auto& k : flags.keywords) added = keywords_.insert(k).second || added;
   if (added) out.write("* " + flagsLine() + "\r\n");
@@ -205,7 +205,7 @@ void SelectedMailbox::noteReported(const std::vector<std::uint32_t>& uids) {
   }
 }
 
-void SelectedMailbox::expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids) {
+void SelectedMailbox::expunged(net::ClientOutput& out, const std::vector<std::uint32_t>& uids) {
   std::vector<std::uint32_t> sorted = uids;
   std::sort(sorted.begin(), sorted.end());
   for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {

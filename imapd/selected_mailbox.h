@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "imapd/imap_command.h"
-#include "imapd/imap_output.h"
+#include "lib/login/client_output.h"
 #include "lib/mailbox/maildir_folder.h"
 
 namespace posthorn::imapd {
@@ -27,10 +27,10 @@ class SelectedMailbox {
   SelectedMailbox(std::string name, mailbox::MaildirFolder folder, bool readOnly);
 
   // Opens the folder and sends SELECT's untagged responses.
-  void open(ImapOutput& out);
+  void open(net::ClientOutput& out);
   // Brings the view up to date; scan: also look at the directories (NOOP,
   // IDLE after a change in new/ or cur/) rather than only the index log.
-  void update(ImapOutput& out, bool allowExpunge, bool scan);
+  void update(net::ClientOutput& out, bool allowExpunge, bool scan);
 
   const std::string& name() const { return name_; }
   bool readOnly() const { return readOnly_; }
@@ -56,13 +56,13 @@ class SelectedMailbox {
   void moveTo(std::string name, mailbox::MaildirFolder folder);
   // Before a FETCH response shows flags: a keyword the client has not
   // been told about goes out first in "* FLAGS (...)" (RFC 3501 7.2.6).
-  void announceKeywords(ImapOutput& out, const mailbox::MessageFlags& flags);
+  void announceKeywords(net::ClientOutput& out, const mailbox::MessageFlags& flags);
   // The UIDs in the view whose message is flagged \Deleted, ascending;
   // with only (ascending), just those in it. As the index is now: refresh()
   // the folder first (CLOSE, EXPUNGE).
   std::vector<std::uint32_t> deletedUids(const std::vector<std::uint32_t>* only = nullptr) const;
   // The session expunged these: sends "* n EXPUNGE" and drops them.
-  void expunged(ImapOutput& out, const std::vector<std::uint32_t>& uids);
+  void expunged(net::ClientOutput& out, const std::vector<std::uint32_t>& uids);
 
  private:
   void dropAt(std::size_t index);

@@ -41,13 +41,8 @@ class Pop3Login : public login::LoginProtocol {
 }  // namespace
 
 void serveLogin(int fd, const std::string& peer, LoginContext& ctx) {
-  const Settings& settings = ctx.settings;
-  net::ClientStream stream(fd, settings.timeout, settings.lineLengthLimit);
-  const std::string address = net::clientAddressOf(peer);
-  LoginSession session(settings, ctx.auth, stream, address, false);
-  Pop3Login reader(stream, session);
-  login::serveClient({ctx.tls.get(), settings.tlsWrapperMode, ctx.mailboxSocket, kLoginWords},
-                     stream, address, reader);
+  login::serveLoginClient<LoginSession, Pop3Login>(
+      fd, peer, ctx, {ctx.settings.timeout, ctx.settings.lineLengthLimit}, kLoginWords);
 }
 
 }  // namespace posthorn::popd

@@ -7,7 +7,8 @@
 //     log("%s", e.what());   // "mapd unavailable at /private/mapd: connect ...: ..."
 //   }
 //
-// The typed clients (lib/proto/*_client.h) are thin wrappers over this.
+// The typed clients (lib/proto/*_client.h) are thin wrappers over this
+// (the lookup clients over ServiceClient, below).
 // One connection is opened on first use and kept for the next request.
 // Services close kept connections (max_use, max_idle, a restart), so when
 // a kept connection turns out closed, the client reconnects once and sends
@@ -23,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "lib/ipc/ipc.h"
 
@@ -128,5 +130,38 @@ Reply RequestClient::call(const Request& request, Reconnect reconnect) {
     fail(RequestError::Kind::Protocol, e.what());
   }
 }
+
+// What a typed lookup client (MapClient, UserdbClient) is made of: a kept
+// RequestClient whose failures are ServiceError<Kind>, Kind::Protocol for
+// a malformed reply and Kind::Unavailable for any other.
+template <class Kind>
+class ServiceClient {
+ public:
+  // Closes the connection (the next request opens a new one).
+  void disconnect() { client_.disconnect(); }
+
+  const std::string& socketPath() const { return client_.socketPath(); }
+  // How many connections this client has opened so far (tests, debugging).
+  int connectCount() const { return client_.connectCount(); }
+
+ protected:
+  // `service` names the service in error messages ("mapd", "authd").
+  ServiceClient(std::string socketPath, std::string service, std::chrono::milliseconds timeout)
+      : client_(std::move(socketPath), std::move(service), {.connect = timeout, .io = timeout}) {}
+
+  // Sends `request` and returns the reply. Throws ServiceError<Kind>.
+  template <class Reply, class Request>
+  Reply call(const Request& request) {
+    try {
+      return client_.call<Reply>(request);
+    } catch (const RequestError& e) {
+      throw ServiceError<Kind>(
+          e.kind() == RequestError::Kind::Protocol ? Kind::Protocol : Kind::Unavailable, e.what());
+    }
+  }
+
+ private:
+  RequestClient client_;
+};
 
 }  // namespace posthorn::ipc

@@ -10,6 +10,8 @@
 // A protocol plugs in its reader and session (LoginProtocol) and its words.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -61,5 +63,26 @@ struct LoginStage {
 // away or has been handed over.
 void serveClient(const LoginStage& stage, net::ClientStream& stream, const std::string& address,
                  LoginProtocol& protocol);
+
+// The client connection's limits before login.
+struct ClientLimits {
+  std::chrono::seconds timeout;  // idle
+  std::size_t maxLineLength;
+};
+
+// Serves one client on fd (owned) from `peer`, blocking until it is done,
+// with a protocol's login session, Session(settings, auth, output,
+// clientAddress, tls), and its reader, Reader(stream, session), a
+// LoginProtocol.
+template <class Session, class Reader, class Settings>
+void serveLoginClient(int fd, const std::string& peer, LoginContext<Settings>& ctx,
+                      ClientLimits limits, const LoginWords& words) {
+  net::ClientStream stream(fd, limits.timeout, limits.maxLineLength);
+  const std::string address = net::clientAddressOf(peer);
+  Session session(ctx.settings, ctx.auth, stream, address, false);
+  Reader reader(stream, session);
+  serveClient({ctx.tls.get(), ctx.settings.tlsWrapperMode, ctx.mailboxSocket, words}, stream,
+              address, reader);
+}
 
 }  // namespace posthorn::login

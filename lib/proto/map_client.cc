@@ -18,20 +18,13 @@ std::string_view mapErrorKindName(MapErrorKind kind) {
 }
 
 MapClient::MapClient(std::string socketPath, std::chrono::milliseconds timeout)
-    : client_(std::move(socketPath), "mapd", {.connect = timeout, .io = timeout}) {}
+    : ServiceClient(std::move(socketPath), "mapd", timeout) {}
 
 std::optional<std::string> MapClient::lookup(std::string_view table, std::string_view key) {
   ipc::MapLookupRequest request;
   request.table = std::string(table);
   request.key = std::string(key);
-  ipc::MapLookupReply reply;
-  try {
-    reply = client_.call<ipc::MapLookupReply>(request);
-  } catch (const ipc::RequestError& e) {
-    throw MapError(e.kind() == ipc::RequestError::Kind::Protocol ? MapErrorKind::Protocol
-                                                                 : MapErrorKind::Unavailable,
-                   e.what());
-  }
+  ipc::MapLookupReply reply = call<ipc::MapLookupReply>(request);
   switch (reply.status) {
     case ipc::MapStatus::Found:
       return std::move(reply.value);

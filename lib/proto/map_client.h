@@ -42,7 +42,7 @@ std::string_view mapErrorKindName(MapErrorKind kind);
 // mapd's socket: QUEUE_DIR/private/mapd (ipc::servicePath).
 inline constexpr ipc::ServiceName kMapdService{ipc::Visibility::Private, "mapd"};
 
-class MapClient {
+class MapClient : public ipc::ServiceClient<MapErrorKind> {
  public:
   explicit MapClient(std::string socketPath,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -50,16 +50,6 @@ class MapClient {
   // The value of `key` in `table` ("hash:/etc/mail/aliases"), or nullopt
   // when the table has no such key. Throws MapError otherwise.
   std::optional<std::string> lookup(std::string_view table, std::string_view key);
-
-  // Closes the connection (the next lookup opens a new one).
-  void disconnect() { client_.disconnect(); }
-
-  const std::string& socketPath() const { return client_.socketPath(); }
-  // How many connections this client has opened so far (tests, debugging).
-  int connectCount() const { return client_.connectCount(); }
-
- private:
-  ipc::RequestClient client_;
 };
 
 }  // namespace posthorn::mapd

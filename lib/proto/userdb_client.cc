@@ -16,22 +16,13 @@ std::string_view userdbErrorKindName(UserdbErrorKind kind) {
 
 UserdbClient::UserdbClient(std::string socketPath, std::string service,
                            std::chrono::milliseconds timeout)
-    : client_(std::move(socketPath), "authd", {.connect = timeout, .io = timeout}),
-      service_(std::move(service)) {}
+    : ServiceClient(std::move(socketPath), "authd", timeout), service_(std::move(service)) {}
 
 std::optional<UserInfo> UserdbClient::lookup(std::string_view address) {
   ipc::UserdbLookup request;
   request.address = std::string(address);
   request.service = service_;
-  ipc::UserdbReply reply;
-  try {
-    reply = client_.call<ipc::UserdbReply>(request);
-  } catch (const ipc::RequestError& e) {
-    throw UserdbError(e.kind() == ipc::RequestError::Kind::Protocol
-                          ? UserdbErrorKind::Protocol
-                          : UserdbErrorKind::Unavailable,
-                      e.what());
-  }
+  ipc::UserdbReply reply = call<ipc::UserdbReply>(request);
   switch (reply.status) {
     case ipc::UserdbStatus::Found:
       return std::move(reply.user);

@@ -45,7 +45,7 @@ std::string_view userdbErrorKindName(UserdbErrorKind kind);
 // authd's userdb socket: QUEUE_DIR/private/authd-userdb (ipc::servicePath).
 inline constexpr ipc::ServiceName kUserdbService{ipc::Visibility::Private, "authd-userdb"};
 
-class UserdbClient {
+class UserdbClient : public ipc::ServiceClient<UserdbErrorKind> {
  public:
   // service names the caller in authd's log ("smtpd", "local", ...).
   explicit UserdbClient(std::string socketPath, std::string service = "",
@@ -56,15 +56,7 @@ class UserdbClient {
   // otherwise.
   std::optional<UserInfo> lookup(std::string_view address);
 
-  // Closes the connection (the next lookup opens a new one).
-  void disconnect() { client_.disconnect(); }
-
-  const std::string& socketPath() const { return client_.socketPath(); }
-  // How many connections this client has opened so far (tests, debugging).
-  int connectCount() const { return client_.connectCount(); }
-
  private:
-  ipc::RequestClient client_;
   std::string service_;
 };
 

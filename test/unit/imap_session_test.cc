@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "imapd/imap_output.h"
 #include "imapd/imap_parser.h"
 #include "imapd/imap_session.h"
 #include "imapd/imap_settings.h"
+#include "lib/login/client_output.h"
 #include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/message_source.h"
 #include "test/unit/mailbox_test_util.h"
@@ -37,7 +37,7 @@ class Client {
   ImapSession::Next last() const { return last_; }
 
  private:
-  StringOutput out_;
+  net::StringOutput out_;
   ImapSession session_;
   ImapSession::Next last_ = ImapSession::Next::Continue;
 };
