@@ -1,28 +1,11 @@
 // authd_settings - reads authd's parameters from posthorn.conf (see authd_settings.h)
 #include "auth/authd_settings.h"
 
-#include <cctype>
 #include <limits>
 
 namespace posthorn::auth {
 
 namespace {
-
-// A comma and/or white space separated list, as config::getList splits it.
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (!word.empty()) out.push_back(std::move(word));
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) out.push_back(std::move(word));
-  return out;
-}
 
 std::uint32_t uidParameter(const config::Config& cfg, std::string_view name) {
   const std::string text = cfg.get(name);
@@ -35,31 +18,16 @@ std::uint32_t uidParameter(const config::Config& cfg, std::string_view name) {
   return static_cast<std::uint32_t>(std::stoull(text));
 }
 
+// getInt, limited to [min, max] (thresholds are counts, not unbounded).
 long long intParameter(const config::Config& cfg, std::string_view name, long long min,
                        long long max) {
-  const std::string text = cfg.get(name);
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || v < min || v > max) {
+  const long long v = cfg.getInt(name);
+  if (v < min || v > max) {
     throw config::ConfigError(cfg.origin(name).describe() + ": " + std::string(name) + " = " +
-                              text + ": expected a number from " + std::to_string(min) + " to " +
-                              std::to_string(max));
+                              cfg.get(name) + ": expected a number from " + std::to_string(min) +
+                              " to " + std::to_string(max));
   }
   return v;
-}
-
-bool boolParameter(const config::Config& cfg, std::string_view name) {
-  std::string text = cfg.get(name);
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (text == "yes" || text == "true" || text == "1") return true;
-  if (text == "no" || text == "false" || text == "0") return false;
-  throw config::ConfigError(cfg.origin(name).describe() + ": " + std::string(name) + " = " +
-                            text + ": expected yes or no");
 }
 
 }  // namespace
@@ -83,9 +51,9 @@ std::chrono::milliseconds millisParameter(const config::Config& cfg, std::string
 
 Settings::Settings(const config::Config& cfg) {
   passwdFile = passwdFilePath(cfg);
-  virtualMaps.mailboxMaps = splitList(cfg.get("virtual_mailbox_maps"));
-  virtualMaps.uidMaps = splitList(cfg.get("virtual_uid_maps"));
-  virtualMaps.gidMaps = splitList(cfg.get("virtual_gid_maps"));
+  virtualMaps.mailboxMaps = cfg.getList("virtual_mailbox_maps");
+  virtualMaps.uidMaps = cfg.getList("virtual_uid_maps");
+  virtualMaps.gidMaps = cfg.getList("virtual_gid_maps");
   virtualMaps.mailboxBase = cfg.get("virtual_mailbox_base");
   virtualMaps.minimumUid = uidParameter(cfg, "virtual_minimum_uid");
   if (!virtualMaps.mailboxMaps.empty()) {
@@ -112,7 +80,7 @@ Settings::Settings(const config::Config& cfg) {
   clientTimeout = cfg.getTime("ipc_timeout");
 
   passdb.passwdFile = passwdFile;
-  passdb.allowPlaintext = boolParameter(cfg, "auth_allow_plaintext_passwords");
+  passdb.allowPlaintext = cfg.getBool("auth_allow_plaintext_passwords");
   passdb.pamService = cfg.get("auth_pam_service");
   if (!passdb.pamService.empty() && !Passdb::pamAvailable()) {
     warnings.push_back("auth_pam_service = " + passdb.pamService +

@@ -3,21 +3,16 @@
 
 #include <crypt.h>
 
-#include <cctype>
 #include <cstring>
 #include <memory>
 
 #include "lib/auth/scram.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::auth {
 
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 PasswordResult result(PasswordResult r, std::string* why, const char* text) {
   if (why != nullptr) *why = text;
@@ -55,7 +50,7 @@ PasswordResult checkPassword(std::string_view field, std::string_view password, 
     if (close == std::string_view::npos) {
       return result(PasswordResult::Unsupported, why, "malformed {SCHEME}");
     }
-    scheme = upper(field.substr(1, close - 1));
+    scheme = util::upper(field.substr(1, close - 1));
     data = field.substr(close + 1);
   }
   if (scheme == "CRYPT" || scheme == "SHA512-CRYPT" || scheme == "SHA256-CRYPT" ||

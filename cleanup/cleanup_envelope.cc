@@ -7,6 +7,8 @@
 
 #include "cleanup/cleanup_addresses.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::cleanup {
 namespace {
 
@@ -23,11 +25,8 @@ bool hasControl(std::string_view s) {
 std::string dedupeKey(const std::string& address) {
   std::string key = address;
   const auto at = key.rfind('@');
-  if (at != std::string::npos) {
-    for (std::size_t i = at + 1; i < key.size(); ++i)
-      if (key[i] >= 'A' && key[i] <= 'Z') key[i] = static_cast<char>(key[i] - 'A' + 'a');
-  }
-  return key;
+  if (at == std::string::npos) return key;
+  return key.substr(0, at + 1) + util::lower(std::string_view(key).substr(at + 1));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include "cleanup/cleanup_addresses.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::cleanup {
 namespace {
 
@@ -15,13 +17,6 @@ constexpr std::size_t kMaxClassify = 1000;
 constexpr std::size_t kMaxMessageIdLog = 998;
 
 bool isFieldNameChar(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool isRecipientHeader(std::string_view name) {
   return name == "to" || name == "cc" || name == "bcc";
@@ -180,7 +175,7 @@ void HeaderFilter::startHeader(std::string_view name) {
   inHeader_ = true;
   headerSize_ = 0;
   captured_.clear();
-  headerName_ = lower(name);
+  headerName_ = util::lower(name);
   dropHeader_ = isDroppedHeader(headerName_);
   captureHeader_ = false;
   if (headerName_ == "message-id") {

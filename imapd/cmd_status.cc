@@ -4,6 +4,8 @@
 #include "imapd/imap_session.h"
 #include "imapd/imap_string.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 ImapSession::Next ImapSession::cmdStatus(const ImapCommand& c) {
@@ -35,8 +37,7 @@ ImapSession::Next ImapSession::cmdStatus(const ImapCommand& c) {
   for (const auto& item : c.args[1].items) {
     if (!items.empty()) items += ' ';
     std::uint64_t v = 0;
-    std::string key = item.text;
-    for (char& ch : key) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string key = util::upper(item.text);
     if (key == "MESSAGES") v = folder.messages().size();
     else if (key == "RECENT") v = recent;
     else if (key == "UIDNEXT") v = folder.header().uidNext;

@@ -4,6 +4,8 @@
 #include "imapd/flag_list.h"
 #include "imapd/imap_session.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 ImapSession::Next ImapSession::cmdStore(const ImapCommand& c) {
@@ -12,8 +14,7 @@ ImapSession::Next ImapSession::cmdStore(const ImapCommand& c) {
     return bad(c.tag, "Syntax: STORE set [+|-]FLAGS[.SILENT] (flags)");
   const auto set = parseSequenceSet(c.args[0].text);
   if (!set || set->saved) return bad(c.tag, "Invalid message set.");
-  std::string item = c.args[1].text;
-  for (char& ch : item) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string item = util::upper(c.args[1].text);
   mailbox::FlagMode mode = mailbox::FlagMode::Replace;
   if (!item.empty() && (item[0] == '+' || item[0] == '-')) {
     mode = item[0] == '+' ? mailbox::FlagMode::Add : mailbox::FlagMode::Remove;

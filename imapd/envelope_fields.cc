@@ -6,6 +6,7 @@
 
 #include "imapd/imap_command.h"
 #include "lib/mime/rfc2047.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::imapd {
 namespace {
@@ -117,21 +118,14 @@ std::optional<std::string> addresses(const Node& n) {
   return out;
 }
 
-bool equalsUpper(std::string_view a, std::string_view upper) {
-  if (a.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i])) != upper[i]) return false;
-  return true;
-}
-
 }  // namespace
 
 const std::optional<std::string>* EnvelopeFields::field(std::string_view name) const {
-  if (equalsUpper(name, "SUBJECT")) return &subject;
-  if (equalsUpper(name, "FROM")) return &from;
-  if (equalsUpper(name, "TO")) return &to;
-  if (equalsUpper(name, "CC")) return &cc;
-  if (equalsUpper(name, "BCC")) return &bcc;
+  if (util::equalsIgnoreCase(name, "SUBJECT")) return &subject;
+  if (util::equalsIgnoreCase(name, "FROM")) return &from;
+  if (util::equalsIgnoreCase(name, "TO")) return &to;
+  if (util::equalsIgnoreCase(name, "CC")) return &cc;
+  if (util::equalsIgnoreCase(name, "BCC")) return &bcc;
   return nullptr;
 }
 

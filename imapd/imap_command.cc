@@ -1,18 +1,9 @@
 // imap_command - helpers on parsed commands: NIL, strings, sequence sets
 #include "imapd/imap_command.h"
 
-namespace posthorn::imapd {
+#include "lib/util/ascii.h"
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
+namespace posthorn::imapd {
 
 bool ImapValue::isNil() const { return isAtom() && equalsIgnoreCase(text, "NIL"); }
 

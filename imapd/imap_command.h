@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 // Where a big literal goes instead of memory (APPEND: a temp file).
@@ -49,8 +51,8 @@ struct ImapCommand {
   std::vector<ImapValue> args;
 };
 
-// Case-insensitive ASCII comparison.
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// Atoms, section names and keywords compare without ASCII case.
+using util::equalsIgnoreCase;
 
 // A sequence set "1:*,3,5:7" or "$" (SEARCHRES). '*' is kStar.
 struct SequenceSet {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 namespace {
@@ -13,23 +15,14 @@ constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "Ma
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr std::array<const char*, 7> kWeekdays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool prefixIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (lower(s[i]) != lower(prefix[i])) return false;
-  }
-  return true;
-}
 
 // "Feb" (exactly, case-insensitive) -> 2.
 int monthFromName(std::string_view s) {
   if (s.size() != 3) return 0;
   for (std::size_t i = 0; i < kMonths.size(); ++i) {
-    if (prefixIgnoreCase(s, kMonths[i])) return static_cast<int>(i) + 1;
+    if (util::startsWithIgnoreCase(s, kMonths[i])) return static_cast<int>(i) + 1;
   }
   return 0;
 }
@@ -97,7 +90,7 @@ std::optional<int> namedZone(std::string_view s) {
                                     {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
                                     {"PST", -8}, {"PDT", -7}};
   for (const Zone& z : kZones) {
-    if (s.size() == std::string_view(z.name).size() && prefixIgnoreCase(s, z.name)) return z.hours * 60;
+    if (s.size() == std::string_view(z.name).size() && util::startsWithIgnoreCase(s, z.name)) return z.hours * 60;
   }
   for (const char c : s) {
     if (!isAlpha(c)) return std::nullopt;
@@ -152,7 +145,7 @@ std::vector<std::string_view> dateTokens(std::string_view text, std::string& sto
 bool isWeekday(std::string_view s) {
   if (s.size() < 3) return false;
   for (const char* d : kWeekdays) {
-    if (prefixIgnoreCase(s, d)) {
+    if (util::startsWithIgnoreCase(s, d)) {
       for (const char c : s) {
         if (!isAlpha(c)) return false;
       }
@@ -170,7 +163,7 @@ int monthToken(std::string_view s) {
     if (!isAlpha(c)) return 0;
   }
   for (std::size_t i = 0; i < kMonths.size(); ++i) {
-    if (prefixIgnoreCase(s, kMonths[i])) return static_cast<int>(i) + 1;
+    if (util::startsWithIgnoreCase(s, kMonths[i])) return static_cast<int>(i) + 1;
   }
   return 0;
 }

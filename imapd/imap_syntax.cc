@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 namespace {
@@ -17,13 +19,6 @@ bool isAtomChar(char c) {
     default:
       return true;  // '*' and '%' too: sequence sets and LIST patterns
   }
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
 }
 
 std::string describe(char c) {
@@ -51,10 +46,10 @@ class Grammar {
     if (p_ == start) fail(p_ < t_.size() ? "bad tag: unexpected " + describe(t_[p_]) : "missing tag");
     out.tag = std::string(t_.substr(start, p_ - start));
     expectSpace("after the tag");
-    out.name = upper(atom("command name"));
+    out.name = util::upper(atom("command name"));
     if (out.name == "UID") {
       expectSpace("after UID");
-      out.name += " " + upper(atom("command name after UID"));
+      out.name += " " + util::upper(atom("command name after UID"));
     }
     while (p_ < t_.size()) {
       expectSpace("between arguments");

@@ -2,17 +2,14 @@
 #include "imapd/list_pattern.h"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 #include "imapd/mailbox_name.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 namespace {
-
-bool upperEquals(char a, char b) {
-  return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
-}
 
 // Dynamic programming over (name prefix, pattern prefix): O(name * pattern)
 // time, O(pattern) memory, no recursion a client could deepen.
@@ -28,7 +25,7 @@ bool match(std::string_view name, std::string_view pat, std::size_t inboxLength)
         // The wildcard takes name[n] (and maybe more): stay on it, or it
         // took name[n] as its last character.
         if (row[p + 1] || row[p]) next[p + 1] = 1;
-      } else if (row[p] && (c == name[n] || (n < inboxLength && upperEquals(c, name[n])))) {
+      } else if (row[p] && (c == name[n] || (n < inboxLength && util::asciiUpper(c) == util::asciiUpper(name[n])))) {
         next[p + 1] = 1;
       }
     }
@@ -50,7 +47,7 @@ bool listMatches(std::string_view name, std::string_view pattern) {
   std::size_t inbox = 0;
   if (name.size() >= 5) {
     bool isInbox = true;
-    for (std::size_t i = 0; i < 5; ++i) isInbox = isInbox && upperEquals(name[i], "INBOX"[i]);
+    for (std::size_t i = 0; i < 5; ++i) isInbox = isInbox && util::asciiUpper(name[i]) == "INBOX"[i];
     if (isInbox && (name.size() == 5 || name[5] == kHierarchySeparator)) inbox = 5;
   }
   return match(name, pattern, inbox);

@@ -4,19 +4,13 @@
 #include "imapd/flag_list.h"
 #include "imapd/search_fold.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::imapd {
 
 namespace {
 
 using Type = SearchKey::Type;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 SearchKey notKey(SearchKey k) {
   SearchKey n = SearchKey::of(Type::Not);
@@ -168,7 +162,7 @@ class Parser {
       return parseAll(v.items, 0, depth + 1, out);
     }
     if (!v.isAtom()) return fail("search key expected, not a string");
-    const std::string name = upper(v.text);
+    const std::string name = util::upper(v.text);
     ++pos;
     if (simpleKey(name, out)) return true;
     Type dateType;
@@ -271,7 +265,7 @@ class Parser {
         (items[pos].text[0] < '0' || items[pos].text[0] > '9')) {
       std::string entry, entryType;
       if (!stringArg(items, pos, "MODSEQ", entry) || !stringArg(items, pos, "MODSEQ", entryType)) return false;
-      const std::string t = upper(entryType);
+      const std::string t = util::upper(entryType);
       if (entry.rfind("/flags/", 0) != 0 || (t != "ALL" && t != "PRIV" && t != "SHARED")) {
         return fail("MODSEQ: bad entry \"" + entry + "\" " + entryType);
       }
@@ -293,7 +287,7 @@ bool parseReturn(const ImapValue& list, SearchParseResult& result) {
   }
   if (list.items.empty()) r.all = true;
   for (const ImapValue& o : list.items) {
-    const std::string name = o.isAtom() ? upper(o.text) : "";
+    const std::string name = o.isAtom() ? util::upper(o.text) : "";
     if (name == "MIN") {
       r.min = true;
     } else if (name == "MAX") {

@@ -27,6 +27,7 @@
 #include "lib/mailbox/mbox_writer.h"
 #include "lib/mailbox/message_source.h"
 #include "lib/map/table_lookup.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::local {
 
@@ -99,7 +100,7 @@ bool hasDeliveredTo(const std::string& headers, const std::string& rcpt) {
     value = first == std::string::npos ? "" : value.substr(first);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r'))
       value.pop_back();
-    if (::strcasecmp(value.c_str(), rcpt.c_str()) == 0) return true;
+    if (util::equalsIgnoreCase(value, rcpt)) return true;
   }
   return false;
 }
@@ -326,7 +327,7 @@ Outcome LocalDelivery::expandTargets(Context& ctx, const std::vector<Target>& ta
       case Target::Kind::Mailbox:
       case Target::Kind::Address: {
         std::string target = t.value;
-        const bool isSelf = ::strcasecmp(target.c_str(), self.c_str()) == 0 ||
+        const bool isSelf = util::equalsIgnoreCase(target, self) ||
                             t.kind == Target::Kind::Mailbox;
         if (isSelf) {
           // "bob: bob, ..." or "\bob": bob's own mailbox, no more expansion.

@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::popd {
 
 std::optional<Pop3Command> parseCommand(std::string_view line) {
@@ -12,7 +14,7 @@ std::optional<Pop3Command> parseCommand(std::string_view line) {
   if (word.empty() || word.size() > 4) return std::nullopt;
   for (const char c : word) {
     if (!std::isalpha(static_cast<unsigned char>(c))) return std::nullopt;
-    cmd.keyword.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    cmd.keyword.push_back(util::asciiUpper(c));
   }
   if (sp == std::string_view::npos) return cmd;
   cmd.rest = std::string(line.substr(sp + 1));

@@ -1,20 +1,14 @@
 // smtp_content - CRLF and dot-stuffing, 8-bit detection, quoted-printable
 #include "smtp/smtp_content.h"
 
-#include <cctype>
 #include <vector>
 
+#include "lib/util/ascii.h"
 #include "lib/util/logical_lines.h"
 
 namespace posthorn::smtp {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Unfolded header fields of a header section: (lower-case name, value).
 std::vector<std::pair<std::string, std::string>> parseHeaders(std::string_view headers) {
@@ -32,7 +26,7 @@ std::vector<std::pair<std::string, std::string>> parseHeaders(std::string_view h
     if (colon == std::string_view::npos) continue;
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    out.emplace_back(lower(line.substr(0, colon)), std::string(value));
+    out.emplace_back(util::lower(line.substr(0, colon)), std::string(value));
   }
   return out;
 }
@@ -45,7 +39,7 @@ std::string headerValue(std::string_view headers, std::string_view name) {
 
 // A parameter of a Content-Type value (boundary="..."), case-insensitive name.
 std::string parameter(const std::string& value, std::string_view name) {
-  const std::string low = lower(value);
+  const std::string low = util::lower(value);
   std::size_t at = 0;
   while ((at = low.find(name, at)) != std::string::npos) {
     const bool startOk = at > 0 && (low[at - 1] == ';' || low[at - 1] == ' ' || low[at - 1] == '\t');
@@ -81,7 +75,7 @@ std::string withEncoding(std::string_view headers, std::string_view encoding, bo
       if (!skipping) out += line;
       continue;
     }
-    const std::string name = lower(line.substr(0, line.find(':')));
+    const std::string name = util::lower(line.substr(0, line.find(':')));
     skipping = name == "content-transfer-encoding";
     if (name == "mime-version") sawMimeVersion = true;
     if (!skipping) out += line;
@@ -104,7 +98,7 @@ bool convertEntity(std::string_view entity, bool top, std::string* out, std::str
     *out += entity;
     return true;
   }
-  const std::string type = lower(headerValue(headers, "content-type"));
+  const std::string type = util::lower(headerValue(headers, "content-type"));
   if (type.rfind("multipart/", 0) == 0) {
     const std::string boundary = parameter(headerValue(headers, "content-type"), "boundary");
     if (boundary.empty()) {
@@ -160,7 +154,7 @@ bool convertEntity(std::string_view entity, bool top, std::string* out, std::str
     *why = "8-bit bytes in MIME part headers";
     return false;
   }
-  const std::string cte = lower(headerValue(headers, "content-transfer-encoding"));
+  const std::string cte = util::lower(headerValue(headers, "content-transfer-encoding"));
   if (cte == "base64" || cte == "quoted-printable") {
     *why = "8-bit bytes in " + cte + " content";
     return false;

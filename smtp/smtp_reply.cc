@@ -4,6 +4,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::smtp {
 
 namespace {
@@ -89,7 +91,7 @@ Capabilities Capabilities::fromEhlo(const Reply& reply) {
     std::istringstream words(l.substr(4));
     std::string keyword;
     if (!(words >> keyword)) continue;
-    for (char& c : keyword) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    util::upperInPlace(keyword);
     std::string params;
     std::getline(words, params);
     if (!params.empty() && params[0] == ' ') params.erase(0, 1);
@@ -103,10 +105,7 @@ Capabilities Capabilities::fromEhlo(const Reply& reply) {
     } else if (keyword == "AUTH") {
       std::istringstream mechs(params);
       std::string m;
-      while (mechs >> m) {
-        for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        caps.authMechanisms.push_back(m);
-      }
+      while (mechs >> m) caps.authMechanisms.push_back(util::upper(m));
     }
   }
   return caps;

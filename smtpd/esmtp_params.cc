@@ -4,7 +4,8 @@
 #include <cctype>
 #include <set>
 
-#include "smtpd/ascii_case.h"
+#include "lib/util/ascii.h"
+
 
 namespace posthorn::smtpd {
 
@@ -75,7 +76,7 @@ std::optional<std::vector<EsmtpParam>> splitParams(std::string_view text) {
     for (char c : key) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
     }
-    p.keyword = upper(key);
+    p.keyword = util::upper(key);
     if (eq != std::string_view::npos) p.value = std::string(word.substr(eq + 1));
     params.push_back(std::move(p));
   }
@@ -138,7 +139,7 @@ std::variant<MailParams, Reply> parseMailParams(std::string_view text, const Off
         return Reply(552, "5.3.4", "Message size exceeds fixed limit");
     } else if (p.keyword == "BODY") {
       if (!p.value) return syntax("BODY");
-      const std::string v = upper(*p.value);
+      const std::string v = util::upper(*p.value);
       if (v == "7BIT") mp.body = queue::BodyType::SevenBit;
       else if (v == "8BITMIME" && offered.eightBitMime) mp.body = queue::BodyType::EightBitMime;
       else if (v == "BINARYMIME" && offered.chunking && offered.binaryMime) mp.body = queue::BodyType::BinaryMime;
@@ -148,7 +149,7 @@ std::variant<MailParams, Reply> parseMailParams(std::string_view text, const Off
       mp.smtputf8 = true;
     } else if (p.keyword == "RET" && offered.dsn) {
       if (!p.value) return syntax("RET");
-      const std::string v = upper(*p.value);
+      const std::string v = util::upper(*p.value);
       if (v == "FULL") mp.ret = queue::Ret::Full;
       else if (v == "HDRS") mp.ret = queue::Ret::Headers;
       else return syntax("RET");
@@ -187,7 +188,7 @@ std::variant<RcptParams, Reply> parseRcptParams(std::string_view text, const Off
       while (start <= v.size()) {
         std::size_t comma = v.find(',', start);
         if (comma == std::string_view::npos) comma = v.size();
-        const std::string word = upper(v.substr(start, comma - start));
+        const std::string word = util::upper(v.substr(start, comma - start));
         std::uint8_t bit = 0;
         if (word == "NEVER") bit = queue::notify::kNever;
         else if (word == "SUCCESS") bit = queue::notify::kSuccess;
@@ -209,7 +210,7 @@ std::variant<RcptParams, Reply> parseRcptParams(std::string_view text, const Off
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return syntax("ORCPT");
       const std::string raw = p.value->substr(semi + 1);
       if (raw.empty() || raw.size() > kMaxOrcpt) return syntax("ORCPT");
-      if (upper(type) == "UTF-8") {
+      if (util::upper(type) == "UTF-8") {
         // RFC 6533 utf-8-addr-xtext: kept as sent (it is already printable).
         if (!validUtf8(raw)) return syntax("ORCPT");
         for (unsigned char c : raw)
@@ -220,7 +221,7 @@ std::variant<RcptParams, Reply> parseRcptParams(std::string_view text, const Off
         if (!decoded) return syntax("ORCPT");
         for (unsigned char c : *decoded)
           if (c < 0x20 || c == 0x7f) return syntax("ORCPT");
-        rp.orcpt = lower(type) + ";" + *decoded;
+        rp.orcpt = util::lower(type) + ";" + *decoded;
       }
     } else {
       return unsupported(p);

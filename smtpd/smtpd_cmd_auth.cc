@@ -16,7 +16,7 @@
 
 #include "lib/log/log.h"
 #include "lib/proto/passdb_client.h"
-#include "smtpd/ascii_case.h"
+#include "lib/util/ascii.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {
@@ -60,7 +60,7 @@ void Session::cmdAuth(std::string_view args) {
     return;
   }
   const auto space = args.find(' ');
-  const std::string mechanism = upper(args.substr(0, space));
+  const std::string mechanism = util::upper(args.substr(0, space));
   std::string_view initial = space == std::string_view::npos ? std::string_view() : args.substr(space + 1);
   while (!initial.empty() && initial.front() == ' ') initial.remove_prefix(1);
   if (mechanism.empty()) {
@@ -174,13 +174,13 @@ std::optional<Reply> Session::checkSenderLogin(const address::Address& sender) {
                  peer_.describe().c_str(), address.c_str(), e.what());
     return Reply(451, "4.3.0", "<" + address + ">: Sender address rejected: temporary lookup failure");
   }
-  const std::string login = lower(saslUser_);
+  const std::string login = util::lower(saslUser_);
   bool owned = false;
   if (owners) {
     std::string word;
     for (char c : *owners + ",") {
       if (c == ',' || c == ' ' || c == '\t') {
-        if (!word.empty() && lower(word) == login) owned = true;
+        if (!word.empty() && util::lower(word) == login) owned = true;
         word.clear();
       } else {
         word += c;
@@ -188,9 +188,9 @@ std::optional<Reply> Session::checkSenderLogin(const address::Address& sender) {
     }
   } else if (login.find('@') == std::string::npos) {
     // A bare login (a system user) owns its name at the local domains.
-    owned = lower(sender.localPart) == login && policy_.isLocalDomain(sender);
+    owned = util::lower(sender.localPart) == login && policy_.isLocalDomain(sender);
   } else {
-    owned = lower(address) == login;
+    owned = util::lower(address) == login;
   }
   if (owned) return std::nullopt;
   return Reply(553, "5.7.1",

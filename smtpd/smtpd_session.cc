@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "lib/log/log.h"
-#include "smtpd/ascii_case.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::smtpd {
 
@@ -140,7 +140,7 @@ bool Session::nonSmtpCommand(std::string_view line, std::string_view verb) const
 
 void Session::handleLine(std::string_view line, bool crlf) {
   const std::size_t space = line.find(' ');
-  const std::string verb = upper(line.substr(0, space));
+  const std::string verb = util::upper(line.substr(0, space));
   std::string_view args = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
   const CommandSpec* spec = findCommand(verb);
   lastCommand_ = spec != nullptr ? verb : "UNKNOWN";

@@ -1,7 +1,8 @@
 // smtpd_settings - reading smtpd's parameters
 #include "smtpd/smtpd_settings.h"
 
-#include "smtpd/ascii_case.h"
+#include "lib/util/ascii.h"
+
 
 namespace posthorn::smtpd {
 
@@ -43,7 +44,7 @@ Settings::Settings(const config::Config& cfg) {
   disableVrfy = cfg.getBool("disable_vrfy_command");
   strictEnvelopes = cfg.getBool("strict_rfc821_envelopes");
 
-  const std::string bare = lower(cfg.get("smtpd_forbid_bare_newline"));
+  const std::string bare = util::lower(cfg.get("smtpd_forbid_bare_newline"));
   if (bare == "normalize" || bare == "yes" || bare == "no" || bare.empty()) {
     // "no" (accept "\n.\n" as the end) is never honoured: see data_reader.h.
     bareNewline = BareNewline::Normalize;
@@ -66,7 +67,7 @@ Settings::Settings(const config::Config& cfg) {
   tlsProtocols = cfg.get("smtpd_tls_protocols");
   tlsCiphers = cfg.get("smtpd_tls_ciphers");
   tlsWrapperMode = cfg.getBool("smtpd_tls_wrappermode");
-  const std::string level = lower(cfg.get("smtpd_tls_security_level"));
+  const std::string level = util::lower(cfg.get("smtpd_tls_security_level"));
   if (level.empty()) {
     tlsLevel = tlsCertFile.empty() ? TlsLevel::None : TlsLevel::May;
   } else if (level == "none") {

@@ -2,7 +2,6 @@
 #include "tools/mailbox_command.h"
 
 #include <grp.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/message_source.h"
 #include "lib/proto/userdb_client.h"
+#include "lib/util/ascii.h"
 #include "tools/command.h"
 
 namespace posthorn::tools {
@@ -131,7 +131,7 @@ mailbox::MessageFlags parseFlags(const std::string& text) {
     if (w.empty()) continue;
     bool system = false;
     for (const auto& [name, flag] : kNames) {
-      if (::strcasecmp(w.c_str(), name) == 0) {
+      if (util::equalsIgnoreCase(w, name)) {
         f.system |= flag;
         system = true;
       }

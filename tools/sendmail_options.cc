@@ -9,16 +9,12 @@
 
 #include "tools/command.h"
 
+#include "lib/util/ascii.h"
+
 namespace posthorn::sendmail {
 namespace {
 
 using tools::UsageError;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -27,7 +23,7 @@ std::string trim(std::string_view s) {
 }
 
 std::uint8_t parseNotify(const std::string& value) {
-  const std::string v = lower(value);
+  const std::string v = util::lower(value);
   if (v == "never") return queue::notify::kNever;
   std::uint8_t bits = 0;
   std::size_t start = 0;
@@ -67,7 +63,7 @@ void apply(Options& o, tools::ArgCursor& arg) {
     case 'N': o.notify = parseNotify(arg.value()); break;
     case 'R': {
       const std::string v = arg.value();
-      const std::string r = lower(v);
+      const std::string r = util::lower(v);
       if (r == "full") o.ret = queue::Ret::Full;
       else if (r == "hdrs") o.ret = queue::Ret::Headers;
       else throw UsageError("-R " + v + ": expected full or hdrs");
@@ -76,7 +72,7 @@ void apply(Options& o, tools::ArgCursor& arg) {
     case 'V': o.envid = arg.value(); break;
     case 'B': {
       const std::string v = arg.value();
-      const std::string b = lower(v);
+      const std::string b = util::lower(v);
       if (b == "7bit") o.body = queue::BodyType::SevenBit;
       else if (b == "8bitmime") o.body = queue::BodyType::EightBitMime;
       else throw UsageError("-B " + v + ": expected 7bit or 8bitmime");

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "lib/proto/proto_cleanup.h"
+#include "lib/util/ascii.h"
 #include "tools/sendmail_options.h"
 
 namespace posthorn::sendmail {
@@ -16,17 +17,6 @@ namespace {
 constexpr std::size_t kCommandMax = 2048;
 constexpr std::size_t kDataPiece = 64 * 1024;
 constexpr int kErrorLimit = 20;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-bool startsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && upper(s.substr(0, prefix.size())) == prefix;
-}
 
 // "<addr> PARAM=x ..." -> the address and the rest; false when malformed.
 bool splitPath(std::string_view args, std::string* address, std::string* params) {
@@ -95,7 +85,7 @@ int LocalSmtpSession::run() {
 }
 
 void LocalSmtpSession::command(const std::string& line) {
-  const std::string verb = upper(line.substr(0, line.find(' ')));
+  const std::string verb = util::upper(line.substr(0, line.find(' ')));
   const std::string args = line.size() > verb.size() ? line.substr(verb.size() + 1) : "";
   if (verb == "EHLO" || verb == "HELO") {
     if (args.empty()) {
@@ -151,7 +141,7 @@ void LocalSmtpSession::mail(const std::string& args) {
     return;
   }
   std::string address, params;
-  if (!startsWithNoCase(args, "FROM:") || !splitPath(args.substr(5), &address, &params)) {
+  if (!util::startsWithIgnoreCase(args, "FROM:") || !splitPath(args.substr(5), &address, &params)) {
     reply("501 5.5.4 Syntax: MAIL FROM:<address>");
     ++errors_;
     return;
@@ -162,7 +152,7 @@ void LocalSmtpSession::mail(const std::string& args) {
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     if (rest.empty()) break;
     const auto space = rest.find(' ');
-    const std::string param = upper(rest.substr(0, space));
+    const std::string param = util::upper(rest.substr(0, space));
     rest = space == std::string_view::npos ? std::string_view() : rest.substr(space);
     if (param.rfind("SIZE=", 0) == 0) {
       const unsigned long long size = std::strtoull(param.c_str() + 5, nullptr, 10);
@@ -192,7 +182,7 @@ void LocalSmtpSession::rcpt(const std::string& args) {
     return;
   }
   std::string address, params;
-  if (!startsWithNoCase(args, "TO:") || !splitPath(args.substr(3), &address, &params) ||
+  if (!util::startsWithIgnoreCase(args, "TO:") || !splitPath(args.substr(3), &address, &params) ||
       address.empty()) {
     reply("501 5.5.4 Syntax: RCPT TO:<address>");
     ++errors_;

@@ -7,6 +7,7 @@
 // well-formed, so "needs SMTPUTF8" is only reported for addresses that
 // would otherwise be valid.
 #include "lib/address/address.h"
+#include "lib/util/ascii.h"
 
 #include <arpa/inet.h>
 
@@ -73,17 +74,6 @@ std::string describeChar(char c) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\x%02X", u);
   return buf;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 struct Failure {
@@ -191,7 +181,7 @@ std::optional<std::string> addressLiteral(std::string_view literal, std::string*
     return fail("address literal " + std::string(literal) + " lacks its closing \"]\"");
   }
   const std::string inner(literal.substr(1, literal.size() - 2));
-  if (inner.size() > 5 && equalsIgnoreCase(std::string_view(inner).substr(0, 5), "IPv6:")) {
+  if (inner.size() > 5 && util::startsWithIgnoreCase(inner, "IPv6:")) {
     in6_addr a6{};
     if (inet_pton(AF_INET6, inner.c_str() + 5, &a6) != 1) {
       return fail("bad IPv6 address literal " + std::string(literal));
@@ -261,7 +251,7 @@ Failure checkMailbox(const Address& a, std::string_view rawLocal, std::string_vi
 
 }  // namespace
 
-bool Address::isPostmaster() const { return equalsIgnoreCase(localPart, "postmaster"); }
+bool Address::isPostmaster() const { return util::equalsIgnoreCase(localPart, "postmaster"); }
 
 bool Address::needsSmtpUtf8() const { return hasNonAscii(localPart) || hasNonAscii(domain); }
 
@@ -274,15 +264,9 @@ std::string Address::toString() const {
 
 std::string Address::toPath() const { return "<" + toString() + ">"; }
 
-bool sameLocalUser(std::string_view a, std::string_view b) { return equalsIgnoreCase(a, b); }
+bool sameLocalUser(std::string_view a, std::string_view b) { return util::equalsIgnoreCase(a, b); }
 
-std::string foldCase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+std::string foldCase(std::string_view text) { return util::lower(text); }
 
 std::string_view problemName(AddressProblem problem) {
   switch (problem) {

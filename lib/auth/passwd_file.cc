@@ -1,5 +1,6 @@
 // passwd_file - parses and formats Dovecot passwd-file lines (see passwd_file.h)
 #include "lib/auth/passwd_file.h"
+#include "lib/util/ascii.h"
 
 #include <map>
 
@@ -57,13 +58,7 @@ void checkField(std::string_view what, std::string_view value, bool colonAllowed
 
 }  // namespace
 
-std::string foldUser(std::string_view user) {
-  std::string out(user);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+std::string foldUser(std::string_view user) { return util::lower(user); }
 
 const std::string* PasswdEntry::extra(std::string_view name) const {
   for (const auto& [n, v] : extraFields) {

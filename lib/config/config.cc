@@ -4,6 +4,7 @@
 // the current settings (lazy, as Postfix does), so the last assignment of a
 // name wins everywhere it is referenced. See config.h and posthorn.conf(5).
 #include "lib/config/config.h"
+#include "lib/util/ascii.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -34,14 +35,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string where(const std::string& file, int line) {
@@ -110,7 +103,7 @@ struct NumberWithUnit {
 std::optional<NumberWithUnit> numberWithUnit(std::string_view v, std::initializer_list<Unit> units) {
   unsigned long long factor = 1;
   if (!v.empty() && !(v.back() >= '0' && v.back() <= '9')) {
-    const char suffix = lower(v.substr(v.size() - 1)).front();
+    const char suffix = util::lower(v.substr(v.size() - 1)).front();
     const auto unit = std::find_if(units.begin(), units.end(),
                                    [&](const Unit& u) { return u.suffix == suffix; });
     if (unit == units.end()) return std::nullopt;
@@ -436,7 +429,7 @@ long long Config::getInt(std::string_view name) const {
 
 bool Config::getBool(std::string_view name) const {
   const std::string value = get(name);
-  const std::string v = lower(trim(value));
+  const std::string v = util::lower(trim(value));
   if (v == "yes" || v == "true" || v == "1") return true;
   if (v == "no" || v == "false" || v == "0") return false;
   badValue(name, value, "not a boolean (yes or no)");
@@ -490,11 +483,7 @@ std::vector<std::string> Config::getList(std::string_view name) const {
 
 std::vector<std::string> Config::getKeywordList(std::string_view name) const {
   std::vector<std::string> out = getList(name);
-  for (std::string& item : out) {
-    for (char& c : item) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
+  for (std::string& item : out) util::upperInPlace(item);
   return out;
 }
 

@@ -2,11 +2,11 @@
 #include "lib/login/sasl_login.h"
 
 #include <algorithm>
-#include <cctype>
 #include <exception>
 
 #include "lib/log/log.h"
 #include "lib/proto/passdb_client.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::login {
 namespace {
@@ -57,7 +57,7 @@ std::vector<std::string> SaslLogin::offeredMechanisms() const {
 }
 
 SaslLogin::Mechanism SaslLogin::checkMechanism(std::string& mechanism) const {
-  for (char& c : mechanism) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  util::upperInPlace(mechanism);
   const auto all = auth_.mechanisms();
   if (std::find(all.begin(), all.end(), mechanism) == all.end()) return Mechanism::Unsupported;
   if (!plaintextAllowed() && isPlaintextMechanism(mechanism)) return Mechanism::PlaintextRefused;

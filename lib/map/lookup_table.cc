@@ -2,6 +2,7 @@
 #include "lib/map/lookup_table.h"
 
 #include "lib/map/hash_map.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::map {
 
@@ -57,12 +58,6 @@ std::unique_ptr<LookupTable> openTable(std::string_view spec) {
   return openTable(TableSpec::parse(spec));
 }
 
-std::string foldKey(std::string_view key) {
-  std::string folded(key);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return folded;
-}
+std::string foldKey(std::string_view key) { return util::lower(key); }
 
 }  // namespace posthorn::map

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "lib/log/log.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::tls {
 
@@ -36,10 +37,7 @@ constexpr int kMinimumVersion = TLS1_2_VERSION;
 
 int versionOf(std::string_view name) {
   for (const auto& v : kVersions) {
-    if (v.name.size() == name.size() &&
-        std::equal(name.begin(), name.end(), v.name.begin(),
-                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                               std::tolower(static_cast<unsigned char>(b)); })) {
+    if (util::equalsIgnoreCase(name, v.name)) {
       return v.version;
     }
   }

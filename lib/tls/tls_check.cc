@@ -1,20 +1,10 @@
 // tls_check - builds each smtpd service's TLS context once (see tls_check.h)
 #include "lib/tls/tls_check.h"
 
-#include <cctype>
-
 #include "lib/tls/tls.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::tls {
-
-namespace {
-
-std::string lower(std::string v) {
-  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return v;
-}
-
-}  // namespace
 
 std::vector<std::string> checkServiceTls(const config::Config& cfg,
                                          const std::vector<config::ServiceEntry>& services) {
@@ -25,7 +15,7 @@ std::vector<std::string> checkServiceTls(const config::Config& cfg,
     try {
       config::Config c = cfg;
       config::applyOverrides(service, c);
-      const std::string level = lower(c.get("smtpd_tls_security_level"));
+      const std::string level = util::lower(c.get("smtpd_tls_security_level"));
       const bool wrapper = c.getBool("smtpd_tls_wrappermode");
       tls::ServerSettings ts;
       ts.certFile = c.get("smtpd_tls_cert_file");
