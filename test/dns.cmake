@@ -1,5 +1,5 @@
-# dns: lib/dns, the resolver (issue 4): wire format, server lists, MX order,
-# and lookups against scripted and real (nsd) DNS servers on loopback.
-posthorn_gtest(dns_message_test)
+# dns: lib/dns, the resolver (libunbound): server lists, trust anchors,
+# record data, MX order, and lookups against a real DNS server (nsd) on
+# loopback, DNSSEC-signed zones (ldnsutils) included.
 posthorn_gtest(dns_resolver_test)
 posthorn_gtest(dns_nsd_test)

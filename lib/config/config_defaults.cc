@@ -193,6 +193,7 @@ const std::vector<ParamInfo> kParameters = {
     // DNS and the SMTP client (issue 4: lib/dns, smtp)
     {"dns_timeout", "5s", T::Time},
     {"dns_attempts", "2", T::Int},
+    {"dns_trust_anchor_file", "/usr/share/dns/root.key", T::String},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -135,7 +136,30 @@ ResolverConfig ResolverConfig::fromConfig(const config::Config& cfg, const std::
   if (n < 1 || n > 10) throw config::ConfigError("dns_attempts: must be 1 to 10");
   rc.attempts = static_cast<int>(n);
   rc.seed = static_cast<std::uint64_t>(cfg.getInt("smtp_mx_random_seed"));
+  const std::string anchors = cfg.get("dns_trust_anchor_file");
+  if (!anchors.empty()) {
+    try {
+      rc.trustAnchors = readTrustAnchors(anchors);
+    } catch (const std::runtime_error& e) {
+      throw config::ConfigError(cfg.origin("dns_trust_anchor_file").describe() +
+                                ": dns_trust_anchor_file = " + anchors + ": " + e.what());
+    }
+  }
   return rc;
+}
+
+std::vector<std::string> ResolverConfig::readTrustAnchors(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  std::vector<std::string> records;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find(';'));
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    records.push_back(line);
+  }
+  if (records.empty()) throw std::runtime_error(path + " holds no DS or DNSKEY record");
+  return records;
 }
 
 }  // namespace posthorn::dns

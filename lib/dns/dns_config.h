@@ -42,14 +42,21 @@ struct ResolverConfig {
   std::chrono::milliseconds timeout{};  // per try
   int attempts{};                       // rounds over all servers
   std::uint64_t seed{};                 // equal-preference MX order; 0 = unpredictable
+  std::vector<std::string> trustAnchors;  // DS/DNSKEY records; empty = no validation
+
+  // The records of a trust anchor file: one per line, comments (from ';')
+  // and blank lines dropped. Throws std::runtime_error naming the file
+  // when it cannot be read or holds no record.
+  static std::vector<std::string> readTrustAnchors(const std::string& path);
 
   // resolv.conf text: nameserver lines and options timeout:/attempts:
   // (without them, resolv.conf(5)'s own defaults). Unusable nameserver
   // lines are skipped.
   static ResolverConfig fromResolvConf(std::string_view text);
   // posthorn.conf (dns_servers, dns_timeout, dns_attempts,
-  // smtp_mx_random_seed); reads /etc/resolv.conf when dns_servers is
-  // empty. Throws config::ConfigError for a bad dns_servers entry.
+  // dns_trust_anchor_file, smtp_mx_random_seed); reads /etc/resolv.conf
+  // when dns_servers is empty. Throws config::ConfigError for a bad
+  // dns_servers entry or an unreadable trust anchor file.
   static ResolverConfig fromConfig(const config::Config& cfg,
                                    const std::string& resolvConf = "/etc/resolv.conf");
 };

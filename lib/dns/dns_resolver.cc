@@ -1,16 +1,15 @@
-// dns_resolver - queries over UDP/TCP, CNAME chains, MX order, null MX
+// dns_resolver - libunbound underneath: forwarders, trust anchors, answers
+// decoded into records, MX order, null MX, implicit MX
 #include "lib/dns/dns_resolver.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
+#include <unbound.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <stdexcept>
 
 namespace posthorn::dns {
 
@@ -18,114 +17,43 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
+constexpr int kClassIn = 1;
+constexpr int kRcodeServFail = 2;
+constexpr int kRcodeRefused = 5;
 
- private:
-  int fd_;
-};
-
-int remainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+void setOption(ub_ctx* ctx, const char* option, const std::string& value) {
+  const int err = ::ub_ctx_set_option(ctx, option, value.c_str());
+  if (err != 0)
+    throw std::runtime_error(std::string("libunbound: ") + option + " " + value + ": " + ::ub_strerror(err));
 }
 
-// Waits for `events` on fd until deadline; false on timeout.
-bool waitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int n = ::poll(&p, 1, remainingMs(deadline));
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return false;
-  }
+// "127.0.0.1@5353", "::1@53": libunbound's spelling of a server.
+std::string unboundAddress(const ServerAddress& server) {
+  std::string host = server.text;
+  const auto colon = host.rfind(':');
+  std::string port = host.substr(colon + 1);
+  host.resize(colon);
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host + "@" + port;
 }
 
-bool sameQuestion(const Message& m, std::uint16_t id, std::string_view name, RrType type) {
-  return m.response && m.id == id && m.questionName == name && m.questionType == type;
-}
-
-// A whole TCP answer (two-byte length first).
-bool tcpExchange(const ServerAddress& server, const std::string& query, Clock::time_point deadline,
-                 std::string* answer, std::string* error) {
-  Fd fd(::socket(server.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
-    *error = std::string("socket: ") + std::strerror(errno);
-    return false;
+std::string rcodeText(int rcode) {
+  switch (rcode) {
+    case kRcodeServFail: return "SERVFAIL";
+    case kRcodeRefused: return "REFUSED";
+    default: return "rcode " + std::to_string(rcode);
   }
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&server.addr), server.length) != 0 &&
-      errno != EINPROGRESS) {
-    *error = server.text + ": connect: " + std::strerror(errno);
-    return false;
-  }
-  std::string out;
-  out += static_cast<char>(query.size() >> 8);
-  out += static_cast<char>(query.size() & 0xFF);
-  out += query;
-  std::size_t sent = 0;
-  while (sent < out.size()) {
-    if (!waitFor(fd.get(), POLLOUT, deadline)) {
-      *error = server.text + ": timeout";
-      return false;
-    }
-    const ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      *error = server.text + ": " + std::strerror(errno);
-      return false;
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string in;
-  std::size_t want = 2;
-  char buf[4096];
-  while (in.size() < want) {
-    if (!waitFor(fd.get(), POLLIN, deadline)) {
-      *error = server.text + ": timeout";
-      return false;
-    }
-    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) {
-      *error = server.text + ": connection closed";
-      return false;
-    }
-    in.append(buf, static_cast<std::size_t>(n));
-    if (want == 2 && in.size() >= 2)
-      want = 2 + ((static_cast<unsigned char>(in[0]) << 8) | static_cast<unsigned char>(in[1]));
-  }
-  *answer = in.substr(2, want - 2);
-  return true;
 }
 
 }  // namespace
 
-std::string reverseName(std::string_view address) {
-  const std::string a(address);
-  unsigned char b[16];
-  if (::inet_pton(AF_INET, a.c_str(), b) == 1)
-    return std::to_string(b[3]) + "." + std::to_string(b[2]) + "." + std::to_string(b[1]) + "." +
-           std::to_string(b[0]) + ".in-addr.arpa";
-  if (::inet_pton(AF_INET6, a.c_str(), b) == 1) {
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (int i = 15; i >= 0; --i) {
-      out += hex[b[i] & 15];
-      out += '.';
-      out += hex[b[i] >> 4];
-      out += '.';
-    }
-    return out + "ip6.arpa";
-  }
-  return "";
-}
+struct Resolver::Pending {
+  Resolver* owner = nullptr;
+  int id = -1;
+  std::string name;
+  RrType type = RrType::A;
+  Callback callback;
+};
 
 std::string_view statusName(Status s) {
   switch (s) {
@@ -137,158 +65,172 @@ std::string_view statusName(Status s) {
   return "unknown";
 }
 
+std::string_view securityName(Security s) {
+  switch (s) {
+    case Security::Insecure: return "insecure";
+    case Security::Secure: return "secure";
+    case Security::Bogus: return "bogus";
+  }
+  return "unknown";
+}
+
 Resolver::Resolver(ResolverConfig config) : config_(std::move(config)) {
   std::random_device rd;
   rng_.seed(config_.seed != 0 ? config_.seed : (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ ::getpid());
-  nextId_ = static_cast<std::uint16_t>(rd());
-}
-
-bool Resolver::exchangeWith(const ServerAddress& server, const std::string& query, std::uint16_t id,
-                            std::string_view name, RrType type, Message* answer,
-                            std::string* error) {
-  const auto deadline = Clock::now() + config_.timeout;
-  Fd fd(::socket(server.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
-    *error = std::string("socket: ") + std::strerror(errno);
-    return false;
-  }
-  // connect(): only the server's datagrams are received (and ICMP errors
-  // are reported).
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&server.addr), server.length) != 0 ||
-      ::send(fd.get(), query.data(), query.size(), 0) < 0) {
-    *error = server.text + ": " + std::strerror(errno);
-    return false;
-  }
-  char buf[65536];
-  for (;;) {
-    if (!waitFor(fd.get(), POLLIN, deadline)) {
-      *error = server.text + ": timeout";
-      return false;
-    }
-    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      *error = server.text + ": " + std::strerror(errno);
-      return false;
-    }
-    Message m;
-    try {
-      m = parseMessage(std::string_view(buf, static_cast<std::size_t>(n)));
-    } catch (const FormatError&) {
-      continue;  // not an answer to us: keep waiting
-    }
-    if (!sameQuestion(m, id, name, type)) continue;
-    if (m.truncated) {
-      std::string wire;
-      if (!tcpExchange(server, query, deadline, &wire, error)) return false;
-      try {
-        m = parseMessage(wire);
-      } catch (const FormatError& e) {
-        *error = server.text + ": malformed answer: " + e.what();
-        return false;
-      }
-      if (!sameQuestion(m, id, name, type)) {
-        *error = server.text + ": answer to another question";
-        return false;
-      }
-    }
-    *answer = std::move(m);
-    return true;
-  }
-}
-
-bool Resolver::exchange(std::string_view name, RrType type, Message* answer, std::string* error) {
-  std::string normal;
+  ctx_ = ::ub_ctx_create();
+  if (ctx_ == nullptr) throw std::runtime_error("libunbound: cannot create a resolver context");
   try {
-    normal = normalizeName(name);
-  } catch (const FormatError& e) {
-    *error = e.what();
-    return false;
-  }
-  for (int round = 0; round < config_.attempts; ++round) {
+    // A thread, not a forked process, answers: it shares the jail and the
+    // privileges the worker drops to, and dies with it.
+    if (::ub_ctx_async(ctx_, 1) != 0) throw std::runtime_error("libunbound: no thread support");
+    // The forwarders are often on loopback (a local resolver, the tests'
+    // server): libunbound refuses to query 127/8 and ::1 unless told.
+    setOption(ctx_, "do-not-query-localhost:", "no");
+    setOption(ctx_, "unblock-lan-zones:", "yes");
+    setOption(ctx_, "insecure-lan-zones:", "yes");
     for (const ServerAddress& server : config_.servers) {
-      const std::uint16_t id = nextId_++;
-      const std::string q = buildQuery(id, normal, type);
-      Message m;
-      if (!exchangeWith(server, q, id, normal, type, &m, error)) continue;
-      // SERVFAIL, REFUSED, NOTIMP, FORMERR: another server may do better.
-      if (m.rcode != Rcode::NoError && m.rcode != Rcode::NxDomain) {
-        *error = server.text + ": " +
-                 (m.rcode == Rcode::ServFail  ? "SERVFAIL"
-                  : m.rcode == Rcode::Refused ? "REFUSED"
-                                              : "rcode " + std::to_string(static_cast<int>(m.rcode)));
-        continue;
+      const int err = ::ub_ctx_set_fwd(ctx_, unboundAddress(server).c_str());
+      if (err != 0)
+        throw std::runtime_error("libunbound: forwarder " + server.text + ": " + ::ub_strerror(err));
+    }
+    // Kept in memory now; libunbound reads nothing from disk later.
+    for (const std::string& anchor : config_.trustAnchors) {
+      const int err = ::ub_ctx_add_ta(ctx_, anchor.c_str());
+      if (err != 0)
+        throw std::runtime_error("libunbound: trust anchor \"" + anchor + "\": " + ::ub_strerror(err));
+    }
+    // libunbound answers some special-use names itself (RFC 6761 test.,
+    // the loopback reverse zone, home.arpa). posthorn is a stub: those
+    // names are the forwarders' business (a site's own zones, a test
+    // server's). Removing a zone also finalizes the context: from here on
+    // libunbound reads no file, so the caller may enter its jail.
+    for (const char* zone : {"test.", "127.in-addr.arpa.", "home.arpa."}) {
+      const int err = ::ub_ctx_zone_remove(ctx_, zone);
+      if (err != 0) throw std::runtime_error(std::string("libunbound: local zone ") + zone + ": " + ::ub_strerror(err));
+    }
+  } catch (...) {
+    ::ub_ctx_delete(ctx_);
+    throw;
+  }
+}
+
+Resolver::~Resolver() { ::ub_ctx_delete(ctx_); }
+
+int Resolver::fd() const { return ::ub_fd(ctx_); }
+
+void Resolver::process() { ::ub_process(ctx_); }
+
+void Resolver::cancel(int id) {
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [id](const auto& p) { return p->id == id; });
+  if (it == pending_.end()) return;
+  ::ub_cancel(ctx_, id);
+  pending_.erase(it);
+}
+
+int Resolver::start(std::string_view name, RrType type, Callback callback) {
+  std::string why;
+  const std::optional<std::string> normal = normalizeName(name, &why);
+  if (!normal) {
+    QueryResult r;
+    r.status = Status::NotFound;
+    r.error = why;
+    callback(std::move(r));
+    return -1;
+  }
+  auto pending = std::make_unique<Pending>();
+  pending->owner = this;
+  pending->name = *normal;
+  pending->type = type;
+  pending->callback = std::move(callback);
+  int id = -1;
+  // The root is "."; every other name goes without its final dot.
+  const std::string asked = normal->empty() ? "." : *normal;
+  const int err = ::ub_resolve_async(ctx_, asked.c_str(), static_cast<int>(type), kClassIn,
+                                     pending.get(), &Resolver::onAnswer, &id);
+  if (err != 0) {
+    QueryResult r;
+    r.status = Status::TempFail;
+    r.error = "name service error for name=" + *normal + " type=" + rrTypeName(type) +
+              ": libunbound: " + ::ub_strerror(err);
+    pending->callback(std::move(r));
+    return -1;
+  }
+  pending->id = id;
+  pending_.push_back(std::move(pending));
+  return id;
+}
+
+void Resolver::onAnswer(void* data, int err, ub_result* result) {
+  auto* pending = static_cast<Pending*>(data);
+  Resolver* self = pending->owner;
+  const std::string what = " for name=" + pending->name + " type=" + rrTypeName(pending->type);
+  QueryResult r;
+  r.canonicalName = pending->name;
+  if (err != 0) {
+    r.error = "name service error" + what + ": libunbound: " + ::ub_strerror(err);
+  } else if (result->bogus) {
+    r.security = Security::Bogus;
+    r.error = "DNSSEC validation failed" + what +
+              (result->why_bogus != nullptr ? std::string(": ") + result->why_bogus : std::string());
+  } else {
+    r.security = result->secure ? Security::Secure : Security::Insecure;
+    if (result->canonname != nullptr) {
+      std::string ignored;
+      r.canonicalName = normalizeName(result->canonname, &ignored).value_or(pending->name);
+    }
+    if (result->havedata) {
+      r.status = Status::Ok;
+      for (int i = 0; result->data[i] != nullptr; ++i) {
+        auto rec = decodeRecord(pending->type, std::string_view(result->data[i], result->len[i]));
+        if (rec) r.records.push_back(std::move(*rec));
       }
-      *answer = std::move(m);
-      return true;
+      if (r.records.empty()) {
+        r.status = Status::TempFail;
+        r.error = "malformed answer" + what;
+      }
+    } else if (result->rcode == 0 || result->nxdomain) {
+      r.status = Status::NotFound;
+      r.nxdomain = result->nxdomain != 0;
+      r.error = r.nxdomain ? "host not found" + what
+                           : "host found but no data record of the requested type" + what;
+    } else {
+      r.error = "name service error" + what + ": " + rcodeText(result->rcode);
     }
   }
-  if (config_.servers.empty()) *error = "no DNS servers configured";
-  return false;
+  if (result != nullptr) ::ub_resolve_free(result);
+  // Take the callback out before the Pending goes: it may start() again.
+  Callback callback = std::move(pending->callback);
+  auto& list = self->pending_;
+  list.erase(std::find_if(list.begin(), list.end(), [pending](const auto& p) { return p.get() == pending; }));
+  callback(std::move(r));
 }
 
 QueryResult Resolver::query(std::string_view name, RrType type) {
-  QueryResult result;
-  std::string current;
-  try {
-    current = normalizeName(name);
-  } catch (const FormatError& e) {
-    result.status = Status::NotFound;
-    result.error = e.what();
-    return result;
+  QueryResult out;
+  bool done = false;
+  const int id = start(name, type, [&](QueryResult r) {
+    out = std::move(r);
+    done = true;
+  });
+  if (id < 0) return out;
+  const auto limit = config_.timeout * std::max(1, config_.attempts);
+  const auto deadline = Clock::now() + limit;
+  while (!done) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd p{fd(), POLLIN, 0};
+    const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      cancel(id);
+      out = QueryResult{};
+      out.error = "name service error for name=" + std::string(name) + " type=" + rrTypeName(type) +
+                  ": timeout after " + std::to_string(limit.count()) + "ms";
+      return out;
+    }
+    process();
   }
-  const std::string what = " for name=" + current + " type=" + rrTypeName(type);
-  int links = 0;
-  for (int queries = 0; queries < 8; ++queries) {
-    Message m;
-    std::string error;
-    if (!exchange(current, type, &m, &error)) {
-      result.status = Status::TempFail;
-      result.error = "name service error" + what + ": " + error;
-      return result;
-    }
-    // Follow the chain inside this answer.
-    for (;;) {
-      std::vector<Record> found;
-      const Record* cname = nullptr;
-      for (const Record& r : m.answers) {
-        if (r.name != current) continue;
-        if (r.type == type) found.push_back(r);
-        else if (r.type == RrType::CNAME) cname = &r;
-      }
-      if (!found.empty()) {
-        result.status = Status::Ok;
-        result.canonicalName = current;
-        result.records = std::move(found);
-        return result;
-      }
-      if (cname == nullptr) break;
-      if (++links > 8) {
-        result.status = Status::TempFail;
-        result.error = "CNAME chain too long" + what;
-        return result;
-      }
-      current = cname->target;
-    }
-    const bool chainLeftAnswer = current != m.questionName;
-    if (m.rcode == Rcode::NxDomain) {
-      result.status = Status::NotFound;
-      result.nxdomain = true;
-      result.canonicalName = current;
-      result.error = "host not found" + what;
-      return result;
-    }
-    if (!chainLeftAnswer) {
-      result.status = Status::NotFound;
-      result.canonicalName = current;
-      result.error = "host found but no data record of the requested type" + what;
-      return result;
-    }
-    // The server gave the CNAME but not its target's records: ask again.
-  }
-  result.status = Status::TempFail;
-  result.error = "CNAME chain too long" + what;
-  return result;
+  return out;
 }
 
 void Resolver::orderMx(std::vector<MxHost>& hosts, std::mt19937_64& rng) {
@@ -307,6 +249,7 @@ void Resolver::orderMx(std::vector<MxHost>& hosts, std::mt19937_64& rng) {
 MxResult Resolver::lookupMx(std::string_view domain) {
   MxResult result;
   QueryResult q = query(domain, RrType::MX);
+  result.security = q.security;
   if (q.status == Status::TempFail || (q.status == Status::NotFound && q.nxdomain)) {
     result.status = q.status;
     result.error = q.error;
@@ -325,8 +268,7 @@ MxResult Resolver::lookupMx(std::string_view domain) {
     result.status = Status::Ok;
     return result;
   }
-  // No MX records: the domain itself, if it has an address (checked by the
-  // caller's lookupHost; an implicit MX needs at least the name).
+  // No MX records: the domain itself, if it has an address.
   HostResult h = lookupHost(domain);
   if (h.status != Status::Ok) {
     result.status = h.status;
@@ -334,7 +276,7 @@ MxResult Resolver::lookupMx(std::string_view domain) {
     return result;
   }
   result.status = Status::Ok;
-  result.hosts.push_back({q.canonicalName.empty() ? normalizeName(domain) : q.canonicalName, 0, true});
+  result.hosts.push_back({q.canonicalName, 0, true});
   return result;
 }
 
@@ -344,7 +286,14 @@ HostResult Resolver::lookupHost(std::string_view name) {
   QueryResult v4 = query(name, RrType::A);
   for (const QueryResult* q : {&v6, &v4})
     for (const Record& r : q->records) result.addresses.push_back(r.address);
-  if (!result.addresses.empty()) {
+  if (v6.security == Security::Bogus || v4.security == Security::Bogus) result.security = Security::Bogus;
+  else if (v6.security == Security::Secure && v4.security == Security::Secure) result.security = Security::Secure;
+  if (result.security == Security::Bogus) {
+    // Half an answer may be forged: use none of it.
+    result.addresses.clear();
+    result.status = Status::TempFail;
+    result.error = v4.security == Security::Bogus ? v4.error : v6.error;
+  } else if (!result.addresses.empty()) {
     result.status = Status::Ok;
   } else if (v6.status == Status::TempFail || v4.status == Status::TempFail) {
     result.status = Status::TempFail;
@@ -360,6 +309,7 @@ TextResult Resolver::lookupTxt(std::string_view name) {
   TextResult result;
   QueryResult q = query(name, RrType::TXT);
   result.status = q.status;
+  result.security = q.security;
   result.error = q.error;
   for (const Record& r : q.records) {
     std::string joined;
@@ -379,6 +329,7 @@ TextResult Resolver::lookupPtr(std::string_view address) {
   }
   QueryResult q = query(name, RrType::PTR);
   result.status = q.status;
+  result.security = q.security;
   result.error = q.error;
   for (const Record& r : q.records) result.values.push_back(r.target);
   return result;

@@ -47,7 +47,8 @@ def main():
     port = port_free_everywhere()
     with Nsd({"bounce.test": ZONE}) as dns, \
             Inbound("smtp_bounce",
-                    conf={"dns_servers": dns.server, "dns_timeout": "2s", "dns_attempts": "1",
+                    conf={"dns_servers": dns.server, "dns_trust_anchor_file": "",
+                          "dns_timeout": "2s", "dns_attempts": "1",
                           "smtp_tcp_port": str(port)},
                     extra_services="smtp unix - - y - - smtp\nbounce unix - - y - 0 bounce\n") as inst:
         inst.start()

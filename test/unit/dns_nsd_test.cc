@@ -1,8 +1,13 @@
-// dns_nsd_test - the resolver against a real authoritative server (NSD on
-// 127.0.0.1, a free port, test zones written here): MX order, null MX,
-// implicit MX, CNAME chains, TXT (one answer too big for UDP: TCP), PTR,
-// NXDOMAIN, no data, SERVFAIL (a zone without its file), REFUSED.
-// Skipped when /usr/sbin/nsd is not installed (Debian package nsd).
+// dns_nsd_test - the resolver (libunbound) against a real authoritative
+// server (NSD on 127.0.0.1, a free port, test zones written here): MX
+// order, null MX, implicit MX, CNAME chains and loops, TXT (one answer too
+// big for UDP: TCP), PTR, NXDOMAIN, no data, SERVFAIL (a zone without its
+// file), REFUSED, a server that never answers, the asynchronous layer, and
+// DNSSEC: a zone signed with ldnsutils (ldns-keygen, ldns-signzone) whose
+// key is the trust anchor is secure, a signed zone whose data was changed
+// after signing is bogus, a zone no anchor covers is insecure.
+// Skipped when nsd or ldnsutils is not installed (Debian packages nsd,
+// ldnsutils).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +33,7 @@ using namespace posthorn::dns;
 namespace {
 
 const char* const kNsd = "/usr/sbin/nsd";
+const char* const kSignZone = "/usr/bin/ldns-signzone";
 
 int freePort() {
   for (int i = 0; i < 50; ++i) {
@@ -49,10 +58,41 @@ void writeFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
+void writeFileIn(const std::string& dir, const std::string& name, const std::string& text) {
+  writeFile(dir + "/" + name, text);
+}
+
+// Runs a shell command in dir; its standard output, or "" when it fails.
+std::string runIn(const std::string& dir, const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(("cd '" + dir + "' && " + command).c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  return ::pclose(p) == 0 ? out : std::string();
+}
+
+// Writes ZONE.zone, makes a key-signing key for it, signs it into
+// ZONE.zone.signed (NSEC, valid four weeks from now); returns the DNSKEY
+// record, the trust anchor.
+std::string signZone(const std::string& dir, const std::string& zone, const std::string& records) {
+  writeFileIn(dir, zone + ".zone",
+              "$ORIGIN " + zone + ".\n$TTL 60\n@ IN SOA ns.nsd.test. h.nsd.test. 1 3600 600 86400 60\n"
+              "@ IN NS ns.nsd.test.\n" + records);
+  std::string key = runIn(dir, "ldns-keygen -k -a ECDSAP256SHA256 " + zone);
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  if (key.empty() || runIn(dir, "ldns-signzone " + zone + ".zone " + key + " && echo ok") != "ok\n") return "";
+  std::ifstream in(dir + "/" + key + ".key");
+  std::string anchor;
+  std::getline(in, anchor);
+  return anchor.substr(0, anchor.find(';'));
+}
+
 class NsdTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::access(kNsd, X_OK) != 0) GTEST_SKIP() << "nsd is not installed (apt-get install nsd)";
+    if (::access(kSignZone, X_OK) != 0) GTEST_SKIP() << "ldnsutils is not installed (apt-get install ldnsutils)";
     char tmpl[] = "/tmp/dns_nsd_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -67,12 +107,20 @@ class NsdTest : public ::testing::Test {
               "null IN MX 0 .\nimplicit IN A 192.0.2.3\n"
               "alias IN CNAME alias2\nalias2 IN CNAME mx1\n"
               "outside IN CNAME host.elsewhere.test.\n"
+              "loop IN CNAME loop2\nloop2 IN CNAME loop\n"
               "spf IN TXT \"v=spf1 \" \"-all\"\n"
               "big IN TXT" + big + "\nbig IN TXT" + big + "\nbig IN TXT" + big + "\n");
     writeFile(dir_ + "/2.0.192.in-addr.arpa.zone",
               "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 60\n"
               "@ IN SOA ns.nsd.test. hostmaster.nsd.test. 1 3600 600 86400 60\n@ IN NS ns.nsd.test.\n"
               "1 IN PTR mx1.nsd.test.\n");
+    signedAnchor_ = signZone(dir_, "signed.test", "www IN A 192.0.2.10\n@ IN MX 10 www\n");
+    ASSERT_FALSE(signedAnchor_.empty()) << "ldns-signzone failed in " << dir_;
+    bogusAnchor_ = signZone(dir_, "bogus.test", "www IN A 192.0.2.20\n@ IN MX 10 www\n");
+    ASSERT_FALSE(bogusAnchor_.empty()) << "ldns-signzone failed in " << dir_;
+    // Forge the address after signing: its RRSIG no longer matches.
+    ASSERT_EQ(runIn(dir_, "sed -i 's/192\\.0\\.2\\.20/192.0.2.66/' bogus.test.zone.signed && "
+                          "grep -c 192.0.2.66 bogus.test.zone.signed"), "1\n");
     writeFile(dir_ + "/nsd.conf",
               "server:\n  ip-address: 127.0.0.1@" + std::to_string(port_) +
                   "\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir_ + "\"\n  pidfile: \"" + dir_ +
@@ -82,7 +130,9 @@ class NsdTest : public ::testing::Test {
                   "remote-control:\n  control-enable: no\n"
                   "zone:\n  name: \"nsd.test\"\n  zonefile: \"nsd.test.zone\"\n"
                   "zone:\n  name: \"2.0.192.in-addr.arpa\"\n  zonefile: \"2.0.192.in-addr.arpa.zone\"\n"
-                  "zone:\n  name: \"broken.test\"\n  zonefile: \"broken.test.missing\"\n");
+                  "zone:\n  name: \"broken.test\"\n  zonefile: \"broken.test.missing\"\n"
+                  "zone:\n  name: \"signed.test\"\n  zonefile: \"signed.test.zone.signed\"\n"
+                  "zone:\n  name: \"bogus.test\"\n  zonefile: \"bogus.test.zone.signed\"\n");
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setsid();
@@ -91,18 +141,16 @@ class NsdTest : public ::testing::Test {
       ::execl(kNsd, kNsd, "-d", "-c", (dir_ + "/nsd.conf").c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    ResolverConfig rc;
-    rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(port_)));
-    rc.timeout = std::chrono::milliseconds(500);
-    rc.attempts = 1;
-    rc.seed = 1;
-    resolver_ = std::make_unique<Resolver>(rc);
+    resolver_ = std::make_unique<Resolver>(configWith({}));
     // Wait until it answers.
+    std::string lastError;
     for (int i = 0; i < 100; ++i) {
-      if (resolver_->query("nsd.test", RrType::SOA).status == Status::Ok) return;
+      const QueryResult soa = resolver_->query("nsd.test", RrType::SOA);
+      if (soa.status == Status::Ok) return;
+      lastError = soa.error;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    FAIL() << "nsd did not start; see " << dir_ << "/nsd.log";
+    FAIL() << "nsd did not start (" << lastError << "); see " << dir_ << "/nsd.log";
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -114,7 +162,18 @@ class NsdTest : public ::testing::Test {
       (void)!std::system(("rm -rf '" + dir_ + "'").c_str());
   }
 
+  ResolverConfig configWith(std::vector<std::string> anchors) const {
+    ResolverConfig rc;
+    rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(port_)));
+    rc.timeout = std::chrono::milliseconds(1500);
+    rc.attempts = 1;
+    rc.seed = 1;
+    rc.trustAnchors = std::move(anchors);
+    return rc;
+  }
+
   std::string dir_;
+  std::string signedAnchor_, bogusAnchor_;
   int port_ = 0;
   pid_t pid_ = -1;
   std::unique_ptr<Resolver> resolver_;
@@ -163,11 +222,104 @@ TEST_F(NsdTest, TxtPtrAndTcpFallback) {
   EXPECT_EQ(ptr.values, (std::vector<std::string>{"mx1.nsd.test"}));
 }
 
-TEST_F(NsdTest, ServfailAndRefusedAreTemporary) {
+TEST_F(NsdTest, ServfailRefusedAndLoopsAreTemporary) {
+  // libunbound is a resolver: whatever the server said, a failure reaches
+  // us as SERVFAIL.
   const MxResult servfail = resolver_->lookupMx("x.broken.test");
   EXPECT_EQ(servfail.status, Status::TempFail);
   EXPECT_NE(servfail.error.find("SERVFAIL"), std::string::npos) << servfail.error;
-  const MxResult refused = resolver_->lookupMx("not-served.example");
-  EXPECT_EQ(refused.status, Status::TempFail);
-  EXPECT_NE(refused.error.find("REFUSED"), std::string::npos) << refused.error;
+  EXPECT_NE(servfail.error.find("name=x.broken.test type=MX"), std::string::npos) << servfail.error;
+  EXPECT_EQ(resolver_->lookupMx("not-served.example").status, Status::TempFail);
+  EXPECT_EQ(resolver_->query("loop.nsd.test", RrType::A).status, Status::TempFail);
+  const QueryResult badName = resolver_->query("bad..name", RrType::A);
+  EXPECT_EQ(badName.status, Status::NotFound);
+  EXPECT_NE(badName.error.find("empty label"), std::string::npos) << badName.error;
+}
+
+TEST_F(NsdTest, ServerThatNeverAnswersTimesOut) {
+  // A UDP socket that reads nothing and a TCP port nobody listens on.
+  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+  ResolverConfig rc;
+  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(ntohs(a.sin_port))));
+  rc.timeout = std::chrono::milliseconds(700);
+  rc.attempts = 2;
+  Resolver resolver(rc);
+  const auto start = std::chrono::steady_clock::now();
+  const MxResult mx = resolver.lookupMx("nsd.test");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(silent);
+  EXPECT_EQ(mx.status, Status::TempFail);
+  EXPECT_NE(mx.error.find("timeout after 1400ms"), std::string::npos) << mx.error;
+  // It gave up at its limit (1.4 s), not at libunbound's own (minutes).
+  EXPECT_GE(took, std::chrono::milliseconds(1400));
+  EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+TEST_F(NsdTest, AsynchronousQuestionsAndCancel) {
+  std::vector<std::string> answered;
+  const int mx = resolver_->start("nsd.test", RrType::MX, [&](QueryResult r) {
+    answered.push_back("mx " + std::string(statusName(r.status)) + " " + std::to_string(r.records.size()));
+  });
+  const int cancelled = resolver_->start("mx1.nsd.test", RrType::A, [&](QueryResult) { answered.push_back("cancelled"); });
+  const int txt = resolver_->start("spf.nsd.test", RrType::TXT, [&](QueryResult r) {
+    answered.push_back("txt " + (r.records.empty() ? std::string() : r.records[0].texts.at(1)));
+  });
+  EXPECT_GE(mx, 0);
+  EXPECT_GE(cancelled, 0);
+  EXPECT_GE(txt, 0);
+  resolver_->cancel(cancelled);
+  int refused = 0;
+  EXPECT_EQ(resolver_->start("bad..name", RrType::A, [&](QueryResult r) {
+    refused += r.status == Status::NotFound;
+  }), -1);
+  EXPECT_EQ(refused, 1);  // at once, from start()
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answered.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{resolver_->fd(), POLLIN, 0};
+    if (::poll(&p, 1, 200) > 0) resolver_->process();
+  }
+  std::sort(answered.begin(), answered.end());
+  EXPECT_EQ(answered, (std::vector<std::string>{"mx ok 2", "txt -all"}));
+}
+
+TEST_F(NsdTest, DnssecSecureInsecureAndBogus) {
+  Resolver validating(configWith({signedAnchor_, bogusAnchor_}));
+  const QueryResult secure = validating.query("www.signed.test", RrType::A);
+  ASSERT_EQ(secure.status, Status::Ok) << secure.error;
+  EXPECT_EQ(secure.security, Security::Secure);
+  EXPECT_EQ(secure.records.at(0).address, "192.0.2.10");
+  const MxResult secureMx = validating.lookupMx("signed.test");
+  ASSERT_EQ(secureMx.status, Status::Ok) << secureMx.error;
+  EXPECT_EQ(secureMx.security, Security::Secure);
+  // Proven not to exist: NotFound, and secure.
+  const QueryResult proven = validating.query("nothing.signed.test", RrType::A);
+  EXPECT_EQ(proven.status, Status::NotFound);
+  EXPECT_TRUE(proven.nxdomain);
+  EXPECT_EQ(proven.security, Security::Secure);
+
+  // The forged address: bogus, a temporary failure, no data handed out.
+  const QueryResult bogus = validating.query("www.bogus.test", RrType::A);
+  EXPECT_EQ(bogus.status, Status::TempFail);
+  EXPECT_EQ(bogus.security, Security::Bogus);
+  EXPECT_TRUE(bogus.records.empty());
+  EXPECT_NE(bogus.error.find("DNSSEC validation failed"), std::string::npos) << bogus.error;
+  const HostResult bogusHost = validating.lookupHost("www.bogus.test");
+  EXPECT_EQ(bogusHost.status, Status::TempFail);
+  EXPECT_EQ(bogusHost.security, Security::Bogus);
+  EXPECT_TRUE(bogusHost.addresses.empty());
+
+  // No anchor covers nsd.test: insecure, and answered as before.
+  const MxResult insecure = validating.lookupMx("nsd.test");
+  ASSERT_EQ(insecure.status, Status::Ok) << insecure.error;
+  EXPECT_EQ(insecure.security, Security::Insecure);
+  // Without anchors nothing is validated, the signed zone included.
+  const QueryResult unvalidated = resolver_->query("www.bogus.test", RrType::A);
+  ASSERT_EQ(unvalidated.status, Status::Ok) << unvalidated.error;
+  EXPECT_EQ(unvalidated.security, Security::Insecure);
 }

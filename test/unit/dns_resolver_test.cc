@@ -1,19 +1,14 @@
-// dns_resolver_test - server lists, MX order, and the resolver against a
-// scripted DNS server on loopback (UDP and, for truncated answers, TCP)
+// dns_resolver_test - server lists, trust anchor files, record data
+// decoding, name checks, reverse names and MX order (the resolver against a
+// real server is dns_nsd_test)
 #include "lib/dns/dns_resolver.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <functional>
-#include <map>
+#include <cstdlib>
+#include <fstream>
 #include <set>
-#include <thread>
 
 #include "lib/config/config.h"
 
@@ -21,101 +16,28 @@ using namespace posthorn::dns;
 
 namespace {
 
-// Answers queries from a table: name/type -> a function that fills the
-// answer (or returns false to stay silent).
-class FakeServer {
+std::string bytes(std::initializer_list<int> values) {
+  std::string out;
+  for (int v : values) out += static_cast<char>(v);
+  return out;
+}
+
+// A temporary file holding `text`, removed at the end of the test.
+class TempFile {
  public:
-  using Handler = std::function<bool(const Message& q, Message* a)>;
-  explicit FakeServer(Handler h) : handler_(std::move(h)) {
-    udp_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    tcp_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    const int one = 1;
-    ::setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) ::listen(tcp_, 4);
-    thread_ = std::thread([this] { run(); });
+  explicit TempFile(const std::string& text) {
+    char tmpl[] = "/tmp/dns_anchor_XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    ::close(fd);
+    path_ = tmpl;
+    std::ofstream(path_) << text;
   }
-  ~FakeServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(udp_);
-    ::close(tcp_);
-  }
-  int port() const { return port_; }
-  std::atomic<int> udpQueries{0}, tcpQueries{0};
+  ~TempFile() { ::unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
 
  private:
-  void run() {
-    while (!stop_) {
-      pollfd p[2] = {{udp_, POLLIN, 0}, {tcp_, POLLIN, 0}};
-      if (::poll(p, 2, 50) <= 0) continue;
-      if (p[0].revents & POLLIN) {
-        char buf[4096];
-        sockaddr_storage from{};
-        socklen_t fl = sizeof from;
-        const ssize_t n = ::recvfrom(udp_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
-        ++udpQueries;
-        std::string out;
-        if (n > 0 && answer(std::string(buf, n), false, &out))
-          ::sendto(udp_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
-      }
-      if (p[1].revents & POLLIN) {
-        const int c = ::accept(tcp_, nullptr, nullptr);
-        ++tcpQueries;
-        char buf[4096];
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        std::string out;
-        if (n > 2 && answer(std::string(buf + 2, n - 2), true, &out)) {
-          std::string framed;
-          framed += static_cast<char>(out.size() >> 8);
-          framed += static_cast<char>(out.size() & 0xFF);
-          framed += out;
-          ::send(c, framed.data(), framed.size(), 0);
-        }
-        ::close(c);
-      }
-    }
-  }
-  bool answer(const std::string& wire, bool tcp, std::string* out) {
-    const Message q = parseMessage(wire);
-    Message a;
-    a.id = q.id;
-    a.questionName = q.questionName;
-    a.questionType = q.questionType;
-    a.authoritative = true;
-    tcp_flag_ = tcp;
-    if (!handler_(q, &a)) return false;
-    *out = buildAnswer(a);
-    return true;
-  }
-  Handler handler_;
-  int udp_ = -1, tcp_ = -1, port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-
- public:
-  bool tcp_flag_ = false;
+  std::string path_;
 };
-
-ResolverConfig configFor(int port, int timeoutMs = 300) {
-  ResolverConfig rc;
-  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(port)));
-  rc.timeout = std::chrono::milliseconds(timeoutMs);
-  rc.attempts = 1;
-  rc.seed = 42;
-  return rc;
-}
-
-Record rr(const std::string& name, RrType t, const std::string& addr, std::uint16_t pref = 0,
-          const std::string& target = "") {
-  return Record{name, t, 60, addr, pref, target, {}};
-}
 
 }  // namespace
 
@@ -185,124 +107,77 @@ TEST(DnsResolver, MxOrderShufflesEqualPreferences) {
   for (std::size_t i = 0; i < h1.size(); ++i) EXPECT_EQ(h1[i].name, h2[i].name);
 }
 
-TEST(DnsResolver, AgainstScriptedServer) {
-  FakeServer server([](const Message& q, Message* a) {
-    const std::string& n = q.questionName;
-    if (n == "silent.test") return false;
-    if (n == "broken.test") {
-      a->rcode = Rcode::ServFail;
-    } else if (n == "nx.test") {
-      a->rcode = Rcode::NxDomain;
-    } else if (n == "mx.test" && q.questionType == RrType::MX) {
-      a->answers = {rr("mx.test", RrType::MX, "", 20, "b.mx.test"), rr("mx.test", RrType::MX, "", 10, "a.mx.test")};
-    } else if (n == "null.test" && q.questionType == RrType::MX) {
-      a->answers = {rr("null.test", RrType::MX, "", 0, "")};
-    } else if (n == "alias.test") {
-      // CNAME with the target's records in the same answer.
-      a->answers = {rr("alias.test", RrType::CNAME, "", 0, "real.test")};
-      if (q.questionType == RrType::A) a->answers.push_back(rr("real.test", RrType::A, "192.0.2.7"));
-    } else if (n == "outside.test") {
-      // CNAME whose target the server does not add: the resolver asks again.
-      a->answers = {rr("outside.test", RrType::CNAME, "", 0, "a.mx.test")};
-    } else if (n == "a.mx.test" || n == "plain.test") {
-      if (q.questionType == RrType::A) a->answers = {rr(n, RrType::A, "192.0.2.1")};
-      if (q.questionType == RrType::AAAA) a->answers = {rr(n, RrType::AAAA, "2001:db8::1")};
-    } else if (n == "b.mx.test" && q.questionType == RrType::A) {
-      a->answers = {rr(n, RrType::A, "192.0.2.2")};
-    } else if (n == "spf.test" && q.questionType == RrType::TXT) {
-      a->answers = {Record{n, RrType::TXT, 60, "", 0, "", {"v=spf1 ip4:192.0.2.0/24", " -all"}},
-                    Record{n, RrType::TXT, 60, "", 0, "", {"other"}}};
-    } else if (n == "1.2.0.192.in-addr.arpa" && q.questionType == RrType::PTR) {
-      a->answers = {rr(n, RrType::PTR, "", 0, "mail.example.test")};
-    } else if (n == "loop.test") {
-      a->answers = {rr("loop.test", RrType::CNAME, "", 0, "loop.test")};
-    }
-    return true;
-  });
-  Resolver resolver(configFor(server.port()));
+TEST(DnsConfig, TrustAnchors) {
+  TempFile file("; the root's key\n\n. IN DS 20326 8 2 E06D44B8 ; keytag 20326\n"
+                "signed.test. 3600 IN DNSKEY 257 3 13 abc=\n");
+  EXPECT_EQ(ResolverConfig::readTrustAnchors(file.path()),
+            (std::vector<std::string>{". IN DS 20326 8 2 E06D44B8 ", "signed.test. 3600 IN DNSKEY 257 3 13 abc="}));
+  TempFile empty("; nothing\n");
+  EXPECT_THROW(ResolverConfig::readTrustAnchors(empty.path()), std::runtime_error);
 
-  MxResult mx = resolver.lookupMx("MX.test");
-  ASSERT_EQ(mx.status, Status::Ok);
-  ASSERT_EQ(mx.hosts.size(), 2u);
-  EXPECT_EQ(mx.hosts[0].name, "a.mx.test");
-  EXPECT_EQ(mx.hosts[1].name, "b.mx.test");
-
-  EXPECT_EQ(resolver.lookupMx("null.test").status, Status::NullMx);
-  EXPECT_EQ(resolver.lookupMx("nx.test").status, Status::NotFound);
-  EXPECT_EQ(resolver.lookupMx("broken.test").status, Status::TempFail);
-  const MxResult silent = resolver.lookupMx("silent.test");
-  EXPECT_EQ(silent.status, Status::TempFail);
-  EXPECT_NE(silent.error.find("timeout"), std::string::npos) << silent.error;
-
-  // No MX, but an address: the domain is its own MX.
-  MxResult implicit = resolver.lookupMx("plain.test");
-  ASSERT_EQ(implicit.status, Status::Ok);
-  ASSERT_EQ(implicit.hosts.size(), 1u);
-  EXPECT_TRUE(implicit.hosts[0].implicit);
-  EXPECT_EQ(implicit.hosts[0].name, "plain.test");
-
-  HostResult h = resolver.lookupHost("plain.test");
-  ASSERT_EQ(h.status, Status::Ok);
-  EXPECT_EQ(h.addresses, (std::vector<std::string>{"2001:db8::1", "192.0.2.1"}));
-
-  QueryResult alias = resolver.query("alias.test", RrType::A);
-  ASSERT_EQ(alias.status, Status::Ok);
-  EXPECT_EQ(alias.canonicalName, "real.test");
-  EXPECT_EQ(alias.records.at(0).address, "192.0.2.7");
-
-  QueryResult outside = resolver.query("outside.test", RrType::A);
-  ASSERT_EQ(outside.status, Status::Ok);
-  EXPECT_EQ(outside.canonicalName, "a.mx.test");
-
-  // No data of the type: NotFound, but not NXDOMAIN.
-  QueryResult nodata = resolver.query("b.mx.test", RrType::AAAA);
-  EXPECT_EQ(nodata.status, Status::NotFound);
-  EXPECT_FALSE(nodata.nxdomain);
-
-  TextResult txt = resolver.lookupTxt("spf.test");
-  ASSERT_EQ(txt.status, Status::Ok);
-  EXPECT_EQ(txt.values, (std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 -all", "other"}));
-  TextResult ptr = resolver.lookupPtr("192.0.2.1");
-  ASSERT_EQ(ptr.status, Status::Ok);
-  EXPECT_EQ(ptr.values, (std::vector<std::string>{"mail.example.test"}));
-  EXPECT_EQ(resolver.lookupPtr("192.0.2.99").status, Status::NotFound);
-  EXPECT_EQ(resolver.lookupPtr("not-an-address").status, Status::NotFound);
-
-  EXPECT_EQ(resolver.query("loop.test", RrType::A).status, Status::TempFail);
-  EXPECT_EQ(resolver.query("bad..name", RrType::A).status, Status::NotFound);
+  auto cfg = posthorn::config::Config::parse("dns_servers = 127.0.0.1\ndns_trust_anchor_file = " + file.path() + "\n",
+                                             "test.conf");
+  EXPECT_EQ(ResolverConfig::fromConfig(cfg).trustAnchors.size(), 2u);
+  auto off = posthorn::config::Config::parse("dns_servers = 127.0.0.1\ndns_trust_anchor_file =\n", "test.conf");
+  EXPECT_TRUE(ResolverConfig::fromConfig(off).trustAnchors.empty());
+  auto missing = posthorn::config::Config::parse(
+      "dns_servers = 127.0.0.1\n\ndns_trust_anchor_file = /nonexistent/root.key\n", "test.conf");
+  try {
+    ResolverConfig::fromConfig(missing);
+    FAIL() << "an unreadable trust anchor file is a configuration error";
+  } catch (const posthorn::config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("test.conf:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/root.key"), std::string::npos) << e.what();
+  }
 }
 
-TEST(DnsResolver, TruncatedAnswerRetriesOverTcp) {
-  FakeServer* self = nullptr;
-  FakeServer server([&self](const Message& q, Message* a) {
-    if (self != nullptr && !self->tcp_flag_) {
-      a->truncated = true;  // UDP: "too big", no records
-      return true;
-    }
-    a->answers = {rr(q.questionName, RrType::A, "192.0.2.99")};
-    return true;
-  });
-  self = &server;
-  Resolver resolver(configFor(server.port(), 1000));
-  QueryResult r = resolver.query("big.test", RrType::A);
-  ASSERT_EQ(r.status, Status::Ok) << r.error;
-  EXPECT_EQ(r.records.at(0).address, "192.0.2.99");
-  EXPECT_GE(server.tcpQueries.load(), 1);
+TEST(DnsRecord, DecodesTheTypesPosthornReads) {
+  auto a = decodeRecord(RrType::A, bytes({192, 0, 2, 7}));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->address, "192.0.2.7");
+  auto aaaa = decodeRecord(RrType::AAAA, bytes({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+  ASSERT_TRUE(aaaa);
+  EXPECT_EQ(aaaa->address, "2001:db8::1");
+  auto mx = decodeRecord(RrType::MX, bytes({0, 10, 3, 'M', 'x', '1', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0}));
+  ASSERT_TRUE(mx);
+  EXPECT_EQ(mx->preference, 10);
+  EXPECT_EQ(mx->target, "mx1.example");
+  auto nullMx = decodeRecord(RrType::MX, bytes({0, 0, 0}));
+  ASSERT_TRUE(nullMx);
+  EXPECT_EQ(nullMx->target, "");
+  auto ptr = decodeRecord(RrType::PTR, bytes({4, 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0}));
+  ASSERT_TRUE(ptr);
+  EXPECT_EQ(ptr->target, "mail.test");
+  auto txt = decodeRecord(RrType::TXT, bytes({7, 'v', '=', 's', 'p', 'f', '1', ' ', 4, '-', 'a', 'l', 'l', 0}));
+  ASSERT_TRUE(txt);
+  EXPECT_EQ(txt->texts, (std::vector<std::string>{"v=spf1 ", "-all", ""}));
+  auto other = decodeRecord(RrType::TLSA, bytes({3, 1, 1, 0xab}));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->data, bytes({3, 1, 1, 0xab}));
 }
 
-TEST(DnsResolver, SecondServerAfterServfail) {
-  FakeServer bad([](const Message&, Message* a) {
-    a->rcode = Rcode::ServFail;
-    return true;
-  });
-  FakeServer good([](const Message& q, Message* a) {
-    a->answers = {rr(q.questionName, RrType::A, "192.0.2.5")};
-    return true;
-  });
-  ResolverConfig rc = configFor(bad.port());
-  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(good.port())));
-  Resolver resolver(rc);
-  QueryResult r = resolver.query("x.test", RrType::A);
-  ASSERT_EQ(r.status, Status::Ok) << r.error;
-  EXPECT_EQ(r.records.at(0).address, "192.0.2.5");
+TEST(DnsRecord, MalformedDataIsRefused) {
+  EXPECT_FALSE(decodeRecord(RrType::A, bytes({192, 0, 2})));
+  EXPECT_FALSE(decodeRecord(RrType::AAAA, bytes({1, 2, 3, 4})));
+  EXPECT_FALSE(decodeRecord(RrType::MX, bytes({0, 10})));
+  EXPECT_FALSE(decodeRecord(RrType::MX, bytes({0, 10, 5, 'a', 'b', 0})));        // label runs past the end
+  EXPECT_FALSE(decodeRecord(RrType::PTR, bytes({1, 'a'})));                      // no root label
+  EXPECT_FALSE(decodeRecord(RrType::PTR, bytes({0xc0, 0x0c})));                  // a compression pointer
+  EXPECT_FALSE(decodeRecord(RrType::PTR, bytes({1, 'a', 0, 1})));                // bytes after the name
+  EXPECT_FALSE(decodeRecord(RrType::TXT, bytes({5, 'a', 'b'})));                 // string runs past the end
 }
+
+TEST(DnsRecord, NormalizeName) {
+  std::string why;
+  EXPECT_EQ(normalizeName("Mail.Example.COM.", &why), "mail.example.com");
+  EXPECT_EQ(normalizeName("_dmarc.example.com", &why), "_dmarc.example.com");
+  EXPECT_EQ(normalizeName(".", &why), "");
+  EXPECT_FALSE(normalizeName("bad..name", &why));
+  EXPECT_NE(why.find("empty label"), std::string::npos) << why;
+  EXPECT_FALSE(normalizeName(std::string(64, 'a') + ".test", &why));
+  EXPECT_FALSE(normalizeName(std::string(200, 'a') + "." + std::string(60, 'b'), &why));
+  EXPECT_FALSE(normalizeName("a\\046b.test", &why));  // an escape libunbound would decode
+  EXPECT_FALSE(normalizeName("a b.test", &why));
+  EXPECT_FALSE(normalizeName(std::string("a\0b.test", 8), &why));
+}
+
