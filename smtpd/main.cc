@@ -6,9 +6,12 @@
 // cleanup, mapd and authd hold up nobody else. The TLS key is read before
 // the jail, as root. With smtpd_sasl_auth_enable it offers AUTH, checked
 // by authd's passdb side at private/authd-passdb (smtpd_cmd_auth.cc).
+// The resolver (libunbound) is set up before the jail; the client's name
+// is looked up through the loop (smtpd_peername_lookup).
 #include <ctime>
 #include <memory>
 
+#include "lib/dns/dns_async.h"
 #include "lib/proto/cleanup_client.h"
 #include "lib/log/log.h"
 #include "lib/proto/map_client.h"
@@ -42,8 +45,12 @@ int main(int argc, char** argv) {
     std::unique_ptr<smtpd::Policy> policy;
     std::shared_ptr<tls::Context> tlsContext;
     std::unique_ptr<smtpd::ConnectionContext> context;
+    std::unique_ptr<dns::Resolver> resolver;
+    std::unique_ptr<dns::EventResolver> dns;
     jail.preJail = [&] {
       ::tzset();  // the time zone file is outside the jail
+      // resolv.conf and the trust anchors are outside the jail too.
+      if (settings.peernameLookup) resolver = std::make_unique<dns::Resolver>(dns::ResolverConfig::fromConfig(cfg));
       policy = std::make_unique<smtpd::Policy>(settings, lookups);  // reads mynetworks files
       if (settings.tlsLevel != smtpd::TlsLevel::None || settings.tlsWrapperMode) {
         tlsContext = tls::serverContext({.certFile = settings.tlsCertFile,
@@ -54,6 +61,11 @@ int main(int argc, char** argv) {
       }
       context = std::make_unique<smtpd::ConnectionContext>(
           smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get()});
+    };
+    jail.postJail = [&] {
+      if (!resolver) return;
+      dns = std::make_unique<dns::EventResolver>(worker.eventBase(), *resolver);
+      context->dns = dns.get();
     };
     return worker.run(jail, [&](server::Connection conn) {
       smtpd::SmtpConnection::serve(worker.eventBase(), std::move(conn), *context);

@@ -1,15 +1,14 @@
 // smtpd_connection - libevent glue between a client socket and its Session
 #include "smtpd/smtpd_connection.h"
 
-#include <arpa/inet.h>
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/dns/peer_name.h"
 #include "lib/log/log.h"
 
 namespace posthorn::smtpd {
@@ -24,48 +23,33 @@ std::string peerAddress(const std::string& peer) {
   return colon == std::string::npos ? peer : peer.substr(0, colon);
 }
 
-std::string reverseName(const std::string& address) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  auto* in4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (::inet_pton(AF_INET, address.c_str(), &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    len = sizeof(sockaddr_in);
-  } else if (::inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    len = sizeof(sockaddr_in6);
-  } else {
-    return "unknown";
-  }
-  char host[NI_MAXHOST] = {};
-  if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, nullptr, 0,
-                    NI_NAMEREQD) != 0)
-    return "unknown";
-  // Forward-confirm: the name must lead back to the address.
-  addrinfo hints{};
-  hints.ai_family = ss.ss_family;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host, nullptr, &hints, &res) != 0) return "unknown";
-  bool confirmed = false;
-  for (addrinfo* ai = res; ai != nullptr && !confirmed; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET && ss.ss_family == AF_INET) {
-      confirmed = std::memcmp(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr,
-                              &in4->sin_addr, sizeof(in_addr)) == 0;
-    } else if (ai->ai_family == AF_INET6 && ss.ss_family == AF_INET6) {
-      confirmed = std::memcmp(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr,
-                              &in6->sin6_addr, sizeof(in6_addr)) == 0;
-    }
-  }
-  ::freeaddrinfo(res);
-  return confirmed ? std::string(host) : "unknown";
-}
-
 // ---------------------------------------------------------------- life cycle
 
 void SmtpConnection::serve(event_base* base, server::Connection conn, ConnectionContext& context) {
-  auto* c = new SmtpConnection(base, std::move(conn), context);
+  Peer peer;
+  peer.address = peerAddress(conn.peer);
+  const bool local = peer.address.empty();
+  if (local) peer.address = "127.0.0.1";  // a unix socket: local
+  if (local || !context.settings.peernameLookup || context.dns == nullptr) {
+    begin(base, std::move(conn), context, std::move(peer));
+    return;
+  }
+  auto waiting = std::make_shared<server::Connection>(std::move(conn));
+  dns::lookupPeerName(*context.dns, peer.address, [base, waiting, &context, peer](dns::PeerName found) mutable {
+    peer.name = found.name;
+    peer.reverseName = found.ptrName;
+    peer.iprev = found.iprev();
+    // Postfix's words, which fail2ban's postfix filter matches.
+    if (found.status == dns::PeerName::Status::Mismatch)
+      log::warning("hostname %s does not resolve to address %s", found.ptrName.c_str(), peer.address.c_str());
+    else if (found.status == dns::PeerName::Status::TempFail)
+      log::info("%s: client name lookup: %s", peer.address.c_str(), found.error.c_str());
+    begin(base, std::move(*waiting), context, std::move(peer));
+  });
+}
+
+void SmtpConnection::begin(event_base* base, server::Connection conn, ConnectionContext& context, Peer peer) {
+  auto* c = new SmtpConnection(base, std::move(conn), context, std::move(peer));
   const bool wrapper = context.settings.tlsWrapperMode && context.tls != nullptr;
   bufferevent* bev = nullptr;
   try {
@@ -91,12 +75,8 @@ void SmtpConnection::serve(event_base* base, server::Connection conn, Connection
 }
 
 SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
-                               ConnectionContext& context)
+                               ConnectionContext& context, Peer peer)
     : base_(base), conn_(std::move(conn)), context_(context) {
-  Peer peer;
-  peer.address = peerAddress(conn_.peer);
-  if (peer.address.empty()) peer.address = "127.0.0.1";  // a unix socket: local
-  if (context_.settings.peernameLookup) peer.name = reverseName(peer.address);
   const bool starttls = context_.tls != nullptr && !context_.settings.tlsWrapperMode;
   session_ = std::make_unique<Session>(context_.settings, context_.policy, context_.sinks, *this,
                                        std::move(peer), starttls, context_.auth);

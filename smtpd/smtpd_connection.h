@@ -9,12 +9,16 @@
 // its replies is not read from while more than kMaxOutput bytes of replies
 // wait. When the session asks to close, the replies are flushed first.
 // The connection deletes itself and calls server::Connection::done() when
-// the client is gone.
+// the client is gone. With smtpd_peername_lookup, the client's
+// forward-confirmed reverse name is looked up first, through the loop
+// (lib/dns/peer_name.h); the greeting waits for it, and nothing is read
+// from the client meanwhile.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "lib/dns/dns_async.h"
 #include "lib/server/server.h"
 #include "lib/tls/tls.h"
 #include "smtpd/smtpd_session.h"
@@ -33,15 +37,12 @@ struct ConnectionContext {
   MessageSinkFactory& sinks;
   std::shared_ptr<tls::Context> tls;  // null: no STARTTLS
   Authenticator* auth = nullptr;      // null: no AUTH
+  dns::EventResolver* dns = nullptr;  // null: no client name lookups
 };
 
 // The client's address from server::Connection::peer ("192.0.2.7:4321",
 // "[2001:db8::7]:4321"); "" when there is none ("local").
 std::string peerAddress(const std::string& peer);
-
-// The client's verified reverse name (PTR, then a forward lookup that
-// must lead back to the address), or "unknown".
-std::string reverseName(const std::string& address);
 
 class SmtpConnection : public SessionIo {
  public:
@@ -55,7 +56,10 @@ class SmtpConnection : public SessionIo {
   void close() override;
 
  private:
-  SmtpConnection(event_base* base, server::Connection conn, ConnectionContext& context);
+  // Once the client's name is known (or not looked up): the socket, the
+  // session, the greeting.
+  static void begin(event_base* base, server::Connection conn, ConnectionContext& context, Peer peer);
+  SmtpConnection(event_base* base, server::Connection conn, ConnectionContext& context, Peer peer);
   ~SmtpConnection() override;
 
   void setup(bufferevent* bev);

@@ -14,19 +14,24 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
+#include <event2/event.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "lib/dns/dns_async.h"
 #include "lib/dns/dns_resolver.h"
+#include "lib/dns/peer_name.h"
+#include "lib/util/event_loop.h"
 
 using namespace posthorn::dns;
 
@@ -104,6 +109,7 @@ class NsdTest : public ::testing::Test {
               "$ORIGIN nsd.test.\n$TTL 60\n"
               "@ IN SOA ns hostmaster 1 3600 600 86400 60\n@ IN NS ns\nns IN A 127.0.0.1\n"
               "@ IN MX 20 mx2\n@ IN MX 10 mx1\nmx1 IN A 192.0.2.1\nmx2 IN AAAA 2001:db8::2\n"
+              "forged IN A 192.0.2.99\ntwo IN A 192.0.2.4\n"
               "null IN MX 0 .\nimplicit IN A 192.0.2.3\n"
               "alias IN CNAME alias2\nalias2 IN CNAME mx1\n"
               "outside IN CNAME host.elsewhere.test.\n"
@@ -113,7 +119,9 @@ class NsdTest : public ::testing::Test {
     writeFile(dir_ + "/2.0.192.in-addr.arpa.zone",
               "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 60\n"
               "@ IN SOA ns.nsd.test. hostmaster.nsd.test. 1 3600 600 86400 60\n@ IN NS ns.nsd.test.\n"
-              "1 IN PTR mx1.nsd.test.\n");
+              "1 IN PTR mx1.nsd.test.\n"
+              "2 IN PTR forged.nsd.test.\n"
+              "4 IN PTR broken.test.\n4 IN PTR two.nsd.test.\n");
     signedAnchor_ = signZone(dir_, "signed.test", "www IN A 192.0.2.10\n@ IN MX 10 www\n");
     ASSERT_FALSE(signedAnchor_.empty()) << "ldns-signzone failed in " << dir_;
     bogusAnchor_ = signZone(dir_, "bogus.test", "www IN A 192.0.2.20\n@ IN MX 10 www\n");
@@ -322,4 +330,61 @@ TEST_F(NsdTest, DnssecSecureInsecureAndBogus) {
   const QueryResult unvalidated = resolver_->query("www.bogus.test", RrType::A);
   ASSERT_EQ(unvalidated.status, Status::Ok) << unvalidated.error;
   EXPECT_EQ(unvalidated.security, Security::Insecure);
+}
+
+TEST_F(NsdTest, PeerNameThroughTheLoop) {
+  posthorn::loop::Base base = posthorn::loop::newBase();
+  EventResolver events(base.get(), *resolver_);
+  std::map<std::string, PeerName> found;
+  for (const char* address : {"192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "nonsense"})
+    lookupPeerName(events, address, [&found, address](PeerName n) { found[address] = std::move(n); });
+  EXPECT_EQ(found.count("nonsense"), 1u);  // answered at once
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (found.size() < 6 && std::chrono::steady_clock::now() < deadline)
+    event_base_loop(base.get(), EVLOOP_ONCE);
+  ASSERT_EQ(found.size(), 6u);
+  EXPECT_EQ(found["192.0.2.1"].status, PeerName::Status::Verified);
+  EXPECT_EQ(found["192.0.2.1"].name, "mx1.nsd.test");
+  EXPECT_STREQ(found["192.0.2.1"].iprev(), "pass");
+  EXPECT_EQ(found["::ffff:192.0.2.1"].name, "mx1.nsd.test");  // an IPv4 client on an IPv6 socket
+  // The PTR name does not lead back: forged, "unknown", but its name kept.
+  EXPECT_EQ(found["192.0.2.2"].status, PeerName::Status::Mismatch);
+  EXPECT_EQ(found["192.0.2.2"].name, "unknown");
+  EXPECT_EQ(found["192.0.2.2"].ptrName, "forged.nsd.test");
+  EXPECT_STREQ(found["192.0.2.2"].iprev(), "fail");
+  EXPECT_EQ(found["192.0.2.3"].status, PeerName::Status::NoName);
+  EXPECT_EQ(found["192.0.2.3"].ptrName, "");
+  // Two PTR names, the first in a zone that fails: the second confirms.
+  EXPECT_EQ(found["192.0.2.4"].status, PeerName::Status::Verified) << found["192.0.2.4"].error;
+  EXPECT_EQ(found["192.0.2.4"].name, "two.nsd.test");
+  EXPECT_EQ(found["nonsense"].status, PeerName::Status::NoName);
+  EXPECT_EQ(events.outstanding(), 0u);
+}
+
+TEST_F(NsdTest, PeerNameWhenTheDnsIsSilent) {
+  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+  ResolverConfig rc;
+  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(ntohs(a.sin_port))));
+  rc.timeout = std::chrono::milliseconds(500);
+  rc.attempts = 1;
+  Resolver resolver(rc);
+  posthorn::loop::Base base = posthorn::loop::newBase();
+  EventResolver events(base.get(), resolver);
+  std::optional<PeerName> found;
+  lookupPeerName(events, "192.0.2.1", [&found](PeerName n) { found = std::move(n); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!found && std::chrono::steady_clock::now() < deadline) event_base_loop(base.get(), EVLOOP_ONCE);
+  ::close(silent);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->status, PeerName::Status::TempFail);
+  EXPECT_EQ(found->name, "unknown");
+  EXPECT_STREQ(found->iprev(), "temperror");
+  EXPECT_NE(found->error.find("timeout after 500ms"), std::string::npos) << found->error;
+  EXPECT_NE(found->error.find("type=PTR"), std::string::npos) << found->error;
 }

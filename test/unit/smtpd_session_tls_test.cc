@@ -77,7 +77,8 @@ TEST_F(SessionTest, StarttlsRefusedInsideATransaction) {
 
 TEST_F(SessionTest, WrapperModeGreetsAfterTheHandshake) {
   policy = std::make_unique<Policy>(settings, lookups);
-  Peer peer{"192.0.2.1", "unknown"};
+  Peer peer;
+  peer.address = "192.0.2.1";
   session = std::make_unique<Session>(settings, *policy, sinks, io, peer, true);
   session->start(true);
   EXPECT_EQ(io.take(), "");
