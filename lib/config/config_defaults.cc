@@ -194,6 +194,9 @@ const std::vector<ParamInfo> kParameters = {
     {"dns_timeout", "5s", T::Time},
     {"dns_attempts", "2", T::Int},
     {"dns_trust_anchor_file", "/usr/share/dns/root.key", T::String},
+
+    // Sender authentication of inbound mail (lib/mailauth)
+    {"authserv_id", "$myhostname", T::String},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},

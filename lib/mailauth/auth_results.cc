@@ -1,0 +1,58 @@
+// auth_results - writing RFC 8601's method results
+#include "lib/mailauth/auth_results.h"
+
+namespace posthorn::mailauth {
+
+namespace {
+
+std::string escapeComment(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '(' || c == ')' || c == '\\') out += '\\';
+    out += (c == '\r' || c == '\n') ? ' ' : c;
+  }
+  return out;
+}
+
+// RFC 8601 pvalue: a token (RFC 2045), an address or domain, else quoted.
+std::string propertyValue(std::string_view v) {
+  static constexpr std::string_view kSpecials = "()<>,;:\\\"/[]?= \t";
+  bool plain = !v.empty();
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || (kSpecials.find(c) != std::string_view::npos && c != '/')) plain = false;
+  }
+  if (plain) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c == '\r' || c == '\n') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+void AuthResults::add(std::string_view method, std::string_view result, std::string_view comment,
+                      const Properties& properties) {
+  std::string r = std::string(method) + "=" + std::string(result);
+  if (!comment.empty()) r += " (" + escapeComment(comment) + ")";
+  for (const auto& [name, value] : properties) r += " " + name + "=" + propertyValue(value);
+  results_.push_back(std::move(r));
+}
+
+std::string AuthResults::value() const {
+  std::string v = authservId_ + ";";
+  if (results_.empty()) return v + " none";
+  for (std::size_t i = 0; i < results_.size(); ++i) v += (i == 0 ? " " : "; ") + results_[i];
+  return v;
+}
+
+std::string AuthResults::header() const {
+  std::string h = "Authentication-Results: " + authservId_ + ";";
+  if (results_.empty()) return h + " none\r\n";
+  for (std::size_t i = 0; i < results_.size(); ++i) h += "\r\n\t" + results_[i] + (i + 1 < results_.size() ? ";" : "");
+  return h + "\r\n";
+}
+
+}  // namespace posthorn::mailauth

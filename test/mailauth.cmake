@@ -1,0 +1,4 @@
+# mailauth: sender authentication of inbound mail (lib/mailauth): SPF
+# against pyspf on the same DNS, the Authentication-Results field.
+posthorn_gtest(auth_results_test)
+posthorn_pytest(spf_pyspf 300)

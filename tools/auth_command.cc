@@ -1,0 +1,66 @@
+// auth_command - `posthorn auth check`: SPF over the configured resolver,
+// reported as smtpd reports it
+#include "tools/auth_command.h"
+
+#include <optional>
+
+#include "lib/config/config.h"
+#include "lib/dns/dns_resolver.h"
+#include "lib/mailauth/auth_results.h"
+#include "lib/mailauth/spf_check.h"
+#include "tools/command.h"
+
+namespace posthorn::tools {
+
+namespace {
+
+constexpr Command kAuth{"posthorn auth", "usage: posthorn auth check [-c DIR] -a ADDRESS [-H HELO] [-s SENDER]"};
+
+struct Options {
+  std::string configDir;
+  std::string address;
+  std::string helo;
+  std::optional<std::string> sender;
+};
+
+Options parseOptions(const std::vector<std::string>& args) {
+  Options o;
+  ArgCursor arg(args);
+  while (arg.next()) {
+    switch (arg.option()) {
+      case 'c': o.configDir = arg.value(); break;
+      case 'a': o.address = arg.value(); break;
+      case 'H': o.helo = arg.value(); break;
+      case 's': o.sender = arg.value(); break;
+      default: arg.unknown();
+    }
+  }
+  const std::vector<std::string> operands = arg.operands();
+  if (operands.empty()) throw UsageError("no subcommand given");
+  if (operands.front() != "check") throw UsageError("unknown subcommand \"" + operands.front() + "\"");
+  if (operands.size() > 1) throw UsageError("unexpected argument " + operands[1]);
+  if (o.address.empty()) throw UsageError("-a ADDRESS is required");
+  if (!o.sender && o.helo.empty()) throw UsageError("give -s SENDER, -H HELO or both");
+  return o;
+}
+
+}  // namespace
+
+int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return kAuth.run(err, [&] {
+    const Options o = parseOptions(args);
+    const config::Config cfg = config::Config::load(configDirectory(o.configDir));
+    dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
+    mailauth::SpfChecker spf(resolver, cfg.get("myhostname"));
+    const mailauth::SpfOutcome r = o.sender ? spf.checkMailFrom(o.address, o.helo, *o.sender)
+                                            : spf.checkHelo(o.address, o.helo);
+    mailauth::AuthResults results(cfg.get("authserv_id"));
+    const bool helo = r.identity == "helo";
+    results.add("spf", mailauth::spfResultName(r.result), r.comment,
+                {{helo ? "smtp.helo" : "smtp.mailfrom", helo ? o.helo : r.sender}});
+    out << results.header();
+    return 0;
+  });
+}
+
+}  // namespace posthorn::tools
