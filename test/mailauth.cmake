@@ -1,4 +1,6 @@
 # mailauth: sender authentication of inbound mail (lib/mailauth): SPF
-# against pyspf on the same DNS, the Authentication-Results field.
+# against pyspf and DKIM against dkimpy on the same DNS, the
+# Authentication-Results field.
 posthorn_gtest(auth_results_test)
 posthorn_pytest(spf_pyspf 300)
+posthorn_pytest(dkim_dkimpy 300)

@@ -175,6 +175,8 @@ void Resolver::onAnswer(void* data, int err, ub_result* result) {
               (result->why_bogus != nullptr ? std::string(": ") + result->why_bogus : std::string());
   } else {
     r.security = result->secure ? Security::Secure : Security::Insecure;
+    if (result->answer_packet != nullptr)
+      r.packet.assign(static_cast<const char*>(result->answer_packet), result->answer_len);
     if (result->canonname != nullptr) {
       std::string ignored;
       r.canonicalName = normalizeName(result->canonname, &ignored).value_or(pending->name);

@@ -67,6 +67,7 @@ struct QueryResult {
   std::string canonicalName;    // after CNAMEs
   std::vector<Record> records;  // of the type asked for
   std::string error;            // for TempFail and NotFound: why, for logs
+  std::string packet;           // the whole answer in wire format, when one came (libopendkim reads it)
 };
 
 struct MxHost {
