@@ -9,9 +9,7 @@
 
 #include "lib/config/config.h"
 #include "lib/dns/dns_resolver.h"
-#include "lib/mailauth/auth_results.h"
-#include "lib/mailauth/dkim_verify.h"
-#include "lib/mailauth/spf_check.h"
+#include "lib/mailauth/sender_checks.h"
 #include "tools/command.h"
 
 namespace posthorn::tools {
@@ -62,20 +60,6 @@ std::string readMessage(const std::string& file) {
   return text.str();
 }
 
-// One dkim= result per signature (RFC 8601 section 2.7.1), "none" without.
-void addDkim(mailauth::AuthResults& results, const std::string& message, dns::Resolver& resolver) {
-  mailauth::DkimVerifier dkim(resolver);
-  const mailauth::DkimOutcome r = dkim.verify(message);
-  if (!r.error.empty()) {
-    results.add("dkim", "permerror", r.error, {});
-    return;
-  }
-  if (r.signatures.empty()) results.add("dkim", "none", "", {});
-  for (const auto& sig : r.signatures)
-    results.add("dkim", sig.result, sig.comment,
-                {{"header.d", sig.domain}, {"header.s", sig.selector}, {"header.a", sig.algorithm}});
-}
-
 }  // namespace
 
 int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -83,14 +67,17 @@ int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const Options o = parseOptions(args);
     const config::Config cfg = config::Config::load(configDirectory(o.configDir));
     dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
-    mailauth::SpfChecker spf(resolver, cfg.get("myhostname"));
-    const mailauth::SpfOutcome r = o.sender ? spf.checkMailFrom(o.address, o.helo, *o.sender)
-                                            : spf.checkHelo(o.address, o.helo);
-    mailauth::AuthResults results(cfg.get("authserv_id"));
-    const bool helo = r.identity == "helo";
-    results.add("spf", mailauth::spfResultName(r.result), r.comment,
-                {{helo ? "smtp.helo" : "smtp.mailfrom", helo ? o.helo : r.sender}});
-    if (!o.file.empty()) addDkim(results, readMessage(o.file), resolver);
+    mailauth::SenderChecks checks(resolver, mailauth::CheckOptions::fromConfig(cfg));
+    std::string message;
+    mailauth::CheckInput input;
+    input.clientAddress = o.address;
+    input.helo = o.helo;
+    input.sender = o.sender.value_or("");
+    if (!o.file.empty()) {
+      message = readMessage(o.file);
+      input.message = message;
+    }
+    const mailauth::AuthResults results = checks.field(checks.run(input));
     out << results.header();
     return 0;
   });

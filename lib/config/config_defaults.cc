@@ -197,6 +197,7 @@ const std::vector<ParamInfo> kParameters = {
 
     // Sender authentication of inbound mail (lib/mailauth)
     {"authserv_id", "$myhostname", T::String},
+    {"dmarc_public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat", T::String},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},
