@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
+#include "lib/dns/dns_config.h"
+#include "lib/mailauth/sender_checks.h"
 #include "lib/tls/tls_check.h"
 #include "tools/command.h"
 
@@ -106,6 +109,16 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     // missing or unreadable one is reported here, not to a client.
     for (const std::string& problem : tls::checkServiceTls(*cfg, services))
       report.fatal(problem);
+    // Files the workers read at their start, before the jail: the DNS
+    // trust anchors and the Public Suffix List.
+    for (const auto& check : {std::function<void()>([&] { dns::ResolverConfig::fromConfig(*cfg); }),
+                              std::function<void()>([&] { mailauth::CheckOptions::fromConfig(*cfg); })}) {
+      try {
+        check();
+      } catch (const config::ConfigError& e) {
+        report.fatal(e.what());
+      }
+    }
     try {
       const std::string owner = cfg->get("mail_owner");
       if (getpwnam(owner.c_str()) == nullptr) {

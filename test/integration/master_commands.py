@@ -89,6 +89,18 @@ def main():
                "-c DIR is passed down to `posthorn conf`")
         r = inst.posthorn("check")
         expect(r.returncode == 0, f"posthorn check passes on this instance ({r.stderr.strip()!r})")
+        inst.write_conf(dns_trust_anchor_file="/nonexistent/root.key")
+        r = inst.posthorn("check")
+        expect(r.returncode == 1 and "posthorn.conf:" in r.stderr
+               and "dns_trust_anchor_file = /nonexistent/root.key: cannot read" in r.stderr,
+               f"posthorn check names an unreadable trust anchor file ({r.stderr.strip()!r})")
+        inst.write_conf(dns_trust_anchor_file="/usr/share/dns/root.key",
+                        dmarc_public_suffix_list="/nonexistent/list.dat")
+        r = inst.posthorn("check")
+        expect(r.returncode == 1 and "dmarc_public_suffix_list = /nonexistent/list.dat" in r.stderr,
+               f"posthorn check names an unreadable public suffix list ({r.stderr.strip()!r})")
+        del inst.conf["dns_trust_anchor_file"], inst.conf["dmarc_public_suffix_list"]
+        inst.write_conf()
         table = os.path.join(inst.config_dir, "table")
         with open(table, "w") as f:
             f.write("key value\n")
