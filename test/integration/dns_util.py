@@ -7,7 +7,12 @@
         dns.query("example.test", "MX")         # (rcode, answer count)
 
 Each zone's text gets an SOA and NS record and $ORIGIN/$TTL lines; names
-in it are relative to the zone. A zone listed in `broken` has no zone file,
+in it are relative to the zone. A zone listed in `signed` is signed with
+ldnsutils (a key-signing key made by ldns-keygen, NSEC by ldns-signzone);
+dns.anchors holds its DNSKEY record (write it to a file for
+dns_trust_anchor_file). `tamper` maps a signed zone to (old, new): the
+text is replaced after signing, so its signature no longer matches (a
+bogus answer). A zone listed in `broken` has no zone file,
 so NSD answers SERVFAIL for it (a failing authoritative server). Names
 outside every zone draw REFUSED. NSD runs in the foreground on 127.0.0.1
 on a free port, as the current user, and is killed on exit.
@@ -52,8 +57,12 @@ def free_udp_tcp_port(host="127.0.0.1"):
 
 
 class Nsd:
-    def __init__(self, zones, broken=()):
+    def __init__(self, zones, broken=(), signed=(), tamper=None):
         require_nsd()
+        if signed and not shutil.which("ldns-signzone"):
+            print("SKIP: ldnsutils is not installed (apt-get install ldnsutils)")
+            sys.exit(SKIP)
+        self.anchors = []
         self.dir = tempfile.mkdtemp(prefix="ph-nsd-")
         self.port = free_udp_tcp_port()
         self.server = f"127.0.0.1:{self.port}"
@@ -79,13 +88,39 @@ class Nsd:
                 f.write(f"$ORIGIN {name}.\n$TTL 60\n"
                         f"@ IN SOA ns.{name}. hostmaster.{name}. 1 3600 600 86400 60\n"
                         f"@ IN NS ns.{name}.\nns IN A 127.0.0.1\n" + text + "\n")
-            conf += ["zone:", f'  name: "{name}"', f'  zonefile: "{name}.zone"']
+            zonefile = f"{name}.zone"
+            if name in signed:
+                zonefile = self._sign(name, (tamper or {}).get(name))
+            conf += ["zone:", f'  name: "{name}"', f'  zonefile: "{zonefile}"']
         for name in broken:
             conf += ["zone:", f'  name: "{name}"', f'  zonefile: "{name}.missing"']
         self.conf_path = os.path.join(self.dir, "nsd.conf")
         with open(self.conf_path, "w") as f:
             f.write("\n".join(conf) + "\n")
         self.first_zone = next(iter(zones))
+
+    def _sign(self, name, tamper):
+        """Signs NAME.zone into NAME.zone.signed; keeps its DNSKEY as an anchor."""
+        key = subprocess.run(["ldns-keygen", "-k", "-a", "ECDSAP256SHA256", name], cwd=self.dir,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(["ldns-signzone", f"{name}.zone", key], cwd=self.dir, capture_output=True, check=True)
+        with open(os.path.join(self.dir, key + ".key")) as f:
+            self.anchors.append(f.readline().split(";")[0].strip())
+        path = os.path.join(self.dir, f"{name}.zone.signed")
+        if tamper:
+            with open(path) as f:
+                text = f.read()
+            if tamper[0] not in text:
+                raise AssertionError(f"{tamper[0]!r} is not in the signed zone {name}")
+            with open(path, "w") as f:
+                f.write(text.replace(tamper[0], tamper[1]))
+        return f"{name}.zone.signed"
+
+    def write_anchors(self, path):
+        """Writes the signed zones' keys as a trust anchor file."""
+        with open(path, "w") as f:
+            f.write("".join(a + "\n" for a in self.anchors))
+        return path
 
     def start(self):
         check = subprocess.run([NSD_CHECKCONF(), self.conf_path], capture_output=True, text=True)
