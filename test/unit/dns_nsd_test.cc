@@ -25,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -92,6 +93,34 @@ std::string signZone(const std::string& dir, const std::string& zone, const std:
   std::getline(in, anchor);
   return anchor.substr(0, anchor.find(';'));
 }
+
+// A DNS server that never answers: a UDP socket that reads nothing (and a
+// TCP port nobody listens on).
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  ResolverConfig config(std::chrono::milliseconds timeout, int attempts) const {
+    ResolverConfig rc;
+    rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(port_)));
+    rc.timeout = timeout;
+    rc.attempts = attempts;
+    return rc;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 class NsdTest : public ::testing::Test {
  protected:
@@ -245,23 +274,11 @@ TEST_F(NsdTest, ServfailRefusedAndLoopsAreTemporary) {
 }
 
 TEST_F(NsdTest, ServerThatNeverAnswersTimesOut) {
-  // A UDP socket that reads nothing and a TCP port nobody listens on.
-  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-  ResolverConfig rc;
-  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(ntohs(a.sin_port))));
-  rc.timeout = std::chrono::milliseconds(700);
-  rc.attempts = 2;
-  Resolver resolver(rc);
+  SilentServer silent;
+  Resolver resolver(silent.config(std::chrono::milliseconds(700), 2));
   const auto start = std::chrono::steady_clock::now();
   const MxResult mx = resolver.lookupMx("nsd.test");
   const auto took = std::chrono::steady_clock::now() - start;
-  ::close(silent);
   EXPECT_EQ(mx.status, Status::TempFail);
   EXPECT_NE(mx.error.find("timeout after 1400ms"), std::string::npos) << mx.error;
   // It gave up at its limit (1.4 s), not at libunbound's own (minutes).
@@ -362,25 +379,14 @@ TEST_F(NsdTest, PeerNameThroughTheLoop) {
 }
 
 TEST_F(NsdTest, PeerNameWhenTheDnsIsSilent) {
-  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-  ResolverConfig rc;
-  rc.servers.push_back(parseServer("127.0.0.1:" + std::to_string(ntohs(a.sin_port))));
-  rc.timeout = std::chrono::milliseconds(500);
-  rc.attempts = 1;
-  Resolver resolver(rc);
+  SilentServer silent;
+  Resolver resolver(silent.config(std::chrono::milliseconds(500), 1));
   posthorn::loop::Base base = posthorn::loop::newBase();
   EventResolver events(base.get(), resolver);
   std::optional<PeerName> found;
   lookupPeerName(events, "192.0.2.1", [&found](PeerName n) { found = std::move(n); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!found && std::chrono::steady_clock::now() < deadline) event_base_loop(base.get(), EVLOOP_ONCE);
-  ::close(silent);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->status, PeerName::Status::TempFail);
   EXPECT_EQ(found->name, "unknown");
