@@ -47,7 +47,7 @@ struct Peer {
   std::string address;           // "192.0.2.7", "2001:db8::7"
   std::string name = "unknown";  // a verified reverse name, or "unknown"
   std::string reverseName;       // the PTR name, verified or not; "" none (Postfix's reverse_client_name)
-  std::string iprev;             // RFC 8601 iprev: pass, fail, temperror; "" not looked up
+  std::string iprev;             // RFC 8601 iprev: pass, fail, permerror, temperror; "" not looked up
   // "name[address]", Postfix's way of naming a client in the log.
   std::string describe() const { return name + "[" + address + "]"; }
 };

@@ -18,24 +18,16 @@ EventResolver::~EventResolver() {
 }
 
 int EventResolver::query(std::string_view name, RrType type, Callback callback) {
-  spent_.clear();
   const int id = next_++;
-  bool refused = false;
-  // The references to refused and callback are used only when start()
-  // calls back at once; a later answer finds its question in questions_.
-  const int resolverId = resolver_.start(name, type, [this, id, &refused, &callback](QueryResult r) {
-    if (questions_.count(id) == 0) {  // from start() itself: a name that is not a name
-      refused = true;
-      callback(std::move(r));
-      return;
-    }
-    answered(id, std::move(r));
-  });
-  if (refused || resolverId < 0) return -1;
+  // The question is registered first, so that an answer always finds it;
+  // start() answers at once (and returns -1) only for a name that is not
+  // a name.
   Question& q = questions_[id];
-  q.resolverId = resolverId;
   q.what = " for name=" + std::string(name) + " type=" + rrTypeName(type);
   q.callback = std::move(callback);
+  const int resolverId = resolver_.start(name, type, [this, id](QueryResult r) { answered(id, std::move(r)); });
+  if (resolverId < 0) return -1;  // answered (and erased) already
+  q.resolverId = resolverId;
   q.deadline = std::make_unique<loop::Event>(base_, -1, loop::kTimeout, [this, id](int, short) { expired(id); });
   const auto& rc = resolver_.config();
   q.deadline->add(rc.timeout * std::max(1, rc.attempts));
@@ -58,6 +50,7 @@ void EventResolver::answered(int id, QueryResult result) {
 }
 
 void EventResolver::expired(int id) {
+  spent_.clear();  // earlier deadlines, whose callbacks are over
   const auto it = questions_.find(id);
   if (it == questions_.end()) return;
   resolver_.cancel(it->second.resolverId);

@@ -52,7 +52,7 @@ class EventResolver {
   loop::Event readable_;
   std::map<int, Question> questions_;
   // A deadline whose callback is running cannot be freed there: kept
-  // until the next query or the end.
+  // until the next deadline fires or the end.
   std::vector<std::unique_ptr<loop::Event>> spent_;
   int next_ = 1;
 };

@@ -118,7 +118,15 @@ Resolver::~Resolver() { ::ub_ctx_delete(ctx_); }
 
 int Resolver::fd() const { return ::ub_fd(ctx_); }
 
-void Resolver::process() { ::ub_process(ctx_); }
+void Resolver::process() {
+  ::ub_process(ctx_);
+  if (!callbackError_.empty()) {
+    // What a callback threw, thrown again here, outside libunbound.
+    const std::string error = std::move(callbackError_);
+    callbackError_.clear();
+    throw std::runtime_error(error);
+  }
+}
 
 void Resolver::cancel(int id) {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
@@ -138,7 +146,10 @@ int Resolver::start(std::string_view name, RrType type, Callback callback) {
     callback(std::move(r));
     return -1;
   }
-  auto pending = std::make_unique<Pending>();
+  // Kept before libunbound holds a pointer to it, so that nothing can
+  // leave libunbound with a pointer to a freed Pending.
+  pending_.push_back(std::make_unique<Pending>());
+  Pending* pending = pending_.back().get();
   pending->owner = this;
   pending->name = *normal;
   pending->type = type;
@@ -147,17 +158,18 @@ int Resolver::start(std::string_view name, RrType type, Callback callback) {
   // The root is "."; every other name goes without its final dot.
   const std::string asked = normal->empty() ? "." : *normal;
   const int err = ::ub_resolve_async(ctx_, asked.c_str(), static_cast<int>(type), kClassIn,
-                                     pending.get(), &Resolver::onAnswer, &id);
+                                     pending, &Resolver::onAnswer, &id);
   if (err != 0) {
+    Callback refused = std::move(pending->callback);
+    pending_.pop_back();
     QueryResult r;
     r.status = Status::TempFail;
     r.error = "name service error for name=" + *normal + " type=" + rrTypeName(type) +
               ": libunbound: " + ::ub_strerror(err);
-    pending->callback(std::move(r));
+    refused(std::move(r));
     return -1;
   }
   pending->id = id;
-  pending_.push_back(std::move(pending));
   return id;
 }
 
@@ -205,7 +217,14 @@ void Resolver::onAnswer(void* data, int err, ub_result* result) {
   Callback callback = std::move(pending->callback);
   auto& list = self->pending_;
   list.erase(std::find_if(list.begin(), list.end(), [pending](const auto& p) { return p.get() == pending; }));
-  callback(std::move(r));
+  // Nothing may unwind through libunbound's C code.
+  try {
+    callback(std::move(r));
+  } catch (const std::exception& e) {
+    self->callbackError_ = e.what();
+  } catch (...) {
+    self->callbackError_ = "unknown exception";
+  }
 }
 
 QueryResult Resolver::query(std::string_view name, RrType type) {

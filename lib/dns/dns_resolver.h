@@ -124,6 +124,8 @@ class Resolver {
   // runs their callbacks; cancel() forgets a question, whose callback then
   // never runs. For a name that is not a name, or a question libunbound
   // refuses, the callback runs at once, from start(), which returns -1.
+  // An exception from a callback run by process() is rethrown by process()
+  // once libunbound has returned (never through its C code).
   using Callback = std::function<void(QueryResult)>;
   int start(std::string_view name, RrType type, Callback callback);
   int fd() const;
@@ -144,6 +146,7 @@ class Resolver {
   ub_ctx* ctx_ = nullptr;
   std::mt19937_64 rng_;
   std::vector<std::unique_ptr<Pending>> pending_;  // asked, not yet answered
+  std::string callbackError_;  // what a callback threw inside ub_process, rethrown by process()
 };
 
 }  // namespace posthorn::dns

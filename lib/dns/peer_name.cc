@@ -43,14 +43,38 @@ std::string plain(const Binary& b) {
   return text;
 }
 
-// One lookup's state, kept alive by the callbacks that hold it.
+// A host name as RFC 1123 writes it (letters, digits, hyphens, dots; '_'
+// tolerated, as Postfix does): a PTR target that is not one is not used,
+// so that a hostile reverse zone cannot write spaces or brackets into the
+// log lines fail2ban reads.
+bool validHostname(const std::string& name) {
+  if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
+  std::size_t label = 0;
+  for (char c : name) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One lookup's state, kept alive by the callbacks that hold it. The
+// forward lookups of all PTR names go out together, so the whole lookup
+// takes at most two resolver deadlines (PTR, then the forward answers).
 struct Lookup : std::enable_shared_from_this<Lookup> {
   EventResolver& events;
   Binary address;
   std::function<void(PeerName)> done;
   std::vector<std::string> names;
-  std::size_t next = 0;
+  std::vector<int> questions;  // outstanding forward lookups, to cancel once decided
+  std::size_t answered = 0;
   bool anyTempFail = false;
+  bool over = false;
   PeerName result;
 
   Lookup(EventResolver& e, Binary a, std::function<void(PeerName)> d)
@@ -66,26 +90,21 @@ struct Lookup : std::enable_shared_from_this<Lookup> {
     if (r.status != Status::Ok) return finish(PeerName::Status::NoName, r.error);
     for (const Record& rec : r.records) {
       if (names.size() == PeerName::kMaxNames) break;
-      if (!rec.target.empty()) names.push_back(rec.target);
+      if (validHostname(rec.target)) names.push_back(rec.target);
     }
-    if (names.empty()) return finish(PeerName::Status::NoName, "empty PTR record");
+    if (names.empty()) return finish(PeerName::Status::NoName, "no usable PTR name");
     result.ptrName = names.front();
-    confirmNext();
-  }
-
-  void confirmNext() {
-    if (next == names.size()) {
-      if (anyTempFail) return finish(PeerName::Status::TempFail, result.error);
-      return finish(PeerName::Status::Mismatch,
-                    "hostname " + result.ptrName + " does not resolve to address " + plain(address));
-    }
     auto self = shared_from_this();
     const RrType type = address.family == AF_INET ? RrType::A : RrType::AAAA;
-    events.query(names[next], type, [self](QueryResult r) { self->gotAddresses(std::move(r)); });
+    for (std::size_t i = 0; i < names.size() && !over; ++i) {
+      const int id = events.query(names[i], type, [self, i](QueryResult a) { self->gotAddresses(i, std::move(a)); });
+      if (id >= 0) questions.push_back(id);
+    }
   }
 
-  void gotAddresses(QueryResult r) {
-    const std::string& name = names[next++];
+  void gotAddresses(std::size_t index, QueryResult r) {
+    if (over) return;
+    ++answered;
     if (r.status == Status::TempFail) {
       anyTempFail = true;
       result.error = r.error;
@@ -93,14 +112,20 @@ struct Lookup : std::enable_shared_from_this<Lookup> {
     for (const Record& rec : r.records) {
       Binary found;
       if (parse(rec.address, &found) && found == address) {
-        result.name = name;
+        result.name = names[index];
         return finish(PeerName::Status::Verified, "");
       }
     }
-    confirmNext();
+    if (answered < names.size()) return;
+    if (anyTempFail) return finish(PeerName::Status::TempFail, result.error);
+    finish(PeerName::Status::Mismatch,
+           "hostname " + result.ptrName + " does not resolve to address " + plain(address));
   }
 
   void finish(PeerName::Status status, std::string error) {
+    if (over) return;
+    over = true;
+    for (int id : questions) events.cancel(id);  // the answers no longer matter
     result.status = status;
     result.error = std::move(error);
     if (status != PeerName::Status::Verified) result.name = "unknown";
@@ -114,7 +139,7 @@ struct Lookup : std::enable_shared_from_this<Lookup> {
 const char* PeerName::iprev() const {
   switch (status) {
     case Status::Verified: return "pass";
-    case Status::NoName:
+    case Status::NoName: return "permerror";  // RFC 8601 2.7.3: no PTR data published
     case Status::Mismatch: return "fail";
     case Status::TempFail: return "temperror";
   }

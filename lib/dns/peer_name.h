@@ -2,13 +2,15 @@
 // "iprev"), looked up without blocking
 //
 // PTR of the address, then the addresses of each name found (A for an
-// IPv4 client, AAAA for IPv6), in order, until one lists the client's
-// address. At most kMaxNames PTR names are tried, as RFC 8601 section 3
-// bounds the work a client's DNS can cause.
+// IPv4 client, AAAA for IPv6), all at once, until one lists the client's
+// address: the whole lookup takes at most two resolver deadlines. At most
+// kMaxNames PTR names are tried, as RFC 8601 section 3 bounds the work a
+// client's DNS can cause, and only names that are host names (a PTR
+// target with spaces or brackets is not one).
 //
 //   dns::lookupPeerName(events, "192.0.2.7", [](dns::PeerName n) {
 //     n.name;      // "mail.example.com", or "unknown"
-//     n.iprev();   // "pass", "fail", "temperror"
+//     n.iprev();   // "pass", "fail", "permerror", "temperror"
 //   });
 #pragma once
 
@@ -22,7 +24,7 @@ namespace posthorn::dns {
 struct PeerName {
   enum class Status {
     Verified,  // a PTR name leads back to the address
-    NoName,    // no PTR record (NXDOMAIN or no data)
+    NoName,    // no PTR record (NXDOMAIN or no data), or none that is a host name
     Mismatch,  // PTR names, none of which leads back: forged or broken
     TempFail,  // the DNS did not answer; nothing is known
   };
@@ -33,7 +35,7 @@ struct PeerName {
   std::string ptrName;           // the first PTR name, verified or not ("" none): reverse_client_name
   std::string error;             // why not Verified, for the log
 
-  // RFC 8601 iprev: pass, fail (NoName, Mismatch) or temperror.
+  // RFC 8601 iprev: pass, fail (Mismatch), permerror (NoName) or temperror.
   const char* iprev() const;
 };
 

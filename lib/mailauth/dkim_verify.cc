@@ -21,8 +21,13 @@ struct KeyQuery {
 
 int startQuery(void* service, int type, unsigned char* name, unsigned char* buf, std::size_t buflen, void** handle) {
   auto* resolver = static_cast<dns::Resolver*>(service);
+  dns::QueryResult r;
+  try {
+    r = resolver->query(reinterpret_cast<const char*>(name), static_cast<dns::RrType>(type));
+  } catch (const std::exception&) {
+    return -1;  // nothing may unwind through libopendkim: "query failed"
+  }
   auto* q = new KeyQuery;
-  const dns::QueryResult r = resolver->query(reinterpret_cast<const char*>(name), static_cast<dns::RrType>(type));
   // A failure (SERVFAIL, timeout, bogus) must not reach libopendkim as a
   // packet without answers: it would take it for "no key" (permerror).
   if (r.status != dns::Status::TempFail && !r.packet.empty() && r.packet.size() <= buflen) {
@@ -46,6 +51,15 @@ int waitReply(void*, void* handle, struct timeval*, std::size_t* bytes, int* err
   if (bytes != nullptr) *bytes = q->bytes;
   if (dnssec != nullptr) *dnssec = q->dnssec;
   return DKIM_DNS_SUCCESS;
+}
+
+// At most this many signatures of a message are verified (each costs a
+// key lookup): a message with hundreds cannot hold the caller for long.
+constexpr int kMaxSignatures = 8;
+
+DKIM_CBSTAT ignoreBeyondLimit(DKIM*, DKIM_SIGINFO** sigs, int count) {
+  for (int i = kMaxSignatures; i < count; ++i) dkim_sig_ignore(sigs[i]);
+  return DKIM_CBSTAT_CONTINUE;
 }
 
 // The service is our resolver, not libresolv's state: nothing to close
@@ -202,6 +216,7 @@ DkimVerifier::DkimVerifier(dns::Resolver& resolver) : impl_(std::make_unique<Imp
   dkim_dns_set_query_waitreply(impl_->lib, waitReply);
   dkim_dns_set_query_cancel(impl_->lib, cancelQuery);
   dkim_dns_set_close(impl_->lib, closeService);
+  dkim_set_prescreen(impl_->lib, ignoreBeyondLimit);
 }
 
 DkimVerifier::~DkimVerifier() {
@@ -225,6 +240,7 @@ DkimOutcome DkimVerifier::verify(std::string_view message) {
   int count = 0;
   if (dkim_getsiglist(dkim, &sigs, &count) == DKIM_STAT_OK) {
     for (int i = 0; i < count; ++i) {
+      if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0) continue;  // beyond kMaxSignatures
       if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_PROCESSED) == 0) dkim_sig_process(dkim, sigs[i]);
       out.signatures.push_back(judge(dkim, sigs[i], message));
     }

@@ -11,7 +11,8 @@
 //   neutral    it could not be processed (a syntax error in the signature)
 //   temperror  the key could not be looked up now (DNS failure, timeout)
 //   permerror  there is no usable key (none published, revoked, malformed)
-// A message without signatures gets the single result "none".
+// A message without signatures gets the single result "none". Only the
+// first kMaxSignatures (8) signatures are verified: each costs a lookup.
 //
 // libopendkim asks for keys through its DNS hooks (dkim_dns_set_query_*),
 // answered from dns::Resolver with the whole answer packet, so it never

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <stdexcept>
 
@@ -148,33 +149,38 @@ DmarcOutcome DmarcChecker::evaluate(const std::string& clientAddress, const std:
 
   const bool v6 = clientAddress.find(':') != std::string::npos;
   std::string address = clientAddress.empty() ? "0.0.0.0" : clientAddress;
-  DMARC_POLICY_T* pctx =
-      opendmarc_policy_connect_init(bytes(address), v6 ? DMARC_POLICY_IP_TYPE_IPV6 : DMARC_POLICY_IP_TYPE_IPV4);
+  struct Shutdown {
+    void operator()(DMARC_POLICY_T* p) const { opendmarc_policy_connect_shutdown(p); }
+  };
+  const std::unique_ptr<DMARC_POLICY_T, Shutdown> context(
+      opendmarc_policy_connect_init(bytes(address), v6 ? DMARC_POLICY_IP_TYPE_IPV6 : DMARC_POLICY_IP_TYPE_IPV4));
+  DMARC_POLICY_T* pctx = context.get();
   if (pctx == nullptr) throw std::runtime_error("libopendmarc: out of memory");
   // The organizational domain is passed only when the record came from
   // it: then libopendmarc applies sp= (a subdomain's policy).
   const int stored = opendmarc_policy_store_dmarc(pctx, bytes(record), bytes(out.fromDomain),
                                                   atOrganization ? bytes(org) : nullptr);
   if (stored != DMARC_PARSE_OKAY) {
-    opendmarc_policy_connect_shutdown(pctx);
     out.result = "permerror";
     out.comment = "unusable DMARC record at _dmarc." + policyDomain;
     return out;
   }
-  if (!spf.domain.empty())
-    opendmarc_policy_store_spf(pctx, bytes(util::lower(spf.domain)), spfOutcome(spf.result),
+  if (!spf.domain.empty()) {
+    const std::string spfDomain = util::lower(spf.domain);
+    opendmarc_policy_store_spf(pctx, bytes(spfDomain), spfOutcome(spf.result),
                                spf.identity == "helo" ? DMARC_POLICY_SPF_ORIGIN_HELO : DMARC_POLICY_SPF_ORIGIN_MAILFROM,
                                nullptr);
-  for (const DkimSignature& sig : dkim)
-    opendmarc_policy_store_dkim(pctx, bytes(util::lower(sig.domain)), bytes(sig.selector), dkimOutcome(sig.result),
-                                nullptr);
+  }
+  for (const DkimSignature& sig : dkim) {
+    const std::string dkimDomain = util::lower(sig.domain);
+    opendmarc_policy_store_dkim(pctx, bytes(dkimDomain), bytes(sig.selector), dkimOutcome(sig.result), nullptr);
+  }
   const int decision = opendmarc_get_policy_to_enforce(pctx);
   int dkimAlignment = 0, spfAlignment = 0, pct = 100, p = 0, sp = 0;
   opendmarc_policy_fetch_alignment(pctx, &dkimAlignment, &spfAlignment);
   opendmarc_policy_fetch_pct(pctx, &pct);
   opendmarc_policy_fetch_p(pctx, &p);
   opendmarc_policy_fetch_sp(pctx, &sp);
-  opendmarc_policy_connect_shutdown(pctx);
 
   out.dkimAligned = dkimAlignment == DMARC_POLICY_DKIM_ALIGNMENT_PASS;
   out.spfAligned = spfAlignment == DMARC_POLICY_SPF_ALIGNMENT_PASS;

@@ -3,6 +3,7 @@
 
 #include "lib/mailauth/libspf2.h"
 
+#include <chrono>
 #include <stdexcept>
 
 #include "lib/mailauth/spf_dns.h"
@@ -11,8 +12,10 @@ namespace posthorn::mailauth {
 
 namespace {
 
-// RFC 7208 section 4.6.4: more than two void lookups is a permerror.
+// RFC 7208 section 4.6.4: more than two void lookups is a permerror, and
+// an evaluation should stop after at least 20 seconds (temperror).
 constexpr int kVoidLookupLimit = 2;
+constexpr std::chrono::seconds kEvaluationLimit{20};
 
 SpfResult fromLibspf2(SPF_result_t r, SPF_errcode_t err) {
   if (r == SPF_RESULT_INVALID && err == SPF_E_DNS_ERROR) return SpfResult::TempError;
@@ -117,7 +120,7 @@ SpfOutcome SpfChecker::check(const std::string& clientAddress, const std::string
   }
   if (!helo.empty()) SPF_request_set_helo_dom(request, helo.c_str());
   SPF_request_set_env_from(request, sender.c_str());
-  impl_->dns.resetCount();
+  impl_->dns.startEvaluation(kEvaluationLimit);
   SPF_errcode_t err = SPF_E_SUCCESS;
   SPF_response_t* response = evaluate(impl_->server, request, &err);
   if (response == nullptr) {

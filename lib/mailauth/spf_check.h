@@ -13,7 +13,8 @@
 //   r.result == SpfResult::Pass;  spfResultName(r.result) == "pass";
 //
 // Blocking: each lookup waits at most the resolver's deadline (dns_timeout
-// x dns_attempts); a lookup that times out makes the result temperror.
+// x dns_attempts), and one evaluation's lookups 20 seconds in all (RFC
+// 7208 4.6.4); a lookup that times out makes the result temperror.
 #pragma once
 
 #include <memory>

@@ -54,11 +54,16 @@ SPF_dns_rr_t* SpfDns::lookup(SPF_dns_server_t* layer, const char* domain, ns_typ
 SPF_dns_rr_t* SpfDns::answer(const char* domain, ns_type type) {
   dns::RrType ours{};
   if (!ourType(type, &ours)) return SPF_dns_rr_new_init(&layer_, domain, type, 0, NO_DATA);
+  if (std::chrono::steady_clock::now() >= deadline_) return SPF_dns_rr_new_init(&layer_, domain, type, 0, TRY_AGAIN);
   const dns::QueryResult q = resolver_.query(domain, ours);
   SPF_dns_stat_t status = NETDB_SUCCESS;
   if (q.status == dns::Status::TempFail) status = TRY_AGAIN;
   else if (q.status == dns::Status::NotFound) status = q.nxdomain ? HOST_NOT_FOUND : NO_DATA;
-  if (status == HOST_NOT_FOUND || status == NO_DATA) ++voidLookups_;
+  // Void lookups are counted for the mechanisms' A, AAAA, MX and PTR
+  // questions. TXT is left out: a void TXT lookup of the record, of an
+  // include or a redirect decides the result by itself (none, permerror),
+  // and one for exp= must not change it (RFC 7208 6.2).
+  if ((status == HOST_NOT_FOUND || status == NO_DATA) && ours != dns::RrType::TXT) ++voidLookups_;
   SPF_dns_rr_t* rr = SPF_dns_rr_new_init(&layer_, domain, type, 0, status);
   if (rr == nullptr || status != NETDB_SUCCESS) return rr;
   int n = 0;

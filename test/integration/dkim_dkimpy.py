@@ -152,6 +152,11 @@ def main():
                 expect("body partly signed" in found[0][1], f"{what}: the comment says so ({found[0][1]})")
             else:
                 expect(all("partly" not in r[1] for r in found), f"{what}: the whole body counts as signed")
+        many = MESSAGE
+        for _ in range(12):
+            many = sign(many, b"nokey", rsa_pem)
+        found, _ = ours(inst, many)
+        expect(len(found) == 8, f"12 signatures: only the first 8 are verified ({len(found)} results)")
         found, _ = ours(inst, both)
         expect({r[2].split()[1] for r in found} == {"header.s=rsa", "header.s=ed"},
                "two signatures: one result per selector")

@@ -74,6 +74,7 @@ c33 MX 10 mx.c7
 c34 TXT "v=spf1 ip6:2001:db8::/32 -all"
 c35 TXT "v=spf1 include:x.broken.test -all"
 c36 TXT "v=spf1 a:x.broken.test -all"
+c37 TXT "v=spf1 a:nx1.spf.test a:nx2.spf.test -all exp=nx3.spf.test"
 """ + "".join(f"a{i} A 127.0.0.250\n" for i in range(1, 12))
 
 REVERSE = "14.0.0 PTR c14.spf.test.\n"
@@ -107,6 +108,7 @@ CASES = [
     ("-all with exp=", "127.0.0.2", "h.example", "u@c20.spf.test", "fail"),
     ("11 a terms: the 10-lookup limit", "127.0.0.21", "h.example", "u@c21.spf.test", "permerror"),
     ("3 void lookups: the void limit", "127.0.0.22", "h.example", "u@c22.spf.test", "permerror"),
+    ("2 void lookups and a void exp=", "127.0.0.37", "h.example", "u@c37.spf.test", "fail"),
     ("syntax error in ip4", "127.0.0.2", "h.example", "u@c23.spf.test", "permerror"),
     ("unknown mechanism", "127.0.0.2", "h.example", "u@c24.spf.test", "permerror"),
     ("SERVFAIL", "127.0.0.2", "h.example", "u@x.broken.test", "temperror"),

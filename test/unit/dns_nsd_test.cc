@@ -150,7 +150,8 @@ class NsdTest : public ::testing::Test {
               "@ IN SOA ns.nsd.test. hostmaster.nsd.test. 1 3600 600 86400 60\n@ IN NS ns.nsd.test.\n"
               "1 IN PTR mx1.nsd.test.\n"
               "2 IN PTR forged.nsd.test.\n"
-              "4 IN PTR broken.test.\n4 IN PTR two.nsd.test.\n");
+              "4 IN PTR broken.test.\n4 IN PTR two.nsd.test.\n"
+              "5 IN PTR x\\032does\\032not\\032resolve\\032to\\032address.nsd.test.\n");
     signedAnchor_ = signZone(dir_, "signed.test", "www IN A 192.0.2.10\n@ IN MX 10 www\n");
     ASSERT_FALSE(signedAnchor_.empty()) << "ldns-signzone failed in " << dir_;
     bogusAnchor_ = signZone(dir_, "bogus.test", "www IN A 192.0.2.20\n@ IN MX 10 www\n");
@@ -353,13 +354,14 @@ TEST_F(NsdTest, PeerNameThroughTheLoop) {
   posthorn::loop::Base base = posthorn::loop::newBase();
   EventResolver events(base.get(), *resolver_);
   std::map<std::string, PeerName> found;
-  for (const char* address : {"192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "nonsense"})
+  for (const char* address :
+       {"192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5", "nonsense"})
     lookupPeerName(events, address, [&found, address](PeerName n) { found[address] = std::move(n); });
   EXPECT_EQ(found.count("nonsense"), 1u);  // answered at once
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (found.size() < 6 && std::chrono::steady_clock::now() < deadline)
+  while (found.size() < 7 && std::chrono::steady_clock::now() < deadline)
     event_base_loop(base.get(), EVLOOP_ONCE);
-  ASSERT_EQ(found.size(), 6u);
+  ASSERT_EQ(found.size(), 7u);
   EXPECT_EQ(found["192.0.2.1"].status, PeerName::Status::Verified);
   EXPECT_EQ(found["192.0.2.1"].name, "mx1.nsd.test");
   EXPECT_STREQ(found["192.0.2.1"].iprev(), "pass");
@@ -371,6 +373,11 @@ TEST_F(NsdTest, PeerNameThroughTheLoop) {
   EXPECT_STREQ(found["192.0.2.2"].iprev(), "fail");
   EXPECT_EQ(found["192.0.2.3"].status, PeerName::Status::NoName);
   EXPECT_EQ(found["192.0.2.3"].ptrName, "");
+  EXPECT_STREQ(found["192.0.2.3"].iprev(), "permerror");  // RFC 8601 2.7.3: no PTR data
+  // A PTR target that is no host name (spaces, as a forged log line would
+  // need) is not used.
+  EXPECT_EQ(found["192.0.2.5"].status, PeerName::Status::NoName);
+  EXPECT_EQ(found["192.0.2.5"].ptrName, "");
   // Two PTR names, the first in a zone that fails: the second confirms.
   EXPECT_EQ(found["192.0.2.4"].status, PeerName::Status::Verified) << found["192.0.2.4"].error;
   EXPECT_EQ(found["192.0.2.4"].name, "two.nsd.test");
