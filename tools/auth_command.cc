@@ -9,6 +9,7 @@
 
 #include "lib/config/config.h"
 #include "lib/dns/dns_resolver.h"
+#include "lib/dns/peer_name.h"
 #include "lib/mailauth/sender_checks.h"
 #include "tools/command.h"
 
@@ -73,6 +74,9 @@ int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     input.clientAddress = o.address;
     input.helo = o.helo;
     input.sender = o.sender.value_or("");
+    const dns::PeerName peer = dns::lookupPeerNameNow(resolver, o.address);
+    input.iprev = peer.iprev();
+    input.clientName = peer.name;
     if (!o.file.empty()) {
       message = readMessage(o.file);
       input.message = message;

@@ -6,8 +6,9 @@
 // ADDRESS is the client's IP address, HELO the name it gave (default: the
 // address as a literal is not used; empty when not given), SENDER the
 // MAIL FROM address ("" for the null sender). Uses the configured
-// resolver (dns_servers, dns_trust_anchor_file) and authserv_id. Checks
-// today: SPF (RFC 7208) of the MAIL FROM identity, and of the HELO
+// resolver (dns_servers, dns_trust_anchor_file) and authserv_id. Checks:
+// the client's forward-confirmed reverse name (iprev), SPF (RFC 7208) of
+// the MAIL FROM identity, and of the HELO
 // identity when the sender is null; with FILE (a message, "-" for
 // standard input), DKIM (RFC 6376) of each of its signatures. See
 // posthorn-auth(1).

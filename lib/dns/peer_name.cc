@@ -1,10 +1,12 @@
-// peer_name - PTR, then forward confirmation, one question at a time
+// peer_name - PTR, then the forward lookups of its names together
 #include "lib/dns/peer_name.h"
 
 #include <arpa/inet.h>
+#include <event2/event.h>
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace posthorn::dns {
@@ -144,6 +146,16 @@ const char* PeerName::iprev() const {
     case Status::TempFail: return "temperror";
   }
   return "temperror";
+}
+
+PeerName lookupPeerNameNow(Resolver& resolver, const std::string& address) {
+  loop::Base base = loop::newBase();
+  EventResolver events(base.get(), resolver);
+  std::optional<PeerName> found;
+  lookupPeerName(events, address, [&found](PeerName n) { found = std::move(n); });
+  // Each step ends at its deadline, so the loop always ends.
+  while (!found) event_base_loop(base.get(), EVLOOP_ONCE);
+  return std::move(*found);
 }
 
 bool sameAddress(const std::string& a, const std::string& b) {

@@ -45,6 +45,10 @@ struct PeerName {
 void lookupPeerName(EventResolver& events, const std::string& address,
                     std::function<void(PeerName)> done);
 
+// The same, waiting for the answer in a loop of its own: for commands
+// (posthorn auth check), not for daemons, whose loop must go on.
+PeerName lookupPeerNameNow(Resolver& resolver, const std::string& address);
+
 // Whether two textual IP addresses are the same address ("::ffff:192.0.2.1"
 // is 192.0.2.1; IPv6 spellings differ).
 bool sameAddress(const std::string& a, const std::string& b);

@@ -185,6 +185,12 @@ def main():
                 r = inst.posthorn(*args)
                 expect(r.returncode == 2 and why in r.stderr and "usage: posthorn auth check" in r.stderr,
                        f"posthorn {' '.join(args)}: status 2, {why}")
+            r = inst.posthorn("auth", "check", "-a", "127.0.0.14", "-s", "u@c14.spf.test")
+            expect("iprev=pass (c14.spf.test) policy.iprev=127.0.0.14" in r.stdout,
+                   f"the client's verified name: iprev=pass ({r.stdout.strip()!r})")
+            r = inst.posthorn("auth", "check", "-a", "127.0.0.2", "-s", "u@c1.spf.test")
+            expect("iprev=permerror policy.iprev=127.0.0.2" in r.stdout,
+                   f"no PTR record: iprev=permerror ({r.stdout.strip()!r})")
             r = inst.posthorn("auth", "check", "-a", "not-an-address", "-s", "u@c1.spf.test")
             expect(r.returncode == 0 and "spf=permerror" in r.stdout,
                    f"a client address that is not one: permerror ({r.stdout.strip()!r})")
