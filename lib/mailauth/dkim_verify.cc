@@ -207,7 +207,9 @@ DkimVerifier::DkimVerifier(dns::Resolver& resolver) : impl_(std::make_unique<Imp
   if (impl_->lib == nullptr) throw std::runtime_error("libopendkim: cannot initialize");
   // Bare LF line ends (posthorn's queue files, `posthorn auth check` on a
   // file) become CRLF; l= is honoured and reported.
-  unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
+  // BADSIGHANDLES: a DKIM-Signature that does not parse still gets a
+  // handle, so it is reported (neutral) instead of vanishing into "none".
+  unsigned int flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
   dkim_options(impl_->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
   unsigned int minimumBits = 1024;
   dkim_options(impl_->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minimumBits, sizeof minimumBits);

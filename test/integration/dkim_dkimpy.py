@@ -119,6 +119,8 @@ def main():
         no_key = sign(MESSAGE, b"nokey", rsa_pem)
         sha1 = sign(MESSAGE, b"rsa", rsa_pem, algorithm=b"rsa-sha1")
         small = sign(MESSAGE, b"small", small_pem)
+        # A signature that does not parse: reported, not ignored.
+        garbled = b"DKIM-Signature: v=1; a=rsa-sha256; d=dkim.test; s=rsa; h=from; bh=; b=\r\n" + MESSAGE
         # The signing domain's zone answers SERVFAIL.
         servfail = dkim.sign(MESSAGE, b"x", b"broken.test", rsa_pem,
                              include_headers=[b"from", b"subject"]) + MESSAGE
@@ -137,6 +139,7 @@ def main():
             ("rsa-sha1 (RFC 8301)", sha1, ["policy"], None),
             ("a 512-bit key", small, ["policy"], False),
             ("no signature", MESSAGE, ["none"], False),
+            ("a signature that does not parse", garbled, ["neutral"], False),
         ]
         for what, message, expected, dkimpy_expected in cases:
             found, text = ours(inst, message)
