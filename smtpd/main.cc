@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "lib/dns/dns_async.h"
+#include "lib/mailauth/sender_checks.h"
 #include "lib/proto/cleanup_client.h"
 #include "lib/log/log.h"
 #include "lib/proto/map_client.h"
@@ -47,10 +48,16 @@ int main(int argc, char** argv) {
     std::unique_ptr<smtpd::ConnectionContext> context;
     std::unique_ptr<dns::Resolver> resolver;
     std::unique_ptr<dns::EventResolver> dns;
+    std::unique_ptr<dns::Resolver> checksResolver;  // blocking lookups, apart from the loop's
+    std::unique_ptr<mailauth::SenderChecks> senderChecks;
     jail.preJail = [&] {
       ::tzset();  // the time zone file is outside the jail
       // resolv.conf and the trust anchors are outside the jail too.
       if (settings.peernameLookup) resolver = std::make_unique<dns::Resolver>(dns::ResolverConfig::fromConfig(cfg));
+      if (settings.mailauthChecks) {  // the Public Suffix List too
+        checksResolver = std::make_unique<dns::Resolver>(dns::ResolverConfig::fromConfig(cfg));
+        senderChecks = std::make_unique<mailauth::SenderChecks>(*checksResolver, mailauth::CheckOptions::fromConfig(cfg));
+      }
       policy = std::make_unique<smtpd::Policy>(settings, lookups);  // reads mynetworks files
       if (settings.tlsLevel != smtpd::TlsLevel::None || settings.tlsWrapperMode) {
         tlsContext = tls::serverContext({.certFile = settings.tlsCertFile,
@@ -60,7 +67,8 @@ int main(int argc, char** argv) {
                                         "smtpd_tls_protocols");
       }
       context = std::make_unique<smtpd::ConnectionContext>(
-          smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get()});
+          smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get(), nullptr,
+                                   senderChecks.get()});
     };
     jail.postJail = [&] {
       if (!resolver) return;

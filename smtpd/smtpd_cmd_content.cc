@@ -79,6 +79,8 @@ bool Session::openSink() {
   if (tx_.recipients.size() == 1) info.recipient = tx_.recipients.front().address;
   info.when = std::time(nullptr);
   pending_ = receivedHeader(info);
+  tx_.ownHeaderBytes = pending_.size();
+  startSenderChecks();
   return true;
 }
 
@@ -98,6 +100,10 @@ void Session::flushPending(bool force) {
     return;
   }
   if (pending_.empty() || (!force && pending_.size() < kFlushSize)) return;
+  if (tx_.check) {  // the client's content only, not our Received:
+    tx_.check->feed(std::string_view(pending_).substr(tx_.ownHeaderBytes));
+    tx_.ownHeaderBytes = 0;
+  }
   try {
     tx_.sink->write(pending_);
     pending_.clear();
@@ -115,6 +121,11 @@ void Session::finishContent() {
     r = *tx_.failure;
     if (r.code == kTooBig.code || r.code == kBareLf.code)
       logReject("END-OF-MESSAGE", r, "");
+  } else if (const std::optional<Reply> refused = judgeSender()) {
+    r = *refused;
+    tx_.sink->abort();  // nothing queued
+    tx_.sink.reset();
+    logReject("END-OF-MESSAGE", r, "");
   } else {
     try {
       r = tx_.sink->finish();

@@ -80,6 +80,7 @@ SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
   const bool starttls = context_.tls != nullptr && !context_.settings.tlsWrapperMode;
   session_ = std::make_unique<Session>(context_.settings, context_.policy, context_.sinks, *this,
                                        std::move(peer), starttls, context_.auth);
+  session_->setSenderChecks(context_.senderChecks);
 }
 
 SmtpConnection::~SmtpConnection() = default;

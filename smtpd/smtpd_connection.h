@@ -19,6 +19,7 @@
 #include <string>
 
 #include "lib/dns/dns_async.h"
+#include "lib/mailauth/sender_checks.h"
 #include "lib/server/server.h"
 #include "lib/tls/tls.h"
 #include "smtpd/smtpd_session.h"
@@ -38,6 +39,7 @@ struct ConnectionContext {
   std::shared_ptr<tls::Context> tls;  // null: no STARTTLS
   Authenticator* auth = nullptr;      // null: no AUTH
   dns::EventResolver* dns = nullptr;  // null: no client name lookups
+  mailauth::SenderChecks* senderChecks = nullptr;  // null: smtpd_mailauth_checks off
 };
 
 // The client's address from server::Connection::peer ("192.0.2.7:4321",

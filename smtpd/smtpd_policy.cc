@@ -3,6 +3,7 @@
 
 #include "lib/config/config.h"
 #include "lib/log/log.h"
+#include "lib/util/ascii.h"
 
 namespace posthorn::smtpd {
 
@@ -23,6 +24,22 @@ address::CidrList parseNetworks(const std::vector<std::string>& entries, const c
   }
 }
 
+// smtpd_dmarc_allowlist holds networks and domains: an entry that is an
+// address or network goes to the first list, any other to the second.
+void splitAllowlist(const std::vector<std::string>& entries, std::vector<std::string>* networks,
+                    std::vector<std::string>* domains) {
+  for (const std::string& e : entries) {
+    try {
+      address::CidrList::parseEntry(e);
+      networks->push_back(e);
+    } catch (const address::CidrError&) {
+      std::string d = util::lower(e);
+      if (!d.empty() && d.front() == '.') d.erase(0, 1);
+      domains->push_back(d);
+    }
+  }
+}
+
 }  // namespace
 
 Policy::Policy(const Settings& settings, Lookups& lookups)
@@ -30,7 +47,27 @@ Policy::Policy(const Settings& settings, Lookups& lookups)
       lookups_(lookups),
       mynetworks_(parseNetworks(settings.mynetworks, "mynetworks")),
       bareNewlineExclusions_(parseNetworks(settings.bareNewlineExclusions,
-                                           "smtpd_forbid_bare_newline_exclusions")) {}
+                                           "smtpd_forbid_bare_newline_exclusions")),
+      mailauthIgnoreHosts_(parseNetworks(settings.mailauthIgnoreHosts, "smtpd_mailauth_ignore_hosts")) {
+  std::vector<std::string> networks;
+  splitAllowlist(settings.dmarcAllowlist, &networks, &dmarcAllowDomains_);
+  dmarcAllowNetworks_ = parseNetworks(networks, "smtpd_dmarc_allowlist");
+}
+
+bool Policy::mailauthIgnored(std::string_view clientAddress) const {
+  return mailauthIgnoreHosts_.matches(clientAddress);
+}
+
+bool Policy::dmarcAllowlisted(std::string_view clientAddress, std::string_view fromDomain) const {
+  if (dmarcAllowNetworks_.matches(clientAddress)) return true;
+  const std::string from = util::lower(fromDomain);
+  for (const std::string& d : dmarcAllowDomains_) {
+    if (from == d || (from.size() > d.size() && from.compare(from.size() - d.size(), d.size(), d) == 0 &&
+                      from[from.size() - d.size() - 1] == '.'))
+      return true;
+  }
+  return false;
+}
 
 bool Policy::trustedClient(std::string_view clientAddress) const {
   return mynetworks_.matches(clientAddress);

@@ -42,6 +42,11 @@ class Policy {
   // Whether bare newlines from this client are normalised even under
   // smtpd_forbid_bare_newline = reject.
   bool bareNewlineExcluded(std::string_view clientAddress) const;
+  // smtpd_mailauth_ignore_hosts: this client's mail is not checked.
+  bool mailauthIgnored(std::string_view clientAddress) const;
+  // smtpd_dmarc_allowlist: DMARC is not enforced for this client or this
+  // author domain (the domain itself or one under it).
+  bool dmarcAllowlisted(std::string_view clientAddress, std::string_view fromDomain) const;
 
   // nullopt: accept the recipient (a complete user@domain address).
   // Otherwise the reply that refuses it.
@@ -63,6 +68,9 @@ class Policy {
   Lookups& lookups_;
   address::CidrList mynetworks_;
   address::CidrList bareNewlineExclusions_;
+  address::CidrList mailauthIgnoreHosts_;
+  address::CidrList dmarcAllowNetworks_;
+  std::vector<std::string> dmarcAllowDomains_;  // lower case
 };
 
 }  // namespace posthorn::smtpd

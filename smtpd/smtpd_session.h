@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/mailauth/sender_checks.h"
 #include "lib/queue/queue_envelope.h"
 #include "smtpd/data_reader.h"
 #include "smtpd/esmtp_params.h"
@@ -91,6 +92,9 @@ class Session {
   // Logs "connect from" and sends the greeting; with waitForTls (implicit
   // TLS, smtpd_tls_wrappermode) the greeting waits for tlsEstablished().
   void start(bool waitForTls = false);
+  // smtpd_mailauth_checks: each message's sender is checked (SPF, DKIM,
+  // DMARC) at the end of its content (smtpd_mailauth.cc); null: not.
+  void setSenderChecks(mailauth::SenderChecks* checks) { senderChecks_ = checks; }
   void receive(std::string_view bytes);
   void timedOut();
   void tlsEstablished(const TlsState& state);
@@ -135,6 +139,8 @@ class Session {
     bool bdat = false;                 // content came with BDAT
     std::uint64_t size = 0;            // content bytes so far
     std::optional<Reply> failure;      // the content is refused with this
+    std::unique_ptr<mailauth::SenderChecks::MessageCheck> check;  // sender checks, as content goes by
+    std::size_t ownHeaderBytes = 0;    // our Received: at the start of the content, not checked
   };
 
   // input
@@ -159,6 +165,9 @@ class Session {
   void flushPending(bool force);
   void finishContent();
   void endBdatChunk();
+  // Sender authentication (smtpd_mailauth.cc).
+  void startSenderChecks();
+  std::optional<Reply> judgeSender();
   void logReject(std::string_view stage, const Reply& r, std::string_view recipient) const;
   std::string protocol() const;
   std::optional<Reply> contentStateError() const;
@@ -177,6 +186,7 @@ class Session {
   Peer peer_;
   bool tlsAvailable_;
   Authenticator* auth_;
+  mailauth::SenderChecks* senderChecks_ = nullptr;
 
   Mode mode_ = Mode::Command;
   std::string in_;

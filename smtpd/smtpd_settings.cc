@@ -57,6 +57,11 @@ Settings::Settings(const config::Config& cfg) {
   bareNewlineExclusions = cfg.getList("smtpd_forbid_bare_newline_exclusions");
   discardEhloKeywords = cfg.getKeywordList("smtpd_discard_ehlo_keywords");
   peernameLookup = cfg.getBool("smtpd_peername_lookup");
+  mailauthChecks = cfg.getBool("smtpd_mailauth_checks");
+  mailauthIgnoreHosts = cfg.getList("smtpd_mailauth_ignore_hosts");
+  mailauthIgnoreAuthenticated = cfg.getBool("smtpd_mailauth_ignore_authenticated");
+  dmarcEnforce = cfg.getBool("smtpd_dmarc_enforce");
+  dmarcAllowlist = cfg.getList("smtpd_dmarc_allowlist");
   mynetworks = cfg.getList("mynetworks");
   aliasMaps = cfg.getList("alias_maps");
   virtualAliasMaps = cfg.getList("virtual_alias_maps");

@@ -61,6 +61,13 @@ struct Settings {
   std::vector<std::string> senderLoginMaps;  // smtpd_sender_login_maps
   bool rejectSenderLoginMismatch{};          // smtpd_reject_sender_login_mismatch
 
+  // Sender authentication of each message (lib/mailauth)
+  bool mailauthChecks{};                          // smtpd_mailauth_checks
+  std::vector<std::string> mailauthIgnoreHosts;   // smtpd_mailauth_ignore_hosts: not checked
+  bool mailauthIgnoreAuthenticated{};             // smtpd_mailauth_ignore_authenticated
+  bool dmarcEnforce{};                            // smtpd_dmarc_enforce: p=reject refuses
+  std::vector<std::string> dmarcAllowlist;        // smtpd_dmarc_allowlist: domains and networks not enforced
+
   // Process
   std::string queueDirectory;
 

@@ -3,9 +3,9 @@
 #include "tools/auth_command.h"
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include "lib/config/config.h"
 #include "lib/dns/dns_resolver.h"
@@ -49,16 +49,17 @@ Options parseOptions(const std::vector<std::string>& args) {
   return o;
 }
 
-std::string readMessage(const std::string& file) {
-  std::ostringstream text;
-  if (file == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
+// The message in FILE ("-": standard input), piece by piece.
+void streamMessage(const std::string& file, const std::function<void(std::string_view)>& piece) {
+  std::ifstream in;
+  if (file != "-") {
+    in.open(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file);
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + file);
-  text << in.rdbuf();
-  return text.str();
+  std::istream& source = file == "-" ? std::cin : in;
+  char buffer[4096];
+  while (source.read(buffer, sizeof buffer) || source.gcount() > 0)
+    piece(std::string_view(buffer, static_cast<std::size_t>(source.gcount())));
 }
 
 }  // namespace
@@ -69,7 +70,6 @@ int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const config::Config cfg = config::Config::load(configDirectory(o.configDir));
     dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
     mailauth::SenderChecks checks(resolver, mailauth::CheckOptions::fromConfig(cfg));
-    std::string message;
     mailauth::CheckInput input;
     input.clientAddress = o.address;
     input.helo = o.helo;
@@ -77,12 +77,17 @@ int runAuth(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const dns::PeerName peer = dns::lookupPeerNameNow(resolver, o.address);
     input.iprev = peer.iprev();
     input.clientName = peer.name;
-    if (!o.file.empty()) {
-      message = readMessage(o.file);
-      input.message = message;
+    mailauth::CheckResults results;
+    if (o.file.empty()) {
+      results = checks.run(input);
+    } else {
+      // As smtpd will: the message streams through in pieces.
+      const auto check = checks.start(input);
+      streamMessage(o.file, [&](std::string_view piece) { check->feed(piece); });
+      results = check->finish();
     }
-    const mailauth::AuthResults results = checks.field(checks.run(input));
-    out << results.header();
+    const mailauth::AuthResults field = checks.field(results);
+    out << field.header();
     return 0;
   });
 }

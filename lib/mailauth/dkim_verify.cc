@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "lib/mailauth/canonical_body.h"
 #include "lib/mailauth/libopendkim.h"
 
 namespace posthorn::mailauth {
@@ -82,53 +83,10 @@ std::string algorithmName(DKIM_SIGINFO* sig) {
   }
 }
 
-// The length of the body's canonical form (RFC 6376 sections 3.4.3 and
-// 3.4.4), for telling whether l= left part of it unsigned: libopendkim
-// stops counting at l=.
-long long canonicalBodyLength(std::string_view message, bool relaxed) {
-  std::size_t start = 0;
-  for (;;) {  // the body starts after the first empty line
-    const std::size_t lf = message.find('\n', start);
-    if (lf == std::string_view::npos) return relaxed ? 0 : 2;
-    const std::string_view line = message.substr(start, lf - start);
-    start = lf + 1;
-    if (line.empty() || line == "\r") break;
-  }
-  long long length = 0, pendingEmpty = 0;
-  while (start < message.size()) {
-    std::size_t lf = message.find('\n', start);
-    const bool last = lf == std::string_view::npos;
-    if (last) lf = message.size();
-    std::string_view line = message.substr(start, lf - start);
-    start = lf + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    long long n = static_cast<long long>(line.size());
-    if (relaxed) {
-      n = 0;
-      bool space = false;
-      for (char c : line) {
-        if (c == ' ' || c == '\t') {
-          space = true;
-        } else {
-          n += (space ? 1 : 0) + 1;  // a run of white space is one SP, at the start too
-          space = false;
-        }
-      }  // white space at the end of the line goes
-    }
-    if (n == 0) {
-      ++pendingEmpty;  // trailing empty lines do not count
-    } else {
-      length += pendingEmpty * 2 + n + 2;
-      pendingEmpty = 0;
-    }
-  }
-  return length == 0 && !relaxed ? 2 : length;
-}
-
 const char* text(const unsigned char* s) { return s == nullptr ? "" : reinterpret_cast<const char*>(s); }
 
 // RFC 8601 section 2.7.1 for one signature libopendkim has processed.
-DkimSignature judge(DKIM* dkim, DKIM_SIGINFO* sig, std::string_view message) {
+DkimSignature judge(DKIM* dkim, DKIM_SIGINFO* sig, const CanonicalBodyLength& body) {
   DkimSignature out;
   out.domain = text(dkim_sig_getdomain(sig));
   out.selector = text(dkim_sig_getselector(sig));
@@ -185,10 +143,10 @@ DkimSignature judge(DKIM* dkim, DKIM_SIGINFO* sig, std::string_view message) {
   const std::string c = text(canon);
   const bool relaxedBody = c.size() > 8 && c.substr(c.find('/') + 1) == "relaxed";
   if (dkim_sig_getcanonlen(dkim, sig, &messageLength, &hashedLength, &signedLength) == DKIM_STAT_OK &&
-      signedLength >= 0 && signedLength < canonicalBodyLength(message, relaxedBody)) {
+      signedLength >= 0 && signedLength < (relaxedBody ? body.relaxed() : body.simple())) {
     out.partialBody = true;
     const std::string partial = "body partly signed: " + std::to_string(signedLength) + " of " +
-                                std::to_string(canonicalBodyLength(message, relaxedBody)) + " bytes";
+                                std::to_string(relaxedBody ? body.relaxed() : body.simple()) + " bytes";
     out.comment = out.comment.empty() ? partial : out.comment + "; " + partial;
   }
   return out;
@@ -225,34 +183,66 @@ DkimVerifier::~DkimVerifier() {
   if (impl_->lib != nullptr) dkim_close(impl_->lib);
 }
 
-DkimOutcome DkimVerifier::verify(std::string_view message) {
-  DkimOutcome out;
+struct DkimVerifier::Stream::State {
+  DKIM* dkim = nullptr;
   DKIM_STAT status = DKIM_STAT_OK;
-  DKIM* dkim = dkim_verify(impl_->lib, reinterpret_cast<const unsigned char*>("posthorn"), nullptr, &status);
-  if (dkim == nullptr) {
-    out.error = std::string("libopendkim: ") + dkim_getresultstr(status);
+  std::string error;  // the verification could not start
+  CanonicalBodyLength body;
+};
+
+DkimVerifier::Stream::Stream(void* lib) : state_(std::make_unique<State>()) {
+  state_->dkim = dkim_verify(static_cast<DKIM_LIB*>(lib), reinterpret_cast<const unsigned char*>("posthorn"),
+                             nullptr, &state_->status);
+  if (state_->dkim == nullptr) state_->error = std::string("libopendkim: ") + dkim_getresultstr(state_->status);
+}
+
+DkimVerifier::Stream::~Stream() {
+  if (state_->dkim != nullptr) dkim_free(state_->dkim);
+}
+
+void DkimVerifier::Stream::feed(std::string_view piece) {
+  state_->body.feed(piece);
+  // NOSIG comes as soon as the header ends without a DKIM-Signature:
+  // nothing more to do with the rest.
+  if (state_->dkim == nullptr || state_->status != DKIM_STAT_OK || piece.empty()) return;
+  state_->status = dkim_chunk(state_->dkim, reinterpret_cast<unsigned char*>(const_cast<char*>(piece.data())),
+                              piece.size());
+}
+
+DkimOutcome DkimVerifier::Stream::finish() {
+  DkimOutcome out;
+  if (state_->dkim == nullptr) {
+    out.error = state_->error;
     return out;
   }
-  auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(message.data()));
-  status = dkim_chunk(dkim, bytes, message.size());
+  DKIM* dkim = state_->dkim;
+  DKIM_STAT status = state_->status;
   if (status == DKIM_STAT_OK) status = dkim_chunk(dkim, nullptr, 0);
   if (status == DKIM_STAT_OK) status = dkim_eom(dkim, nullptr);
-  // NOSIG comes as soon as the header ends without a DKIM-Signature.
   DKIM_SIGINFO** sigs = nullptr;
   int count = 0;
   if (dkim_getsiglist(dkim, &sigs, &count) == DKIM_STAT_OK) {
     for (int i = 0; i < count; ++i) {
       if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0) continue;  // beyond kMaxSignatures
       if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_PROCESSED) == 0) dkim_sig_process(dkim, sigs[i]);
-      out.signatures.push_back(judge(dkim, sigs[i], message));
+      out.signatures.push_back(judge(dkim, sigs[i], state_->body));
     }
   }
   if (out.signatures.empty() && status != DKIM_STAT_NOSIG && status != DKIM_STAT_OK) {
     const char* why = dkim_geterror(dkim);
     out.error = why != nullptr ? why : dkim_getresultstr(status);
   }
-  dkim_free(dkim);
   return out;
+}
+
+std::unique_ptr<DkimVerifier::Stream> DkimVerifier::start() {
+  return std::unique_ptr<Stream>(new Stream(impl_->lib));
+}
+
+DkimOutcome DkimVerifier::verify(std::string_view message) {
+  const std::unique_ptr<Stream> stream = start();
+  stream->feed(message);
+  return stream->finish();
 }
 
 }  // namespace posthorn::mailauth

@@ -51,7 +51,24 @@ class DkimVerifier {
   DkimVerifier(const DkimVerifier&) = delete;
   DkimVerifier& operator=(const DkimVerifier&) = delete;
 
-  // A whole message (header and body, LF or CRLF line ends).
+  // One message as it streams by: feed() its bytes in pieces of any size
+  // (header and body, LF or CRLF line ends), then finish() once. The key
+  // lookups happen in finish().
+  class Stream {
+   public:
+    ~Stream();
+    void feed(std::string_view piece);
+    DkimOutcome finish();
+
+   private:
+    friend class DkimVerifier;
+    explicit Stream(void* lib);
+    struct State;
+    std::unique_ptr<State> state_;
+  };
+  std::unique_ptr<Stream> start();
+
+  // A whole message at once: start(), feed(), finish().
   DkimOutcome verify(std::string_view message);
 
  private:

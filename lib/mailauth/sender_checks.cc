@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "lib/mailauth/from_domain.h"
+#include "lib/mime/header_fields.h"
 
 namespace posthorn::mailauth {
 
@@ -26,20 +27,60 @@ SenderChecks::SenderChecks(dns::Resolver& resolver, CheckOptions options)
 
 SenderChecks::~SenderChecks() = default;
 
-CheckResults SenderChecks::run(const CheckInput& input) {
+namespace {
+
+// The results' copy of what the envelope said.
+CheckResults envelopeOf(const CheckInput& in) {
   CheckResults r;
-  r.helo = input.helo;
-  r.sender = input.sender;
-  r.clientAddress = input.clientAddress;
-  r.iprev = input.iprev;
-  r.clientName = input.clientName;
-  r.spf = spf_.checkMailFrom(input.clientAddress, input.helo, input.sender);
-  if (!input.message) return r;
+  r.helo = in.helo;
+  r.sender = in.sender;
+  r.clientAddress = in.clientAddress;
+  r.iprev = in.iprev;
+  r.clientName = in.clientName;
+  return r;
+}
+
+}  // namespace
+
+CheckResults SenderChecks::run(const CheckInput& input) {
+  if (!input.message) {  // SPF alone
+    CheckResults r = envelopeOf(input);
+    r.spf = spf_.checkMailFrom(input.clientAddress, input.helo, input.sender);
+    return r;
+  }
+  const std::unique_ptr<MessageCheck> check = start(input);
+  check->feed(*input.message);
+  return check->finish();
+}
+
+std::unique_ptr<SenderChecks::MessageCheck> SenderChecks::start(CheckInput envelope) {
+  envelope.message.reset();
+  return std::unique_ptr<MessageCheck>(new MessageCheck(*this, std::move(envelope)));
+}
+
+SenderChecks::MessageCheck::MessageCheck(SenderChecks& owner, CheckInput envelope)
+    : owner_(owner), envelope_(std::move(envelope)), dkim_(owner.dkim_.start()) {}
+
+void SenderChecks::MessageCheck::feed(std::string_view piece) {
+  dkim_->feed(piece);
+  if (headerDone_) return;
+  const std::size_t room = kHeaderLimit - header_.size();
+  header_.append(piece.substr(0, room));
+  const std::size_t end = mime::headerEnd(header_);
+  if (end < header_.size() || header_.size() == kHeaderLimit) {
+    header_.resize(end);
+    headerDone_ = true;
+  }
+}
+
+CheckResults SenderChecks::MessageCheck::finish() {
+  CheckResults r = envelopeOf(envelope_);
+  r.spf = owner_.spf_.checkMailFrom(envelope_.clientAddress, envelope_.helo, envelope_.sender);
   r.messageChecked = true;
-  r.dkim = dkim_.verify(*input.message);
+  r.dkim = dkim_->finish();
   std::string why;
-  const std::optional<std::string> from = fromDomain(*input.message, &why);
-  r.dmarc = dmarc_.evaluate(input.clientAddress, from.value_or(""), r.spf, r.dkim.signatures);
+  const std::optional<std::string> from = fromDomain(header_, &why);
+  r.dmarc = owner_.dmarc_.evaluate(envelope_.clientAddress, from.value_or(""), r.spf, r.dkim.signatures);
   if (!from) r.dmarc.comment = why;
   return r;
 }

@@ -12,6 +12,7 @@
 // signature and DMARC of its From domain, fed with both.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,27 @@ class SenderChecks {
   ~SenderChecks();
 
   CheckResults run(const CheckInput& input);
+
+  // The same for a message that streams by (smtpd's DATA): feed() each
+  // piece as it arrives, finish() at its end. Only the header section is
+  // kept (up to kHeaderLimit, for the From field); DKIM hashes the rest as
+  // it goes. The lookups happen in finish().
+  class MessageCheck {
+   public:
+    void feed(std::string_view piece);
+    CheckResults finish();
+
+   private:
+    friend class SenderChecks;
+    MessageCheck(SenderChecks& owner, CheckInput envelope);
+    SenderChecks& owner_;
+    CheckInput envelope_;  // without the message
+    std::unique_ptr<DkimVerifier::Stream> dkim_;
+    std::string header_;
+    bool headerDone_ = false;
+  };
+  static constexpr std::size_t kHeaderLimit = 1 << 20;
+  std::unique_ptr<MessageCheck> start(CheckInput envelope);
   // RFC 8601: iprev, spf, dkim (one per signature), dmarc.
   AuthResults field(const CheckResults& r) const;
   const std::string& authservId() const { return options_.authservId; }
