@@ -118,10 +118,10 @@ class Posthorn(smtp_bench.PosthornSystem):
     (test/integration/inbound_util.py), delivering to a virtual user's
     Maildir through local."""
 
-    def __init__(self):
+    def __init__(self, conf=None):
         from inbound_util import Inbound, VIRTUAL_USER
         with contextlib.redirect_stdout(io.StringIO()):  # the harness's "ok:" lines
-            self.harness = Inbound("bench")
+            self.harness = Inbound("bench", conf=conf)
         self.inst = self.harness.inst
         self.recipient = VIRTUAL_USER
         self.port = self.harness.port
@@ -130,6 +130,32 @@ class Posthorn(smtp_bench.PosthornSystem):
         self.maildir_new = make_maildir(os.path.join(self.harness.vhome, "Maildir"),
                                         MAILBOX_UID, MAILBOX_GID)
         self.harness.start()
+
+
+class PosthornChecks(Posthorn):
+    """The same with smtpd_mailauth_checks on for every message (smtp-source's
+    client 127.0.0.1 included): iprev, SPF, DKIM and DMARC, asking NSD on
+    loopback, which serves the sender's domain (SPF passes for 127.0.0.1,
+    DMARC p=none) and 127.in-addr.arpa. libunbound caches the answers, as
+    it would for a real sender that sends a lot."""
+    name = "checks"
+
+    def __init__(self):
+        from dns_util import Nsd
+        domain = smtp_bench.SENDER.split("@")[1]
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.nsd = Nsd({domain: '@ TXT "v=spf1 ip4:127.0.0.1 -all"\n_dmarc TXT "v=DMARC1; p=none"\n'
+                                    "client A 127.0.0.1\n",
+                            "127.in-addr.arpa": f"1.0.0 PTR client.{domain}.\n"}).start()
+        super().__init__(conf={"smtpd_mailauth_checks": "yes", "smtpd_mailauth_ignore_hosts": "",
+                               "smtpd_peername_lookup": "yes", "dns_servers": self.nsd.server,
+                               "dns_trust_anchor_file": ""})
+
+    def __exit__(self, *exc):
+        try:
+            return super().__exit__(*exc)
+        finally:
+            self.nsd.__exit__(None, None, None)
 
 
 class Postfix(smtp_bench.PostfixSystem):
@@ -143,7 +169,7 @@ class Postfix(smtp_bench.PostfixSystem):
         self.maildir_new = self.pf.maildir_new
 
 
-SYSTEMS = {"posthorn": Posthorn, "postfix": Postfix}
+SYSTEMS = {"posthorn": Posthorn, "checks": PosthornChecks, "postfix": Postfix}
 
 
 # --- one run --------------------------------------------------------------------
