@@ -2,3 +2,4 @@
 posthorn_pytest(submission_auth 120)
 posthorn_pytest(submission_throttle 120)
 posthorn_pytest(submission_pam 60)
+posthorn_pytest(submission_mailauth 120)
