@@ -5,8 +5,7 @@
 #include <string_view>
 #include <tuple>
 
-#include "cleanup/cleanup_addresses.h"
-
+#include "lib/address/address_list.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::cleanup {
@@ -91,7 +90,7 @@ void addRecipients(queue::Envelope& envelope, const std::vector<std::string>& ad
   for (const std::string& a : addresses) {
     if (hasControl(a)) continue;
     queue::Recipient rcpt;
-    rcpt.address = qualifyAddress(a, origin);
+    rcpt.address = address::qualifyAddress(a, origin);
     rcpt.originalAddress = a;
     envelope.recipients.push_back(std::move(rcpt));
   }

@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "cleanup/cleanup_addresses.h"
 
+#include "lib/address/address_list.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::cleanup {
@@ -263,7 +263,7 @@ void HeaderFilter::emit(std::string_view bytes) {
 std::vector<std::string> HeaderFilter::extractedRecipients() const {
   std::vector<std::string> out;
   for (const std::string& value : resentValues_.empty() ? recipientValues_ : resentValues_) {
-    for (std::string& address : parseAddressList(value)) out.push_back(std::move(address));
+    for (std::string& address : address::parseAddressList(value)) out.push_back(std::move(address));
   }
   return out;
 }

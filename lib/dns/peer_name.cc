@@ -158,11 +158,6 @@ PeerName lookupPeerNameNow(Resolver& resolver, const std::string& address) {
   return std::move(*found);
 }
 
-bool sameAddress(const std::string& a, const std::string& b) {
-  Binary x, y;
-  return parse(a, &x) && parse(b, &y) && x == y;
-}
-
 void lookupPeerName(EventResolver& events, const std::string& address, std::function<void(PeerName)> done) {
   Binary parsed;
   if (!parse(address, &parsed)) {

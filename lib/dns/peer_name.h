@@ -49,8 +49,4 @@ void lookupPeerName(EventResolver& events, const std::string& address,
 // (posthorn auth check), not for daemons, whose loop must go on.
 PeerName lookupPeerNameNow(Resolver& resolver, const std::string& address);
 
-// Whether two textual IP addresses are the same address ("::ffff:192.0.2.1"
-// is 192.0.2.1; IPv6 spellings differ).
-bool sameAddress(const std::string& a, const std::string& b);
-
 }  // namespace posthorn::dns

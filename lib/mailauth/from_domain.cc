@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "lib/address/address_list.h"
 #include "lib/mime/header_fields.h"
 #include "lib/util/ascii.h"
 
@@ -10,55 +11,14 @@ namespace posthorn::mailauth {
 
 namespace {
 
-// The value without comments and quoted strings (display names), so that
-// an '@' or '<' in them is not taken for an address.
-std::string withoutCommentsAndQuotes(std::string_view value) {
-  std::string out;
-  int depth = 0;
-  bool quoted = false;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == '\\' && (quoted || depth > 0)) {
-      ++i;
-      continue;
-    }
-    if (quoted) {
-      if (c == '"') quoted = false;
-    } else if (depth > 0) {
-      if (c == '(') ++depth;
-      if (c == ')') --depth;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '(') {
-      ++depth;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// The domain after the last '@' of each address in a list.
-std::vector<std::string> domains(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t end = list.find(',', start);
-    if (end == std::string::npos) end = list.size();
-    std::string_view mailbox(list.data() + start, end - start);
-    const auto open = mailbox.find('<');
-    if (open != std::string_view::npos) mailbox = mailbox.substr(open + 1, mailbox.find('>', open) - open - 1);
-    const auto at = mailbox.rfind('@');
-    if (at != std::string_view::npos) {
-      std::string_view d = mailbox.substr(at + 1);
-      while (!d.empty() && (d.back() == ' ' || d.back() == '\t' || d.back() == '>' || d.back() == ';')) d.remove_suffix(1);
-      while (!d.empty() && (d.front() == ' ' || d.front() == '\t')) d.remove_prefix(1);
-      if (!d.empty() && d.back() == '.') d.remove_suffix(1);
-      if (!d.empty()) out.push_back(util::lower(d));
-    }
-    start = end + 1;
-  }
-  return out;
+// The domain of an address as DMARC compares it: after the last '@', in
+// lower case, without a final dot; "" when there is none.
+std::string domainOf(const std::string& address) {
+  const auto at = address.rfind('@');
+  if (at == std::string::npos) return "";
+  std::string d = util::lower(std::string_view(address).substr(at + 1));
+  if (!d.empty() && d.back() == '.') d.pop_back();
+  return d;
 }
 
 }  // namespace
@@ -78,7 +38,11 @@ std::optional<std::string> fromDomain(std::string_view message, std::string* why
     *why = "more than one From field";
     return std::nullopt;
   }
-  const std::vector<std::string> found = domains(withoutCommentsAndQuotes(values.front()));
+  std::vector<std::string> found;
+  for (const std::string& a : address::parseAddressList(values.front())) {
+    std::string d = domainOf(a);
+    if (!d.empty()) found.push_back(std::move(d));
+  }
   if (found.empty()) {
     *why = "no address in the From field";
     return std::nullopt;

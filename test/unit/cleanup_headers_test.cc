@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/address/address_list.h"
 #include "lib/config/config.h"
-#include "cleanup/cleanup_addresses.h"
 #include "cleanup/cleanup_envelope.h"
 #include "cleanup/cleanup_header_values.h"
 #include "cleanup/cleanup_headers.h"
@@ -265,7 +265,7 @@ TEST(HeaderFilter, ExtractsRecipients) {
 }
 
 TEST(AddressList, Forms) {
-  using posthorn::cleanup::parseAddressList;
+  using posthorn::address::parseAddressList;
   using V = std::vector<std::string>;
   EXPECT_EQ(parseAddressList("a@b"), V{"a@b"});
   EXPECT_EQ(parseAddressList("  a@b ,c@d,, "), (V{"a@b", "c@d"}));
@@ -284,8 +284,8 @@ TEST(AddressList, Forms) {
   EXPECT_EQ(parseAddressList("\"open quote"), V{"open quote"});
   EXPECT_EQ(parseAddressList("((("), V{});
   EXPECT_EQ(parseAddressList(""), V{});
-  EXPECT_EQ(posthorn::cleanup::qualifyAddress("bob", "example.org"), "bob@example.org");
-  EXPECT_EQ(posthorn::cleanup::qualifyAddress("bob@x", "example.org"), "bob@x");
+  EXPECT_EQ(posthorn::address::qualifyAddress("bob", "example.org"), "bob@example.org");
+  EXPECT_EQ(posthorn::address::qualifyAddress("bob@x", "example.org"), "bob@x");
 }
 
 TEST(HeaderValues, DateIsRfc5322InTheLocalZone) {

@@ -1,7 +1,7 @@
-// cleanup_addresses - a tolerant RFC 5322 address-list scanner
-#include "cleanup/cleanup_addresses.h"
+// address_list - a tolerant RFC 5322 address-list scanner
+#include "lib/address/address_list.h"
 
-namespace posthorn::cleanup {
+namespace posthorn::address {
 namespace {
 
 enum class Tok { Word, Quoted, Special, End };
@@ -146,4 +146,4 @@ std::string qualifyAddress(std::string_view address, std::string_view origin) {
   return std::string(address) + "@" + std::string(origin);
 }
 
-}  // namespace posthorn::cleanup
+}  // namespace posthorn::address

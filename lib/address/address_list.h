@@ -1,4 +1,5 @@
-// cleanup_addresses - the addresses in To:/Cc:/Bcc: values (sendmail -t)
+// address_list - the addresses of an RFC 5322 address-list header value
+// (cleanup's To:/Cc:/Bcc: for sendmail -t, DMARC's From)
 //
 //   parseAddressList("Jane <jane@example.com>, bob (Bob), list: a@x, b@y;")
 //     == {"jane@example.com", "bob", "a@x", "b@y"}
@@ -16,11 +17,11 @@
 #include <string_view>
 #include <vector>
 
-namespace posthorn::cleanup {
+namespace posthorn::address {
 
 std::vector<std::string> parseAddressList(std::string_view value);
 
 // "user" -> "user@origin"; anything with an '@' is returned as it is.
 std::string qualifyAddress(std::string_view address, std::string_view origin);
 
-}  // namespace posthorn::cleanup
+}  // namespace posthorn::address
