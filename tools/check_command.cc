@@ -6,12 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <functional>
 #include <set>
 
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
-#include "lib/dns/dns_config.h"
+#include "lib/dns/dns_resolver.h"
 #include "lib/mailauth/sender_checks.h"
 #include "lib/tls/tls_check.h"
 #include "tools/command.h"
@@ -111,13 +110,19 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
       report.fatal(problem);
     // Files the workers read at their start, before the jail: the DNS
     // trust anchors and the Public Suffix List.
-    for (const auto& check : {std::function<void()>([&] { dns::ResolverConfig::fromConfig(*cfg); }),
-                              std::function<void()>([&] { mailauth::CheckOptions::fromConfig(*cfg); })}) {
-      try {
-        check();
-      } catch (const config::ConfigError& e) {
-        report.fatal(e.what());
-      }
+    // The resolver is set up as the workers set it up, so that a trust
+    // anchor libunbound cannot use is named here.
+    try {
+      dns::Resolver resolver(dns::ResolverConfig::fromConfig(*cfg));
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    } catch (const std::runtime_error& e) {
+      report.fatal(cfg->origin("dns_trust_anchor_file").describe() + ": DNS resolver: " + e.what());
+    }
+    try {
+      mailauth::CheckOptions::fromConfig(*cfg);
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
     }
     try {
       const std::string owner = cfg->get("mail_owner");

@@ -139,7 +139,7 @@ ResolverConfig ResolverConfig::fromConfig(const config::Config& cfg, const std::
   const std::string anchors = cfg.get("dns_trust_anchor_file");
   if (!anchors.empty()) {
     try {
-      rc.trustAnchors = readTrustAnchors(anchors);
+      rc.trustAnchors = readTrustAnchors(anchors, &rc.trustAnchorOrigins);
     } catch (const std::runtime_error& e) {
       throw config::ConfigError(cfg.origin("dns_trust_anchor_file").describe() +
                                 ": dns_trust_anchor_file = " + anchors + ": " + e.what());
@@ -148,15 +148,17 @@ ResolverConfig ResolverConfig::fromConfig(const config::Config& cfg, const std::
   return rc;
 }
 
-std::vector<std::string> ResolverConfig::readTrustAnchors(const std::string& path) {
+std::vector<std::string> ResolverConfig::readTrustAnchors(const std::string& path,
+                                                          std::vector<std::string>* origins) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
   std::vector<std::string> records;
   std::string line;
-  while (std::getline(in, line)) {
+  for (int number = 1; std::getline(in, line); ++number) {
     line = line.substr(0, line.find(';'));
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     records.push_back(line);
+    if (origins != nullptr) origins->push_back(path + ":" + std::to_string(number));
   }
   if (records.empty()) throw std::runtime_error(path + " holds no DS or DNSKEY record");
   return records;

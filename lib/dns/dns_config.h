@@ -43,11 +43,14 @@ struct ResolverConfig {
   int attempts{};                       // rounds over all servers
   std::uint64_t seed{};                 // equal-preference MX order; 0 = unpredictable
   std::vector<std::string> trustAnchors;  // DS/DNSKEY records; empty = no validation
+  std::vector<std::string> trustAnchorOrigins;  // "file:line" of each, for errors (may be empty)
 
   // The records of a trust anchor file: one per line, comments (from ';')
-  // and blank lines dropped. Throws std::runtime_error naming the file
-  // when it cannot be read or holds no record.
-  static std::vector<std::string> readTrustAnchors(const std::string& path);
+  // and blank lines dropped; each one's "file:line" into *origins when
+  // given. Throws std::runtime_error naming the file when it cannot be
+  // read or holds no record.
+  static std::vector<std::string> readTrustAnchors(const std::string& path,
+                                                   std::vector<std::string>* origins = nullptr);
 
   // resolv.conf text: nameserver lines and options timeout:/attempts:
   // (without them, resolv.conf(5)'s own defaults). Unusable nameserver

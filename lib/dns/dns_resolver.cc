@@ -37,6 +37,24 @@ std::string unboundAddress(const ServerAddress& server) {
   return host + "@" + port;
 }
 
+// libunbound parses trust anchors only when the context is finalized, and
+// then says no more than "initialization failure". This finds the record
+// it could not take, each in a context of its own, and names its line.
+std::string whyInitFailed(const ResolverConfig& config, int err) {
+  for (std::size_t i = 0; i < config.trustAnchors.size(); ++i) {
+    ub_ctx* scratch = ::ub_ctx_create();
+    if (scratch == nullptr) break;
+    const bool usable = ::ub_ctx_add_ta(scratch, config.trustAnchors[i].c_str()) == 0 &&
+                        ::ub_ctx_zone_remove(scratch, "test.") == 0;
+    ::ub_ctx_delete(scratch);
+    if (!usable) {
+      const std::string where = i < config.trustAnchorOrigins.size() ? config.trustAnchorOrigins[i] + ": " : "";
+      return where + "trust anchor \"" + config.trustAnchors[i] + "\" is not a DS or DNSKEY record libunbound can use";
+    }
+  }
+  return std::string("libunbound: cannot set the resolver up: ") + ::ub_strerror(err);
+}
+
 std::string rcodeText(int rcode) {
   switch (rcode) {
     case kRcodeServFail: return "SERVFAIL";
@@ -106,6 +124,7 @@ Resolver::Resolver(ResolverConfig config) : config_(std::move(config)) {
     // libunbound reads no file, so the caller may enter its jail.
     for (const char* zone : {"test.", "127.in-addr.arpa.", "home.arpa."}) {
       const int err = ::ub_ctx_zone_remove(ctx_, zone);
+      if (err == UB_INITFAIL) throw std::runtime_error(whyInitFailed(config_, err));
       if (err != 0) throw std::runtime_error(std::string("libunbound: local zone ") + zone + ": " + ::ub_strerror(err));
     }
   } catch (...) {

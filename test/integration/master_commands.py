@@ -94,6 +94,13 @@ def main():
         expect(r.returncode == 1 and "posthorn.conf:" in r.stderr
                and "dns_trust_anchor_file = /nonexistent/root.key: cannot read" in r.stderr,
                f"posthorn check names an unreadable trust anchor file ({r.stderr.strip()!r})")
+        garbled = os.path.join(inst.config_dir, "garbled.key")
+        with open(garbled, "w") as f:
+            f.write("; a key someone mistyped\n. IN DNSKEY two five seven\n")
+        inst.write_conf(dns_trust_anchor_file=garbled)
+        r = inst.posthorn("check")
+        expect(r.returncode == 1 and f"{garbled}:2: trust anchor" in r.stderr,
+               f"posthorn check names the trust anchor libunbound cannot use, by line ({r.stderr.strip()[-200:]!r})")
         inst.write_conf(dns_trust_anchor_file="/usr/share/dns/root.key",
                         dmarc_public_suffix_list="/nonexistent/list.dat")
         r = inst.posthorn("check")

@@ -181,3 +181,23 @@ TEST(DnsRecord, NormalizeName) {
   EXPECT_FALSE(normalizeName(std::string("a\0b.test", 8), &why));
 }
 
+
+TEST(DnsResolver, AnUnusableTrustAnchorIsNamed) {
+  ResolverConfig rc;
+  rc.servers.push_back(parseServer("127.0.0.1:9"));
+  rc.trustAnchors = {". IN DS 20326 8 2 E06D44B8", ". IN DNSKEY garbage here"};
+  rc.trustAnchorOrigins = {"/etc/mail/root.key:1", "/etc/mail/root.key:2"};
+  try {
+    Resolver resolver(rc);
+    FAIL() << "a trust anchor libunbound cannot parse must be refused";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("/etc/mail/root.key:2"), std::string::npos) << what;
+    EXPECT_NE(what.find("garbage here"), std::string::npos) << what;
+  }
+  // The same file read from disk carries its lines.
+  TempFile file("; comment\n. IN DS 20326 8 2 E06D44B8\n\n. IN DNSKEY garbage here\n");
+  std::vector<std::string> origins;
+  ResolverConfig::readTrustAnchors(file.path(), &origins);
+  EXPECT_EQ(origins, (std::vector<std::string>{file.path() + ":2", file.path() + ":4"}));
+}
