@@ -70,6 +70,7 @@ struct Resolver::Pending {
   int id = -1;
   std::string name;
   RrType type = RrType::A;
+  bool keepPacket = false;
   Callback callback;
 };
 
@@ -155,7 +156,7 @@ void Resolver::cancel(int id) {
   pending_.erase(it);
 }
 
-int Resolver::start(std::string_view name, RrType type, Callback callback) {
+int Resolver::start(std::string_view name, RrType type, Callback callback, bool keepPacket) {
   std::string why;
   const std::optional<std::string> normal = normalizeName(name, &why);
   if (!normal) {
@@ -172,6 +173,7 @@ int Resolver::start(std::string_view name, RrType type, Callback callback) {
   pending->owner = this;
   pending->name = *normal;
   pending->type = type;
+  pending->keepPacket = keepPacket;
   pending->callback = std::move(callback);
   int id = -1;
   // The root is "."; every other name goes without its final dot.
@@ -206,7 +208,7 @@ void Resolver::onAnswer(void* data, int err, ub_result* result) {
               (result->why_bogus != nullptr ? std::string(": ") + result->why_bogus : std::string());
   } else {
     r.security = result->secure ? Security::Secure : Security::Insecure;
-    if (result->answer_packet != nullptr)
+    if (pending->keepPacket && result->answer_packet != nullptr)
       r.packet.assign(static_cast<const char*>(result->answer_packet), result->answer_len);
     if (result->canonname != nullptr) {
       std::string ignored;
@@ -246,13 +248,16 @@ void Resolver::onAnswer(void* data, int err, ub_result* result) {
   }
 }
 
-QueryResult Resolver::query(std::string_view name, RrType type) {
+QueryResult Resolver::query(std::string_view name, RrType type, bool keepPacket) {
   QueryResult out;
   bool done = false;
-  const int id = start(name, type, [&](QueryResult r) {
-    out = std::move(r);
-    done = true;
-  });
+  const int id = start(
+      name, type,
+      [&](QueryResult r) {
+        out = std::move(r);
+        done = true;
+      },
+      keepPacket);
   if (id < 0) return out;
   const auto limit = config_.timeout * std::max(1, config_.attempts);
   const auto deadline = Clock::now() + limit;

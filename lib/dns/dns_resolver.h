@@ -67,7 +67,7 @@ struct QueryResult {
   std::string canonicalName;    // after CNAMEs
   std::vector<Record> records;  // of the type asked for
   std::string error;            // for TempFail and NotFound: why, for logs
-  std::string packet;           // the whole answer in wire format, when one came (libopendkim reads it)
+  std::string packet;           // the whole answer in wire format, when asked for (libopendkim reads it)
 };
 
 struct MxHost {
@@ -108,7 +108,8 @@ class Resolver {
   Resolver& operator=(const Resolver&) = delete;
 
   // One question, CNAMEs followed; waits at most timeout x attempts.
-  QueryResult query(std::string_view name, RrType type);
+  // keepPacket: QueryResult::packet holds the whole answer too.
+  QueryResult query(std::string_view name, RrType type, bool keepPacket = false);
   MxResult lookupMx(std::string_view domain);
   // A and AAAA together: Ok when either has an address; TempFail when one
   // failed and the other had none; NotFound otherwise.
@@ -127,7 +128,7 @@ class Resolver {
   // An exception from a callback run by process() is rethrown by process()
   // once libunbound has returned (never through its C code).
   using Callback = std::function<void(QueryResult)>;
-  int start(std::string_view name, RrType type, Callback callback);
+  int start(std::string_view name, RrType type, Callback callback, bool keepPacket = false);
   int fd() const;
   void process();
   void cancel(int id);

@@ -16,11 +16,11 @@ std::string escapeComment(std::string_view text) {
 
 // RFC 8601 pvalue: a token (RFC 2045), an address or domain, else quoted.
 std::string propertyValue(std::string_view v) {
-  static constexpr std::string_view kSpecials = "()<>,;:\\\"/[]?= \t";
+  static constexpr std::string_view kSpecials = "()<>,;:\\\"[]?= \t";
   bool plain = !v.empty();
   for (char c : v) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || (kSpecials.find(c) != std::string_view::npos && c != '/')) plain = false;
+    if (u <= 0x20 || u == 0x7f || kSpecials.find(c) != std::string_view::npos) plain = false;
   }
   if (plain) return std::string(v);
   std::string out = "\"";

@@ -24,7 +24,7 @@ int startQuery(void* service, int type, unsigned char* name, unsigned char* buf,
   auto* resolver = static_cast<dns::Resolver*>(service);
   dns::QueryResult r;
   try {
-    r = resolver->query(reinterpret_cast<const char*>(name), static_cast<dns::RrType>(type));
+    r = resolver->query(reinterpret_cast<const char*>(name), static_cast<dns::RrType>(type), /*keepPacket=*/true);
   } catch (const std::exception&) {
     return -1;  // nothing may unwind through libopendkim: "query failed"
   }
@@ -140,8 +140,9 @@ DkimSignature judge(DKIM* dkim, DKIM_SIGINFO* sig, const CanonicalBodyLength& bo
   ssize_t messageLength = 0, hashedLength = 0, signedLength = 0;
   unsigned char tag[] = "c";
   const unsigned char* canon = dkim_sig_gettagvalue(sig, false, tag);
-  const std::string c = text(canon);
-  const bool relaxedBody = c.size() > 8 && c.substr(c.find('/') + 1) == "relaxed";
+  const std::string c = text(canon);  // "header/body"; without '/', the body is simple
+  const auto slash = c.find('/');
+  const bool relaxedBody = slash != std::string::npos && c.substr(slash + 1) == "relaxed";
   if (dkim_sig_getcanonlen(dkim, sig, &messageLength, &hashedLength, &signedLength) == DKIM_STAT_OK &&
       signedLength >= 0 && signedLength < (relaxedBody ? body.relaxed() : body.simple())) {
     out.partialBody = true;
@@ -201,10 +202,10 @@ DkimVerifier::Stream::~Stream() {
 }
 
 void DkimVerifier::Stream::feed(std::string_view piece) {
-  state_->body.feed(piece);
   // NOSIG comes as soon as the header ends without a DKIM-Signature:
-  // nothing more to do with the rest.
+  // nothing more to do with the rest (the body is not even counted).
   if (state_->dkim == nullptr || state_->status != DKIM_STAT_OK || piece.empty()) return;
+  state_->body.feed(piece);
   state_->status = dkim_chunk(state_->dkim, reinterpret_cast<unsigned char*>(const_cast<char*>(piece.data())),
                               piece.size());
 }
