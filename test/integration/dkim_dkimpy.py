@@ -16,10 +16,10 @@ unsigned message (none).
 import base64
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
+from dkim_keys import key_record, rsa_key
 from dns_util import Nsd
 from posthorn_test import SKIP, Instance, expect, passed
 
@@ -37,24 +37,10 @@ MESSAGE = (b"From: Alice <alice@dkim.test>\r\nTo: bob@example.net\r\n"
            b"Hello Bob,\r\n\r\nthe figures are attached.   Trailing  spaces  \r\n\r\nAlice\r\n")
 
 
-def rsa_key(bits):
-    """(PEM private key, base64 DER public key)."""
-    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{bits}"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem,
-                         capture_output=True, check=True).stdout
-    return pem, base64.b64encode(der).decode()
-
-
 def ed25519_key():
     """(base64 private seed as dkimpy takes it, base64 public key)."""
     key = nacl.signing.SigningKey.generate()
     return base64.b64encode(bytes(key)), base64.b64encode(bytes(key.verify_key)).decode()
-
-
-def txt(value):
-    """A TXT record's data in 255-byte strings."""
-    return " ".join(f'"{value[i:i + 250]}"' for i in range(0, len(value), 250))
 
 
 def sign(message, selector, key, algorithm=b"rsa-sha256", canon=(b"relaxed", b"relaxed"), length=False):
@@ -99,11 +85,9 @@ def main():
     other_pem, other_pub = rsa_key(2048)
     small_pem, small_pub = rsa_key(512)
     ed_priv, ed_pub = ed25519_key()
-    zone = (f"rsa._domainkey TXT {txt('v=DKIM1; k=rsa; p=' + rsa_pub)}\n"
-            f"ed._domainkey TXT {txt('v=DKIM1; k=ed25519; p=' + ed_pub)}\n"
-            f"small._domainkey TXT {txt('v=DKIM1; k=rsa; p=' + small_pub)}\n"
+    zone = (key_record("rsa", rsa_pub) + key_record("ed", ed_pub, "ed25519") + key_record("small", small_pub)
             # Signed with rsa_pem, but the published key is another one.
-            f"changed._domainkey TXT {txt('v=DKIM1; k=rsa; p=' + other_pub)}\n")
+            + key_record("changed", other_pub))
     with Nsd({"dkim.test": zone}, broken=["broken.test"]) as ns, \
             Instance("dkim_dkimpy", conf={"dns_servers": ns.server, "dns_trust_anchor_file": "",
                                           "dns_timeout": "2s", "dns_attempts": "1",

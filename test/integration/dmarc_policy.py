@@ -13,13 +13,12 @@ served by NSD on loopback, with messages signed by dkimpy.
 - a DKIM pass for an unaligned domain does not count;
 - dmarc_public_suffix_list that cannot be read: status 1, file:line named.
 """
-import base64
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
+from dkim_keys import key_record, rsa_key
 from dns_util import Nsd
 from posthorn_test import SKIP, Instance, expect, passed
 
@@ -28,18 +27,6 @@ try:
 except ImportError as e:
     print(f"SKIP: {e} (apt-get install python3-dkim)")
     sys.exit(SKIP)
-
-
-def rsa_key():
-    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem,
-                         capture_output=True, check=True).stdout
-    return pem, base64.b64encode(der).decode()
-
-
-def txt(value):
-    return " ".join(f'"{value[i:i + 250]}"' for i in range(0, len(value), 250))
 
 
 def message(from_addr):
@@ -52,7 +39,7 @@ def signed(msg, domain, key):
 
 
 def zones(pub):
-    key = f"s1._domainkey TXT {txt('v=DKIM1; k=rsa; p=' + pub)}\n"
+    key = key_record("s1", pub)
     spf = 'TXT "v=spf1 ip4:127.0.0.2 -all"\n'
     return {
         "dmarc.test": f'_dmarc TXT "v=DMARC1; p=reject"\n@ {spf}{key}',

@@ -56,6 +56,24 @@ def free_udp_tcp_port(host="127.0.0.1"):
     raise AssertionError("no free port for the DNS server")
 
 
+class SilentDns:
+    """A DNS server that never answers: a UDP port on 127.0.0.1 that reads
+    nothing (and no TCP listener). .server is its "127.0.0.1:PORT"."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.server = f"127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        return False
+
+
 class Nsd:
     def __init__(self, zones, broken=(), signed=(), tamper=None):
         require_nsd()

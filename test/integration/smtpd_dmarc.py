@@ -14,11 +14,10 @@ loopback addresses, with NSD serving the test zones and dkimpy signing.
 - every checked message's evaluation is logged on one line with the
   queue ID: iprev, spf, dkim, dmarc.
 """
-import base64
 import re
-import subprocess
 import sys
 
+from dkim_keys import key_record, rsa_key
 from dns_util import Nsd
 from posthorn_test import SKIP, expect, passed
 from smtpd_util import VIRTUAL_USER, Client, incoming, make_instance, wait_ready
@@ -30,18 +29,8 @@ except ImportError as e:
     sys.exit(SKIP)
 
 
-def rsa_key():
-    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem,
-                         capture_output=True, check=True).stdout
-    return pem, base64.b64encode(der).decode()
-
-
 def zones(pub):
-    key = "s1._domainkey TXT " + " ".join(f'"{c}"' for c in
-                                          [("v=DKIM1; k=rsa; p=" + pub)[i:i + 250]
-                                           for i in range(0, len("v=DKIM1; k=rsa; p=" + pub), 250)]) + "\n"
+    key = key_record("s1", pub)
     spf = '@ TXT "v=spf1 ip4:127.0.0.2 -all"\n'
     return {
         "dmarc.test": '_dmarc TXT "v=DMARC1; p=reject"\nhost A 127.0.0.2\n' + spf + key,

@@ -17,10 +17,9 @@ from distinct source addresses:
 As root, smtpd is chrooted: the lookups work inside the jail (the
 resolver is set up before it).
 """
-import socket
 import time
 
-from dns_util import Nsd
+from dns_util import Nsd, SilentDns
 from posthorn_test import expect, is_root, passed
 from smtpd_util import VIRTUAL_USER, Client, dump, incoming, make_instance, wait_ready
 
@@ -83,14 +82,12 @@ def check_names(dns):
 
 
 def check_silent_dns():
-    # A UDP port that reads nothing: every lookup times out.
-    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    silent.bind(("127.0.0.1", 0))
-    server = f"127.0.0.1:{silent.getsockname()[1]}"
+    # Every lookup times out.
+    silent = SilentDns()
     inst, port = make_instance("smtpd_fcrdns_silent", smtpd_peername_lookup="yes",
-                               mynetworks="127.0.0.0/8", dns_servers=server,
+                               mynetworks="127.0.0.0/8", dns_servers=silent.server,
                                dns_trust_anchor_file="", dns_timeout="1s", dns_attempts="1")
-    with inst:
+    with silent, inst:
         offset = inst.log_size()
         inst.start()
         wait_ready(inst, port)  # its probe connection waits for the lookup too
@@ -101,7 +98,6 @@ def check_silent_dns():
         expect("client name lookup: name service error for name=2.0.0.127.in-addr.arpa type=PTR: "
                "timeout after 1000ms" in log, "the timeout is logged")
         inst.stop()
-    silent.close()
 
 
 def main():

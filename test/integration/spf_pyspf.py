@@ -15,10 +15,9 @@ for the null sender, and the Authentication-Results property
 (smtp.mailfrom or smtp.helo).
 """
 import re
-import socket
 import sys
 
-from dns_util import Nsd
+from dns_util import Nsd, SilentDns
 from posthorn_test import SKIP, Instance, expect, passed
 
 try:
@@ -195,15 +194,12 @@ def main():
             expect(r.returncode == 0 and "spf=permerror" in r.stdout,
                    f"a client address that is not one: permerror ({r.stdout.strip()!r})")
     # A DNS that drops every query: temperror for both.
-    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    silent.bind(("127.0.0.1", 0))
-    port = silent.getsockname()[1]
-    spf.DNSLookup = pyspf_lookup(port, timeout=1.0)
-    with Instance("spf_pyspf_silent", conf={"dns_servers": f"127.0.0.1:{port}",
-                                            "dns_trust_anchor_file": "", "dns_timeout": "1s",
-                                            "dns_attempts": "1"}) as inst:
-        run_cases(inst, [("a dropped query", "127.0.0.2", "h.example", "u@c1.spf.test", "temperror")])
-    silent.close()
+    with SilentDns() as silent:
+        spf.DNSLookup = pyspf_lookup(silent.port, timeout=1.0)
+        with Instance("spf_pyspf_silent", conf={"dns_servers": silent.server,
+                                                "dns_trust_anchor_file": "", "dns_timeout": "1s",
+                                                "dns_attempts": "1"}) as inst:
+            run_cases(inst, [("a dropped query", "127.0.0.2", "h.example", "u@c1.spf.test", "temperror")])
     passed(f"{len(CASES) + 1} SPF cases: posthorn and pyspf agree with RFC 7208")
 
 

@@ -1,0 +1,27 @@
+"""dkim_keys - DKIM keys and their DNS records for the mailauth tests (not a test).
+
+    pem, pub = rsa_key(2048)                 # openssl: PEM private key, base64 DER public key
+    zone += key_record("s1", pub)            # 's1._domainkey TXT "v=DKIM1; k=rsa; p=..."'
+    zone += key_record("ed", edpub, "ed25519")
+"""
+import base64
+import subprocess
+
+
+def rsa_key(bits=2048):
+    """(PEM private key as dkimpy takes it, base64 DER public key)."""
+    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{bits}"],
+                         capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem,
+                         capture_output=True, check=True).stdout
+    return pem, base64.b64encode(der).decode()
+
+
+def txt(value):
+    """A TXT record's data in strings of at most 250 bytes (one string may not exceed 255)."""
+    return " ".join(f'"{value[i:i + 250]}"' for i in range(0, len(value), 250))
+
+
+def key_record(selector, public_key, kind="rsa"):
+    """The zone-file line that publishes a key under SELECTOR._domainkey."""
+    return f"{selector}._domainkey TXT {txt(f'v=DKIM1; k={kind}; p={public_key}')}\n"
