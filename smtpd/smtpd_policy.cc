@@ -32,7 +32,12 @@ void splitAllowlist(const std::vector<std::string>& entries, std::vector<std::st
     try {
       address::CidrList::parseEntry(e);
       networks->push_back(e);
-    } catch (const address::CidrError&) {
+    } catch (const address::CidrError& why) {
+      // Something meant as an address or network that is not one must not
+      // pass silently as a domain nobody has.
+      if (e.find_first_of("/:[]") != std::string::npos ||
+          e.find_first_not_of("0123456789.") == std::string::npos)
+        throw config::ConfigError(std::string("smtpd_dmarc_allowlist: ") + why.what());
       std::string d = util::lower(e);
       if (!d.empty() && d.front() == '.') d.erase(0, 1);
       domains->push_back(d);

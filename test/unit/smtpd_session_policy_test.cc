@@ -292,5 +292,21 @@ TEST_F(SessionTest, VrfyDisabled) {
   EXPECT_EQ(last("VRFY alice\r\n"), "502 5.5.1 VRFY command is disabled");
 }
 
+TEST_F(SessionTest, DmarcAllowlistHoldsNetworksAndDomains) {
+  settings.dmarcAllowlist = {"example.org", "192.0.2.0/24", "[2001:db8::]/32"};
+  const Policy p(settings, lookups);
+  EXPECT_TRUE(p.dmarcAllowlisted("192.0.2.7", "other.test"));
+  EXPECT_TRUE(p.dmarcAllowlisted("2001:db8::1", "other.test"));
+  EXPECT_TRUE(p.dmarcAllowlisted("198.51.100.1", "example.org"));
+  EXPECT_TRUE(p.dmarcAllowlisted("198.51.100.1", "Mail.Example.ORG"));  // a domain under it
+  EXPECT_FALSE(p.dmarcAllowlisted("198.51.100.1", "badexample.org"));
+  EXPECT_FALSE(p.dmarcAllowlisted("198.51.100.1", "org"));
+  // Meant as an address or a network but not one: refused, not taken for a domain.
+  for (const char* bad : {"192.0.2.300", "10.0.0.0/33", "[2001:db8::1"}) {
+    settings.dmarcAllowlist = {bad};
+    EXPECT_THROW(Policy(settings, lookups), config::ConfigError) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace posthorn::smtpd
