@@ -5,6 +5,7 @@
 
 
 #include "lib/address/address_list.h"
+#include "lib/mailauth/auth_results.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::cleanup {
@@ -178,6 +179,8 @@ void HeaderFilter::startHeader(std::string_view name) {
   headerName_ = util::lower(name);
   dropHeader_ = isDroppedHeader(headerName_);
   captureHeader_ = false;
+  holdHeader_ = headerName_ == "authentication-results" && !policy_.authservId.empty();
+  held_.clear();
   if (headerName_ == "message-id") {
     captureHeader_ = !sawMessageId_;
     sawMessageId_ = true;
@@ -205,12 +208,21 @@ void HeaderFilter::headerBytes(std::string_view bytes) {
     return;
   }
   if (captureHeader_) captured_.append(bytes);
-  if (!dropHeader_) emit(bytes);
+  if (holdHeader_) held_.append(bytes);
+  else if (!dropHeader_) emit(bytes);
 }
 
 void HeaderFilter::finishHeader() {
   if (!inHeader_) return;
   inHeader_ = false;
+  if (holdHeader_) {
+    holdHeader_ = false;
+    const auto colon = held_.find(':');
+    const std::string id = mailauth::authservIdOf(std::string_view(held_).substr(colon + 1));
+    if (util::equalsIgnoreCase(id, policy_.authservId)) ++removedAuthResults_;
+    else if (phase_ == Phase::Headers) emit(held_);
+    held_.clear();
+  }
   if (!captureHeader_) return;
   std::string value = unfoldedValue(captured_);
   captured_.clear();
@@ -251,6 +263,7 @@ void HeaderFilter::reject(HeaderVerdict verdict, std::string detail) {
   phase_ = Phase::Stopped;
   lineStart_.clear();
   captured_.clear();
+  held_.clear();
 }
 
 void HeaderFilter::emit(std::string_view bytes) {

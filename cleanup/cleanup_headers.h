@@ -15,7 +15,10 @@
 // so that the line is body, not a broken header. At the end of the header
 // section the filter appends, when the message has none, Message-ID:,
 // Date: and (for local submissions) From:, as Postfix does. It drops Bcc:,
-// Resent-Bcc:, Return-Path: and Content-Length: (folded lines included).
+// Resent-Bcc:, Return-Path: and Content-Length: (folded lines included),
+// and every Authentication-Results: whose authserv-id is ours (a sender
+// must not be able to forge our verdict; RFC 8601 section 5): such a field
+// is held (up to headerSizeLimit) until its end, then dropped or written.
 // Header names are matched case-insensitively; header values may hold any
 // byte (8-bit, UTF-8) and pass through unchanged.
 //
@@ -43,6 +46,7 @@ struct HeaderPolicy {
   std::string date;       // Date value to add when missing; "" = never add
   std::string from;       // From value to add when missing; "" = never add
   bool extractRecipients = false;  // collect To/Cc/Bcc (or Resent-*) addresses
+  std::string authservId;  // drop Authentication-Results: claiming it; "" = keep all
 };
 
 enum class HeaderVerdict { Ok, HeaderTooLong, TooManyHops };
@@ -69,6 +73,8 @@ class HeaderFilter {
   bool addedDate() const { return addedDate_; }
   bool addedFrom() const { return addedFrom_; }
   int receivedCount() const { return received_; }
+  // Authentication-Results: fields dropped because they claimed our authserv-id.
+  int removedAuthResults() const { return removedAuthResults_; }
   // Whether the header section ended at a non-header line (an empty line
   // was inserted before it).
   bool insertedSeparator() const { return insertedSeparator_; }
@@ -108,6 +114,8 @@ class HeaderFilter {
   bool inHeader_ = false;
   bool dropHeader_ = false;
   bool captureHeader_ = false;
+  bool holdHeader_ = false;  // an Authentication-Results: waiting for its verdict
+  std::string held_;
   std::size_t headerSize_ = 0;
   std::string headerName_;  // lower case
   std::string captured_;
@@ -116,6 +124,7 @@ class HeaderFilter {
   bool addedMessageId_ = false, addedDate_ = false, addedFrom_ = false;
   bool insertedSeparator_ = false;
   int received_ = 0;
+  int removedAuthResults_ = 0;
   std::string messageId_;
   std::vector<std::string> recipientValues_, resentValues_;
 

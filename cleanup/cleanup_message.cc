@@ -8,6 +8,7 @@
 
 #include "lib/ipc/ipc_stream.h"
 #include "lib/log/log.h"
+#include "cleanup/cleanup_amend.h"
 #include "cleanup/cleanup_envelope.h"
 #include "cleanup/cleanup_header_values.h"
 #include "lib/queue/qmgr_trigger.h"
@@ -65,6 +66,7 @@ bool CleanupMessage::run(const ipc::Frame& openFrame) {
   if (flags_ & ipc::cleanup_flags::kLocalSubmission)
     policy.from = fromValue(envelope_.sender, envelope_.fullName, settings_.myhostname);
   policy.extractRecipients = (flags_ & ipc::cleanup_flags::kExtractRecipients) != 0;
+  if (!(flags_ & ipc::cleanup_flags::kReinjected)) policy.authservId = settings_.authservId;
   filter_ = std::make_unique<HeaderFilter>(std::move(policy), [this](std::string_view out) {
     writer_->appendContent(out);
   });
@@ -105,6 +107,12 @@ void CleanupMessage::receiveContent() {
                                  " bytes, but " + std::to_string(received_) + " arrived");
       return;
     }
+    if (frame.type == static_cast<std::uint32_t>(ipc::MsgType::CleanupAmend)) {
+      if (amend_) throw ipc::ProtocolError("a second CleanupAmend");
+      amend_ = ipc::decode<ipc::CleanupAmend>(frame);
+      continue;
+    }
+    if (amend_) throw ipc::ProtocolError("content after CleanupAmend");
     if (frame.type != static_cast<std::uint32_t>(ipc::MsgType::ContentChunk))
       throw ipc::ProtocolError(ipc::msgTypeName(frame.type) + " in the middle of the content");
     const auto chunk = ipc::decode<ipc::ContentChunk>(frame);
@@ -148,6 +156,10 @@ void CleanupMessage::finishContent() {
 void CleanupMessage::commit() {
   if (failure_) return;
   queue::Envelope envelope = toQueueEnvelope(envelope_, queue::now());
+  if (amend_) applyAmend(*amend_, envelope);  // throws ipc::ProtocolError
+  if (filter_->removedAuthResults() > 0)
+    log::info("%s: removed %d Authentication-Results field(s) claiming authserv-id %s", id(),
+              filter_->removedAuthResults(), settings_.authservId.c_str());
   if (flags_ & ipc::cleanup_flags::kExtractRecipients)
     addRecipients(envelope, filter_->extractedRecipients(), settings_.myorigin);
   removeDuplicateRecipients(envelope);

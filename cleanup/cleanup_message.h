@@ -60,6 +60,7 @@ class CleanupMessage {
   std::unique_ptr<queue::QueueFileWriter> writer_;
   std::string queueId_;
   ipc::CleanupEnvelope envelope_;
+  std::optional<ipc::CleanupAmend> amend_;
   std::unique_ptr<HeaderFilter> filter_;
   std::uint64_t received_ = 0;
   std::size_t envelopeRecipients_ = 0;  // as committed

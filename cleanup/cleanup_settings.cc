@@ -22,6 +22,8 @@ Settings::Settings(const config::Config& cfg) {
   session.myorigin = cfg.get("myorigin");
   if (session.myhostname.empty()) bad("myhostname", "must not be empty");
   if (session.myorigin.empty()) session.myorigin = cfg.without("myorigin").get("myorigin");
+  session.authservId = cfg.get("authserv_id");
+  if (session.authservId.empty()) session.authservId = session.myhostname;
   session.messageSizeLimit = cfg.getSize("message_size_limit");
   const std::uint64_t headerLimit = cfg.getSize("header_size_limit");
   if (headerLimit < 1024) bad("header_size_limit", "must be at least 1024 bytes");

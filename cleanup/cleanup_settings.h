@@ -19,6 +19,7 @@ struct SessionSettings {
   std::string qmgrTrigger;               // public/qmgr: poked after each commit; "" = none
   std::string myhostname;                // right-hand side of added Message-IDs
   std::string myorigin;                  // domain for unqualified extracted recipients
+  std::string authservId;                // authserv_id: forged Authentication-Results to drop
   std::uint64_t messageSizeLimit{};      // message_size_limit; 0 = none (4 GiB - 1)
   std::size_t headerSizeLimit{};         // header_size_limit: one header field
   int hopcountLimit{};                   // hopcount_limit: Received: headers

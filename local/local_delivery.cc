@@ -23,6 +23,7 @@
 #include "lib/address/address_resolver.h"
 #include "lib/proto/cleanup_client.h"
 #include "lib/log/log.h"
+#include "lib/mailbox/maildir_store.h"
 #include "lib/mailbox/maildir_writer.h"
 #include "lib/mailbox/mbox_writer.h"
 #include "lib/mailbox/message_source.h"
@@ -401,6 +402,8 @@ Outcome LocalDelivery::toMailbox(Context& ctx, const ipc::UserInfo& user, const 
       mailbox::MaildirQuota quota;
       quota.bytes = user.quotaBytes.value_or(0);
       quota.messages = user.quotaMessages.value_or(0);
+      const std::string* junk = ctx.message.envelope().attribute(queue::kJunkAttribute);
+      if (junk != nullptr && !settings_.junkFolder.empty()) return toJunk(path, quota, message, *junk);
       return fromResult(mailbox::deliverToMaildir(path, message, quota));
     }
     return fromResult(mailbox::deliverToMbox(path, ctx.sender, message,
@@ -410,6 +413,19 @@ Outcome LocalDelivery::toMailbox(Context& ctx, const ipc::UserInfo& user, const 
   } catch (const std::exception& e) {
     return deferred("4.3.0", e.what());
   }
+}
+
+// Into the Junk folder of the Maildir (as the user already): made when
+// missing, and subscribed when the user keeps subscriptions (with none,
+// imapd's first login subscribes every special-use folder, Junk included).
+Outcome LocalDelivery::toJunk(const std::string& maildir, const mailbox::MaildirQuota& quota,
+                              mailbox::MessageSource& message, const std::string& why) {
+  mailbox::MaildirStore store(maildir, quota);
+  const std::string& folder = settings_.junkFolder;
+  if (store.createFolder(folder) && !store.subscriptions().empty()) store.setSubscribed(folder, true);
+  Outcome o = fromResult(store.deliver(folder, message));
+  if (o.outcome == ipc::DeliveryOutcome::Delivered) o.text += " folder " + folder + " (" + why + ")";
+  return o;
 }
 
 Outcome LocalDelivery::toFile(Context& ctx, const std::string& path, const Owner& owner,
@@ -472,7 +488,11 @@ Outcome LocalDelivery::forwardRemote(Context& ctx, const std::vector<std::string
     r.address = a;
     e.recipients.push_back(r);
   }
-  if (!client.begin(e) || !client.write("Delivered-To: " + rcpt + "\n")) {
+  if (const std::string* junk = env.attribute(queue::kJunkAttribute))
+    e.attributes.push_back({std::string(queue::kJunkAttribute), *junk});
+  // Already accepted here: its Authentication-Results are ours and stay.
+  if (!client.begin(e, ipc::cleanup_flags::kReinjected) ||
+      !client.write("Delivered-To: " + rcpt + "\n")) {
     return deferred("4.3.0", "cannot forward: " + client.error());
   }
   queue::ContentReader reader = ctx.message.content();

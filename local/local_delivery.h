@@ -7,6 +7,8 @@
 // user's Maildir (~/Maildir/ unless the userdb names a location). Each
 // mailbox write runs as the mailbox owner and prepends Return-Path: and
 // Delivered-To:; a message that already has our Delivered-To: is a loop.
+// A message marked junk (queue::kJunkAttribute: DMARC p=quarantine) goes
+// into the Maildir's local_junk_folder instead of INBOX.
 // Addresses an alias or .forward sends elsewhere are resubmitted through
 // cleanup as one new message.
 #pragma once
@@ -15,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/mailbox/maildir_quota.h"
+#include "lib/mailbox/message_source.h"
 #include "lib/proto/proto_delivery.h"
 #include "lib/queue/queue_file_reader.h"
 #include "lib/proto/userdb_client.h"
@@ -57,6 +61,8 @@ class LocalDelivery {
   Outcome expandTargets(Context& ctx, const std::vector<Target>& targets, const std::string& rcpt,
                         const std::string& self, const Owner& owner, bool fromAlias, int depth);
   Outcome toMailbox(Context& ctx, const ipc::UserInfo& user, const std::string& rcpt);
+  Outcome toJunk(const std::string& maildir, const mailbox::MaildirQuota& quota,
+                 mailbox::MessageSource& message, const std::string& why);
   Outcome toFile(Context& ctx, const std::string& path, const Owner& owner, const std::string& rcpt);
   Outcome toCommand(Context& ctx, const std::string& command, const Owner& owner,
                     const std::string& rcpt);

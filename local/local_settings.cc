@@ -1,6 +1,8 @@
 // local_settings - reads local(8)'s parameters
 #include "local/local_settings.h"
 
+#include "lib/mailbox/maildir_store.h"
+
 #include <pwd.h>
 
 #include <algorithm>
@@ -27,6 +29,13 @@ Settings::Settings(const config::Config& cfg) {
   aliasMaps = cfg.getList("alias_maps");
   recipientDelimiter = cfg.get("recipient_delimiter");
   homeMailbox = cfg.get("home_mailbox");
+  junkFolder = cfg.get("local_junk_folder");
+  if (!junkFolder.empty()) {
+    if (mailbox::MaildirStore::isInbox(junkFolder))
+      throw config::ConfigError("local_junk_folder: \"" + junkFolder + "\" is INBOX; leave it empty for that");
+    if (const std::string why = mailbox::MaildirStore::checkFolderName(junkFolder); !why.empty())
+      throw config::ConfigError("local_junk_folder: \"" + junkFolder + "\": " + why);
+  }
   mailSpoolDirectory = cfg.get("mail_spool_directory");
   // Not expanded as posthorn.conf values are: $home and $user are local's
   // own names, filled in per recipient (see local(8)).

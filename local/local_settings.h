@@ -19,6 +19,7 @@ struct Settings {
   std::vector<std::string> aliasMaps;
   std::string recipientDelimiter;
   std::string homeMailbox;        // "Maildir/" (a directory) or "Mailbox"; "" = spool mbox
+  std::string junkFolder;         // local_junk_folder: Maildir folder for junk; "" = INBOX
   std::string mailSpoolDirectory;  // /var/mail
   std::vector<std::string> forwardPath;  // "$home/.forward" templates
   std::uint64_t mailboxSizeLimit{};     // mbox size; 0 = none

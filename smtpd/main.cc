@@ -12,7 +12,9 @@
 #include <memory>
 
 #include "lib/dns/dns_async.h"
+#include "lib/mailauth/dmarc_history.h"
 #include "lib/mailauth/sender_checks.h"
+#include "lib/queue/queue_dirs.h"
 #include "lib/proto/cleanup_client.h"
 #include "lib/log/log.h"
 #include "lib/proto/map_client.h"
@@ -50,6 +52,11 @@ int main(int argc, char** argv) {
     std::unique_ptr<dns::EventResolver> dns;
     std::unique_ptr<dns::Resolver> checksResolver;  // blocking lookups, apart from the loop's
     std::unique_ptr<mailauth::SenderChecks> senderChecks;
+    std::unique_ptr<mailauth::DmarcHistory> dmarcHistory;
+    if (settings.mailauthChecks && settings.dmarcHistory) {
+      const std::string dir(queue::queueDirName(queue::QueueDir::Dmarc));
+      dmarcHistory = std::make_unique<mailauth::DmarcHistory>(worker.rootAfterJail(jail.chroot) + "/" + dir);
+    }
     jail.preJail = [&] {
       ::tzset();  // the time zone file is outside the jail
       // resolv.conf and the trust anchors are outside the jail too.
@@ -68,7 +75,7 @@ int main(int argc, char** argv) {
       }
       context = std::make_unique<smtpd::ConnectionContext>(
           smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get(), nullptr,
-                                   senderChecks.get()});
+                                   senderChecks.get(), dmarcHistory.get()});
     };
     jail.postJail = [&] {
       if (!resolver) return;

@@ -22,9 +22,9 @@ class CleanupSink : public MessageSink {
       throw SinkError(client_.error(), toReply(cleanup::CleanupClient::unavailableReply(queueId_)));
   }
 
-  Reply finish() override {
+  Reply finish(const ipc::CleanupAmend& amend) override {
     done_ = true;
-    const ipc::CleanupReply r = client_.finish();
+    const ipc::CleanupReply r = client_.finish(amend);
     if (r.code == 451 && !client_.error().empty())
       throw SinkError(client_.error(), toReply(r));
     return toReply(r);

@@ -116,19 +116,20 @@ void Session::flushPending(bool force) {
 
 void Session::finishContent() {
   Reply r(250, "2.0.0", "Ok");
+  ipc::CleanupAmend amend;
   if (!tx_.failure) flushPending(true);
   if (tx_.failure) {
     r = *tx_.failure;
     if (r.code == kTooBig.code || r.code == kBareLf.code)
       logReject("END-OF-MESSAGE", r, "");
-  } else if (const std::optional<Reply> refused = judgeSender()) {
+  } else if (const std::optional<Reply> refused = judgeSender(amend)) {
     r = *refused;
     tx_.sink->abort();  // nothing queued
     tx_.sink.reset();
     logReject("END-OF-MESSAGE", r, "");
   } else {
     try {
-      r = tx_.sink->finish();
+      r = tx_.sink->finish(amend);
     } catch (const SinkError& e) {
       log::warning("%s: %s: cleanup did not confirm the message: %s", tx_.queueId.c_str(),
                    peer_.describe().c_str(), e.what());

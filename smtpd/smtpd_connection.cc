@@ -81,6 +81,7 @@ SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
   session_ = std::make_unique<Session>(context_.settings, context_.policy, context_.sinks, *this,
                                        std::move(peer), starttls, context_.auth);
   session_->setSenderChecks(context_.senderChecks);
+  session_->setDmarcHistory(context_.dmarcHistory);
 }
 
 SmtpConnection::~SmtpConnection() = default;

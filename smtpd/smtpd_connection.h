@@ -40,6 +40,7 @@ struct ConnectionContext {
   Authenticator* auth = nullptr;      // null: no AUTH
   dns::EventResolver* dns = nullptr;  // null: no client name lookups
   mailauth::SenderChecks* senderChecks = nullptr;  // null: smtpd_mailauth_checks off
+  mailauth::DmarcHistory* dmarcHistory = nullptr;  // null: smtpd_dmarc_history off
 };
 
 // The client's address from server::Connection::peer ("192.0.2.7:4321",

@@ -11,9 +11,12 @@
 // p=reject and that fails DMARC (after pct) is refused with 550 5.7.1 and
 // nothing is queued; a DNS failure while deciding gets 451 4.7.1 (the
 // client tries again). smtpd_dmarc_allowlist exempts clients and author
-// domains from enforcement, not from the checks. Every evaluation is
-// logged on one line. (The Authentication-Results field, quarantine into
-// Junk and the stored evaluations come next: doc/sender-authentication.md.)
+// domains from enforcement, not from the checks. p=quarantine failing
+// puts the message into each local recipient's Junk folder (an envelope
+// attribute local(8) honours). Every evaluation is logged on one line,
+// reported in an Authentication-Results field on top of the message (the
+// amendment cleanup stores with it), and, with smtpd_dmarc_history, kept
+// in dmarc/ for the aggregate reports (lib/mailauth/dmarc_history.h).
 #include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
 
@@ -32,17 +35,33 @@ void Session::startSenderChecks() {
   tx_.check = senderChecks_->start(std::move(input));
 }
 
-std::optional<Reply> Session::judgeSender() {
+std::optional<Reply> Session::judgeSender(ipc::CleanupAmend& amend) {
   if (!tx_.check) return std::nullopt;
   const mailauth::CheckResults r = tx_.check->finish();
   tx_.check.reset();
-  log::info("%s: %s", tx_.queueId.c_str(), senderChecks_->field(r).value().c_str());
-  if (!settings_.dmarcEnforce || policy_.dmarcAllowlisted(peer_.address, r.dmarc.fromDomain)) return std::nullopt;
-  if (r.dmarc.result == "fail" && r.dmarc.disposition == "reject")
-    return Reply(550, "5.7.1", "Message rejected by the DMARC policy of " + r.dmarc.fromDomain);
-  if (r.dmarc.result == "temperror")
+  const mailauth::AuthResults field = senderChecks_->field(r);
+  log::info("%s: %s", tx_.queueId.c_str(), field.value().c_str());
+  amend.prependHeader = field.header();
+
+  std::optional<Reply> refusal;
+  std::string applied = "none";
+  const bool enforced =
+      settings_.dmarcEnforce && !policy_.dmarcAllowlisted(peer_.address, r.dmarc.fromDomain);
+  if (enforced && r.dmarc.result == "fail" && r.dmarc.disposition == "reject") {
+    refusal = Reply(550, "5.7.1", "Message rejected by the DMARC policy of " + r.dmarc.fromDomain);
+    applied = "reject";
+  } else if (enforced && r.dmarc.result == "fail" && r.dmarc.disposition == "quarantine") {
+    amend.attributes.push_back({std::string(queue::kJunkAttribute),
+                                "dmarc: p=quarantine of " + r.dmarc.fromDomain});
+    applied = "quarantine";
+    log::info("%s: quarantine: DMARC policy of %s; delivered to Junk", tx_.queueId.c_str(),
+              r.dmarc.fromDomain.c_str());
+  } else if (enforced && r.dmarc.result == "temperror") {
+    // No verdict: nothing to record, the client comes back.
     return Reply(451, "4.7.1", "Try again later: the DMARC policy of " + r.dmarc.fromDomain + " could not be looked up");
-  return std::nullopt;
+  }
+  if (dmarcHistory_ != nullptr) dmarcHistory_->record(r, {.queueId = tx_.queueId, .applied = applied});
+  return refusal;
 }
 
 }  // namespace posthorn::smtpd

@@ -17,6 +17,7 @@
 
 #include "lib/address/address.h"
 #include "lib/address/address_resolver.h"
+#include "lib/proto/proto_cleanup.h"
 #include "lib/proto/proto_passdb.h"
 #include "lib/queue/queue_envelope.h"
 #include "smtpd/smtp_reply.h"
@@ -45,10 +46,11 @@ class MessageSink {
   virtual const std::string& queueId() const = 0;
   // Throws SinkError; after that only abort() may be called.
   virtual void write(std::string_view content) = 0;
-  // The end of the content: waits for cleanup's verdict. A 2xx reply means
-  // the queue file is on disk (fsync, rename, directory fsync). Throws
-  // SinkError when cleanup could not be asked.
-  virtual Reply finish() = 0;
+  // The end of the content, with what was learned at the end (header
+  // fields to put on top, envelope attributes): waits for cleanup's
+  // verdict. A 2xx reply means the queue file is on disk (fsync, rename,
+  // directory fsync). Throws SinkError when cleanup could not be asked.
+  virtual Reply finish(const ipc::CleanupAmend& amend) = 0;
   // Drops the message: no queue file remains. Never throws.
   virtual void abort() noexcept = 0;
 };

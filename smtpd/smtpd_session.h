@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/mailauth/dmarc_history.h"
 #include "lib/mailauth/sender_checks.h"
 #include "lib/queue/queue_envelope.h"
 #include "smtpd/data_reader.h"
@@ -95,6 +96,8 @@ class Session {
   // smtpd_mailauth_checks: each message's sender is checked (SPF, DKIM,
   // DMARC) at the end of its content (smtpd_mailauth.cc); null: not.
   void setSenderChecks(mailauth::SenderChecks* checks) { senderChecks_ = checks; }
+  // smtpd_dmarc_history: where each DMARC evaluation is kept; null: nowhere.
+  void setDmarcHistory(mailauth::DmarcHistory* history) { dmarcHistory_ = history; }
   void receive(std::string_view bytes);
   void timedOut();
   void tlsEstablished(const TlsState& state);
@@ -167,7 +170,9 @@ class Session {
   void endBdatChunk();
   // Sender authentication (smtpd_mailauth.cc).
   void startSenderChecks();
-  std::optional<Reply> judgeSender();
+  // The verdict at the end of the content: a refusal, or what goes into
+  // the queue file with the message (Authentication-Results, junk).
+  std::optional<Reply> judgeSender(ipc::CleanupAmend& amend);
   void logReject(std::string_view stage, const Reply& r, std::string_view recipient) const;
   std::string protocol() const;
   std::optional<Reply> contentStateError() const;
@@ -187,6 +192,7 @@ class Session {
   bool tlsAvailable_;
   Authenticator* auth_;
   mailauth::SenderChecks* senderChecks_ = nullptr;
+  mailauth::DmarcHistory* dmarcHistory_ = nullptr;
 
   Mode mode_ = Mode::Command;
   std::string in_;

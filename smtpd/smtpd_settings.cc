@@ -62,6 +62,7 @@ Settings::Settings(const config::Config& cfg) {
   mailauthIgnoreAuthenticated = cfg.getBool("smtpd_mailauth_ignore_authenticated");
   dmarcEnforce = cfg.getBool("smtpd_dmarc_enforce");
   dmarcAllowlist = cfg.getList("smtpd_dmarc_allowlist");
+  dmarcHistory = cfg.getBool("smtpd_dmarc_history");
   mynetworks = cfg.getList("mynetworks");
   aliasMaps = cfg.getList("alias_maps");
   virtualAliasMaps = cfg.getList("virtual_alias_maps");

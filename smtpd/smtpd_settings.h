@@ -67,6 +67,7 @@ struct Settings {
   bool mailauthIgnoreAuthenticated{};             // smtpd_mailauth_ignore_authenticated
   bool dmarcEnforce{};                            // smtpd_dmarc_enforce: p=reject refuses
   std::vector<std::string> dmarcAllowlist;        // smtpd_dmarc_allowlist: domains and networks not enforced
+  bool dmarcHistory{};                            // smtpd_dmarc_history: evaluations kept in dmarc/
 
   // Process
   std::string queueDirectory;

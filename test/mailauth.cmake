@@ -4,6 +4,7 @@
 posthorn_gtest(auth_results_test)
 posthorn_gtest(from_domain_test)
 posthorn_gtest(canonical_body_test)
+posthorn_gtest(dmarc_history_test)
 posthorn_pytest(spf_pyspf 300)
 posthorn_pytest(dkim_dkimpy 300)
 posthorn_pytest(dmarc_policy 300)

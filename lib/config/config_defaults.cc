@@ -121,6 +121,7 @@ const std::vector<ParamInfo> kParameters = {
     {"default_transport", "smtp", T::String},
     {"recipient_delimiter", "", T::String},
     {"home_mailbox", "", T::String},
+    {"local_junk_folder", "Junk", T::String},
     {"mailbox_size_limit", "51200000", T::Size},
     {"dns_servers", "", T::List},
 
@@ -203,6 +204,7 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_mailauth_ignore_authenticated", "yes", T::Bool},
     {"smtpd_dmarc_enforce", "yes", T::Bool},
     {"smtpd_dmarc_allowlist", "", T::List},
+    {"smtpd_dmarc_history", "yes", T::Bool},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},

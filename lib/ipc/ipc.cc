@@ -95,6 +95,7 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::CleanupOpened: return "CleanupOpened";
     case MsgType::CleanupEnvelope: return "CleanupEnvelope";
     case MsgType::CleanupReply: return "CleanupReply";
+    case MsgType::CleanupAmend: return "CleanupAmend";
     case MsgType::UserdbLookup: return "UserdbLookup";
     case MsgType::UserdbReply: return "UserdbReply";
     case MsgType::DeliveryRequest: return "DeliveryRequest";

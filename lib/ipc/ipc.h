@@ -50,6 +50,7 @@ enum class MsgType : std::uint32_t {
   CleanupOpened = 31,
   CleanupEnvelope = 32,
   CleanupReply = 33,
+  CleanupAmend = 34,
   // authd userdb (proto_userdb.h)
   UserdbLookup = 40,
   UserdbReply = 41,

@@ -55,4 +55,47 @@ std::string AuthResults::header() const {
   return h + "\r\n";
 }
 
+namespace {
+
+bool isFolding(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Skips white space and (nested, escaped) comments: RFC 5322 CFWS.
+std::size_t skipCfws(std::string_view v, std::size_t i) {
+  int depth = 0;
+  while (i < v.size()) {
+    const char c = v[i];
+    if (depth > 0) {
+      if (c == '\\') ++i;
+      else if (c == '(') ++depth;
+      else if (c == ')') --depth;
+    } else if (c == '(') {
+      depth = 1;
+    } else if (!isFolding(c)) {
+      break;
+    }
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string authservIdOf(std::string_view value) {
+  std::size_t i = skipCfws(value, 0);
+  std::string id;
+  if (i < value.size() && value[i] == '"') {
+    for (++i; i < value.size() && value[i] != '"'; ++i) {
+      if (value[i] == '\\' && i + 1 < value.size()) ++i;
+      if (value[i] != '\r' && value[i] != '\n') id += value[i];
+    }
+    return id;
+  }
+  for (; i < value.size(); ++i) {
+    const char c = value[i];
+    if (isFolding(c) || c == ';' || c == '(') break;
+    id += c;
+  }
+  return id;
+}
+
 }  // namespace posthorn::mailauth

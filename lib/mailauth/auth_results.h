@@ -35,4 +35,9 @@ class AuthResults {
   std::vector<std::string> results_;
 };
 
+// The authserv-id an Authentication-Results value starts with (after
+// comments and folding; a quoted-string unquoted), "" when there is none.
+// What a border MTA compares with its own to remove forged fields.
+std::string authservIdOf(std::string_view value);
+
 }  // namespace posthorn::mailauth

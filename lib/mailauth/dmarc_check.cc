@@ -146,6 +146,7 @@ DmarcOutcome DmarcChecker::evaluate(const std::string& clientAddress, const std:
     return out;
   }
   out.policyDomain = policyDomain;
+  out.record = record;
 
   const bool v6 = clientAddress.find(':') != std::string::npos;
   std::string address = clientAddress.empty() ? "0.0.0.0" : clientAddress;

@@ -30,6 +30,7 @@ struct DmarcOutcome {
   std::string result = "none";     // RFC 8601: pass, fail, none, temperror, permerror
   std::string fromDomain;          // the author domain (header.from)
   std::string policyDomain;        // where the record was found ("" none)
+  std::string record;              // the record as published there (for reports)
   std::string policy = "none";     // what the record asks for this domain: p, or sp for a subdomain
   std::string disposition = "none";  // what applies to this message, after pct
   int pct = 100;

@@ -109,8 +109,8 @@ bool CleanupClient::sendBuffered() {
   return true;
 }
 
-ipc::CleanupReply CleanupClient::finish() {
-  ipc::CleanupReply reply = finishMessage();
+ipc::CleanupReply CleanupClient::finish(const ipc::CleanupAmend& amend) {
+  ipc::CleanupReply reply = finishMessage(amend);
   // Ready for the next message (over a new connection after a failure).
   state_ = State::Idle;
   buffer_.clear();
@@ -118,7 +118,7 @@ ipc::CleanupReply CleanupClient::finish() {
   return reply;
 }
 
-ipc::CleanupReply CleanupClient::finishMessage() {
+ipc::CleanupReply CleanupClient::finishMessage(const ipc::CleanupAmend& amend) {
   if (state_ == State::Failed) return refusal_ ? *refusal_ : unavailableReply(queueId_);
   if (state_ != State::Content) {
     failWith("finish() before begin()");
@@ -127,6 +127,7 @@ ipc::CleanupReply CleanupClient::finishMessage() {
   if (!sendBuffered()) return unavailableReply(queueId_);
   try {
     ipc::Channel& channel = client_.channel();
+    if (!amend.empty()) channel.send(amend);
     channel.send(ipc::ContentEnd{sent_});
     channel.setTimeout(replyTimeout_);
     return channel.receive<ipc::CleanupReply>();  // the connection is kept for the next

@@ -61,9 +61,9 @@ class CleanupClient {
   bool begin(const ipc::CleanupEnvelope& envelope, std::uint32_t flags = 0);
   // Content, in any pieces; sent in frames of ipc::kContentChunk bytes.
   bool write(std::string_view data);
-  // Sends the rest and waits for cleanup's reply. Returns 451 4.3.0 when
-  // anything failed on the way.
-  ipc::CleanupReply finish();
+  // Sends the rest (and the amendment, when not empty) and waits for
+  // cleanup's reply. Returns 451 4.3.0 when anything failed on the way.
+  ipc::CleanupReply finish(const ipc::CleanupAmend& amend = {});
   // Drops the message (and the connection).
   void abandon();
 
@@ -78,7 +78,7 @@ class CleanupClient {
  private:
   enum class State { Idle, Opened, Content, Failed };
 
-  ipc::CleanupReply finishMessage();
+  ipc::CleanupReply finishMessage(const ipc::CleanupAmend& amend);
   bool sendBuffered();
   void failWith(const std::string& what);
 

@@ -10,7 +10,10 @@
 //                                       (or CleanupReply 4xx: no queue file)
 //   CleanupEnvelope {...}       --->
 //   ContentChunk {data} ...     --->    (ipc_stream.h: at most kContentChunk
-//   ContentEnd {size}           --->     bytes per frame; memory stays bounded)
+//                                        bytes per frame; memory stays bounded)
+//   CleanupAmend {...}          --->    (optional, at most once: what the
+//                                        client learned at the end of the content)
+//   ContentEnd {size}           --->
 //                               <---    CleanupReply {code, status, text, queueId}
 //
 // After the reply the client may open the next message on the same
@@ -34,9 +37,12 @@
 //
 // cleanup adds Message-ID: and Date: when the message has none, a From:
 // for local submissions without one, and removes Bcc:, Resent-Bcc:,
-// Return-Path: and Content-Length:. See cleanup(8).
+// Return-Path: and Content-Length:, and every Authentication-Results:
+// that claims to be ours (authserv_id; RFC 8601 section 5), unless the
+// message is one posthorn already accepted (kReinjected). See cleanup(8).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,7 +67,10 @@ inline constexpr std::uint32_t kLocalSubmission = 1u << 0;
 // Resent-Bcc:) are added to the envelope's. Unqualified addresses get
 // @$myorigin.
 inline constexpr std::uint32_t kExtractRecipients = 1u << 1;
-inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients;
+// A message posthorn accepted before, sent on by local delivery (.forward,
+// aliases): its Authentication-Results fields are ours and stay.
+inline constexpr std::uint32_t kReinjected = 1u << 2;
+inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients | kReinjected;
 }  // namespace cleanup_flags
 
 // Starts a message. cleanup creates the queue file's temporary file and
@@ -155,6 +164,27 @@ struct CleanupEnvelope {
     v("attributes", attributes);
     v("recipients", recipients);
   }
+};
+
+// What the client learned only at the end of the content (smtpd's sender
+// checks): header fields that go on top of the message, and envelope
+// attributes. Sent after the last ContentChunk, before ContentEnd.
+// prependHeader is whole header fields, each line ended by LF or CRLF,
+// continuation lines starting with a space or tab, at most
+// kMaxCleanupPrepend bytes; anything else is a protocol error.
+inline constexpr std::size_t kMaxCleanupPrepend = 64u << 10;
+inline constexpr std::size_t kMaxCleanupAmendAttributes = 64;
+struct CleanupAmend {
+  static constexpr MsgType kType = MsgType::CleanupAmend;
+  static constexpr std::uint32_t kVersion = kCleanupProtoVersion;
+  std::string prependHeader;
+  std::vector<CleanupAttribute> attributes;
+  template <class V>
+  void fields(V& v) {
+    v("prepend_header", prependHeader);
+    v("attributes", attributes);
+  }
+  bool empty() const { return prependHeader.empty() && attributes.empty(); }
 };
 
 // The outcome: an SMTP reply for the client's own client.

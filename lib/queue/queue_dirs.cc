@@ -28,7 +28,7 @@ constexpr DirInfo kDirs[] = {
     {QueueDir::Hold, "hold", 0700},          {QueueDir::Corrupt, "corrupt", 0700},
     {QueueDir::Bounce, "bounce", 0700},      {QueueDir::Defer, "defer", 0700},
     {QueueDir::Private, "private", 0700},    {QueueDir::Public, "public", 0710},
-    {QueueDir::Pid, "pid", 0755},
+    {QueueDir::Pid, "pid", 0755},            {QueueDir::Dmarc, "dmarc", 0700},
 };
 
 const DirInfo& info(QueueDir dir) {

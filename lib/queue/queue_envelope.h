@@ -91,6 +91,10 @@ struct ClientInfo {
   bool operator==(const ClientInfo&) const = default;
 };
 
+// Attribute: deliver into the recipient's Junk folder (local(8),
+// local_junk_folder); the value says why ("dmarc: p=quarantine of example.com").
+inline constexpr std::string_view kJunkAttribute = "junk";
+
 struct Envelope {
   std::string sender;  // MAIL FROM address; empty = the null sender <>
   Time arrival{};
@@ -100,6 +104,10 @@ struct Envelope {
   bool smtputf8 = false;
   std::string auth;  // AUTH= of MAIL FROM; empty if absent, "<>" if given as <>
   ClientInfo client;
+  // Header fields (whole lines, LF-ended) that go before the content when
+  // the message leaves the queue: what was learned only at the end of the
+  // content (Authentication-Results). Empty for most messages.
+  std::string prependedHeader;
   // Named attributes for what later code needs to remember (in order;
   // names may repeat). Names are non-empty.
   std::vector<std::pair<std::string, std::string>> attributes;

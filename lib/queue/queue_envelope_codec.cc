@@ -76,6 +76,8 @@ EncodedEnvelope encodeEnvelope(const Envelope& e, std::uint64_t offset) {
     putString(data, *s);
   out.bytes += record(rec::kClient, data);
 
+  if (!e.prependedHeader.empty()) out.bytes += record(rec::kPrepend, e.prependedHeader);
+
   for (const auto& [name, value] : e.attributes) {
     data.clear();
     putString(data, name);
@@ -172,6 +174,11 @@ void EnvelopeDecoder::add(const RawRecord& r) {
         *s = in.string();
       break;
     }
+    case rec::kPrepend:
+      if (prepends_++) throw FieldError("duplicate prepended header record");
+      envelope_.prependedHeader = std::string(r.data);
+      in.bytes(r.data.size());
+      break;
     case rec::kAttribute: {
       std::string name = in.string();
       if (name.empty()) throw FieldError("attribute with an empty name");

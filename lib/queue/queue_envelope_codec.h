@@ -60,7 +60,7 @@ class EnvelopeDecoder {
   bool tolerateTrailing_;
   Envelope envelope_;
   std::vector<Slots> slots_;
-  int times_ = 0, senders_ = 0, params_ = 0, clients_ = 0;
+  int times_ = 0, senders_ = 0, params_ = 0, clients_ = 0, prepends_ = 0;
 };
 
 }  // namespace posthorn::queue

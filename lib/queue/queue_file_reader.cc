@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "lib/util/crc32c.h"
 #include "lib/queue/queue_envelope_codec.h"
@@ -25,15 +26,25 @@ std::string num(std::uint64_t n) { return std::to_string(n); }
 // --- ContentReader ----------------------------------------------------------
 
 ContentReader::ContentReader(std::shared_ptr<FileHandle> fd, std::string path,
-                             std::uint64_t offset, std::uint64_t length)
-    : fd_(std::move(fd)), path_(std::move(path)), offset_(offset), length_(length) {}
+                             std::uint64_t offset, std::uint64_t length, std::string prefix)
+    : fd_(std::move(fd)),
+      path_(std::move(path)),
+      prefix_(std::move(prefix)),
+      offset_(offset),
+      length_(length) {}
 
 std::size_t ContentReader::read(void* buffer, std::size_t size) {
+  if (prefixPosition_ < prefix_.size()) {
+    const std::size_t n = std::min(size, prefix_.size() - prefixPosition_);
+    std::memcpy(buffer, prefix_.data() + prefixPosition_, n);
+    prefixPosition_ += n;
+    return n;
+  }
   if (position_ == length_) {
     verifyEnd();
     return 0;
   }
-  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, remaining()));
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, length_ - position_));
   const std::size_t got = preadFull(fd_->get(), buffer, want, offset_ + position_, path_);
   if (got < want)
     throw QueueFileError(Kind::Truncated, path_,
@@ -87,7 +98,8 @@ void QueueFileReader::fail(Kind kind, const std::string& detail) const {
 }
 
 ContentReader QueueFileReader::content() const {
-  return ContentReader(fd_, path_, layout_.contentOffset, layout_.contentLength);
+  return ContentReader(fd_, path_, layout_.contentOffset, layout_.contentLength,
+                       envelope_.prependedHeader);
 }
 
 void QueueFileReader::verifyContent() const {

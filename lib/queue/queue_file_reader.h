@@ -32,24 +32,27 @@ namespace posthorn::queue {
 
 struct UpdateEntry;  // lib/queue/queue_envelope_codec.h
 
-// Streams the message bytes (headers and body, exactly as written).
+// Streams the message as it leaves the queue: the envelope's prepended
+// header fields, then the content record's bytes exactly as written.
 class ContentReader {
  public:
   // Up to `size` bytes; 0 at the end, once the checksum has matched.
   std::size_t read(void* buffer, std::size_t size);
   std::string readAll();  // small messages and tests
-  std::uint64_t length() const { return length_; }
-  std::uint64_t remaining() const { return length_ - position_; }
+  std::uint64_t length() const { return prefix_.size() + length_; }
+  std::uint64_t remaining() const { return length() - prefixPosition_ - position_; }
 
  private:
   friend class QueueFileReader;
   ContentReader(std::shared_ptr<FileHandle> fd, std::string path, std::uint64_t offset,
-                std::uint64_t length);
+                std::uint64_t length, std::string prefix);
   void verifyEnd();
 
   std::shared_ptr<FileHandle> fd_;
   std::string path_;
-  std::uint64_t offset_, length_, position_ = 0;
+  std::string prefix_;
+  std::size_t prefixPosition_ = 0;
+  std::uint64_t offset_, length_, position_ = 0;  // in the content record
   std::uint32_t crc_ = 0;
   bool verified_ = false;
 };
@@ -76,9 +79,12 @@ class QueueFileReader {
   const std::string& path() const { return path_; }
   const Envelope& envelope() const { return envelope_; }
   const QueueFileLayout& layout() const { return layout_; }
+  // The message's size as delivered: prepended header fields included.
+  std::uint64_t contentLength() const {
+    return envelope_.prependedHeader.size() + layout_.contentLength;
+  }
+  // The content record alone (without the prepended fields), for tools.
   std::uint64_t contentOffset() const { return layout_.contentOffset; }
-  std::uint64_t contentLength() const { return layout_.contentLength; }
-  // The open descriptor (pread/copy_file_range at contentOffset()).
   int fd() const { return fd_->get(); }
 
   ContentReader content() const;

@@ -19,7 +19,7 @@ namespace posthorn::queue {
 
 inline constexpr char kMagic[4] = {'P', 'H', 'Q', 'F'};
 inline constexpr std::uint16_t kFormatMajor = 1;  // a reader refuses any other major
-inline constexpr std::uint16_t kFormatMinor = 0;  // newer minors only add
+inline constexpr std::uint16_t kFormatMinor = 1;  // newer minors only add (1.1: 'p')
 
 // Record types. Upper case: a reader must understand it (an unknown one is
 // corruption). Lower case: optional, a reader skips the ones it does not know.
@@ -33,6 +33,7 @@ inline constexpr char kClient = 'C';     // client address, name, helo, TLS, SAS
 inline constexpr char kAttribute = 'N';  // named attribute (name, value)
 inline constexpr char kRecipient = 'R';  // one recipient, with its status slots
 inline constexpr char kEnd = 'E';        // last of the immutable part
+inline constexpr char kPrepend = 'p';    // 1.1: header fields delivered before the content
 inline constexpr char kUpdate = 'U';     // appended status updates, after 'E'
 }  // namespace rec
 

@@ -53,4 +53,16 @@ TEST(SpfResult, NamesAreRfc7208s) {
 }
 
 }  // namespace
+TEST(AuthservIdOf, TokenQuotedCommentsAndFolding) {
+  EXPECT_EQ(authservIdOf(" mx.example.org; spf=pass"), "mx.example.org");
+  EXPECT_EQ(authservIdOf("mx.example.org;spf=pass"), "mx.example.org");
+  EXPECT_EQ(authservIdOf("\r\n\tmx.example.org 1; none"), "mx.example.org");
+  EXPECT_EQ(authservIdOf(" (a (nested) \\) comment) mx.example.org(c); none"), "mx.example.org");
+  EXPECT_EQ(authservIdOf(" \"mx.example.org\"; none"), "mx.example.org");
+  EXPECT_EQ(authservIdOf(" \"odd\\\"id\"; none"), "odd\"id");
+  EXPECT_EQ(authservIdOf(" ; none"), "");
+  EXPECT_EQ(authservIdOf(""), "");
+  EXPECT_EQ(authservIdOf(" (unterminated comment mx.example.org; none"), "");
+}
+
 }  // namespace posthorn::mailauth

@@ -182,6 +182,44 @@ TEST(HeaderFilter, DropsBccReturnPathContentLength) {
   EXPECT_EQ(r.out, "To: a@x\nCc: c@x\n" + kAdded + "\nbody\n");
 }
 
+// RFC 8601 section 5: a field claiming our authserv-id came from someone
+// else and goes; others' fields stay where they were. The id is compared
+// without case, after comments and folding, quoted or not.
+TEST(HeaderFilter, DropsAuthenticationResultsClaimingOurAuthservId) {
+  HeaderPolicy p = limitsOnly();
+  p.authservId = "mx.example.org";
+  const std::string in =
+      "Authentication-Results: mx.example.org; dmarc=pass header.from=bank.example\n"
+      "Received: from a by b\n"
+      "authentication-results: (forged) MX.Example.ORG 1;\n\tspf=pass smtp.mailfrom=bank.example\n"
+      "Authentication-Results: other.example; dkim=pass header.d=x.example\n"
+      "Authentication-Results:\n \"mx.example.org\"; dkim=pass\n"
+      "Authentication-Results: mx.example.org.evil.example; spf=pass\n"
+      "Authentication-Results: mx.example;spf=pass\n"
+      "Subject: s\n\nAuthentication-Results: mx.example.org; body, not a header\n";
+  for (std::size_t piece : {0u, 1u, 3u, 17u}) {
+    const Filtered r = run(in, p, piece);
+    EXPECT_EQ(r.out,
+              "Received: from a by b\n"
+              "Authentication-Results: other.example; dkim=pass header.d=x.example\n"
+              "Authentication-Results: mx.example.org.evil.example; spf=pass\n"
+              "Authentication-Results: mx.example;spf=pass\n"
+              "Subject: s\n\nAuthentication-Results: mx.example.org; body, not a header\n")
+        << "pieces of " << piece;
+    EXPECT_EQ(r.filter->removedAuthResults(), 3) << "pieces of " << piece;
+  }
+  // Without an authserv-id (a message posthorn already accepted) all stay.
+  const Filtered kept = run(in, limitsOnly());
+  EXPECT_EQ(kept.out, in);
+  EXPECT_EQ(kept.filter->removedAuthResults(), 0);
+  // A held field is still bounded by header_size_limit.
+  HeaderPolicy small = p;
+  small.headerSizeLimit = 1024;
+  const Filtered big = run("Authentication-Results: x.example; " + std::string(2000, 'a') + "\n\nb\n", small);
+  EXPECT_TRUE(big.filter->rejected());
+  EXPECT_EQ(big.out, "");
+}
+
 TEST(HeaderFilter, AddsFromForLocalSubmissions) {
   HeaderPolicy p = policy();
   p.from = "Jane <jane@x>";

@@ -350,6 +350,86 @@ TEST_F(CleanupSessionTest, MalformedFramesDropTheClient) {
   EXPECT_EQ(send("Subject: after\n\nb\n").code, 250u);
 }
 
+// What smtpd learns at the end of the content (its Authentication-Results
+// field, a junk mark) is stored with the message: the field before the
+// content, CRLF made LF, the attributes in the envelope. Forged fields
+// with our authserv-id are gone from the content; a reinjected message
+// keeps its own.
+TEST_F(CleanupSessionTest, AmendmentAtTheEndIsStoredAndForgedResultsGo) {
+  settings_.authservId = "mx.example";
+  start();
+  const std::string forged = "Authentication-Results: mx.example; dmarc=pass header.from=bank.example\r\n";
+  const std::string theirs = "Authentication-Results: relay.example; spf=pass\r\n";
+  ipc::CleanupAmend amend;
+  amend.prependHeader = "Authentication-Results: mx.example;\r\n\tdmarc=fail header.from=bank.example\r\n";
+  amend.attributes.push_back({"junk", "dmarc: p=quarantine of bank.example"});
+  CleanupClient client(socket_);
+  ASSERT_TRUE(client.begin(envelope()));
+  ASSERT_TRUE(client.write(forged + theirs + "Subject: s\r\nMessage-ID: <m@x>\r\nDate: d\r\n\r\nbody\r\n"));
+  const ipc::CleanupReply reply = client.finish(amend);
+  ASSERT_EQ(reply.code, 250u) << reply.line();
+  q::QueueFileReader r(dir_ / ("incoming/" + reply.queueId));
+  EXPECT_EQ(r.envelope().prependedHeader, "Authentication-Results: mx.example;\n\tdmarc=fail header.from=bank.example\n");
+  ASSERT_NE(r.envelope().attribute("junk"), nullptr);
+  EXPECT_EQ(*r.envelope().attribute("junk"), "dmarc: p=quarantine of bank.example");
+  EXPECT_EQ(r.readContent(),
+            "Authentication-Results: mx.example;\n\tdmarc=fail header.from=bank.example\n"
+            "Authentication-Results: relay.example; spf=pass\nSubject: s\nMessage-ID: <m@x>\nDate: d\n\nbody\n");
+
+  // Reinjected (local's .forward): our earlier field is kept.
+  CleanupClient again(socket_);
+  ASSERT_TRUE(again.begin(envelope(), ipc::cleanup_flags::kReinjected));
+  ASSERT_TRUE(again.write(forged + "Subject: s\nMessage-ID: <m@x>\nDate: d\n\nbody\n"));
+  const ipc::CleanupReply kept = again.finish();
+  ASSERT_EQ(kept.code, 250u) << kept.line();
+  EXPECT_EQ(q::QueueFileReader(dir_ / ("incoming/" + kept.queueId)).readContent(),
+            "Authentication-Results: mx.example; dmarc=pass header.from=bank.example\n"
+            "Subject: s\nMessage-ID: <m@x>\nDate: d\n\nbody\n");
+}
+
+// A malformed amendment is a protocol error like any other: the client is
+// dropped and nothing is queued.
+TEST_F(CleanupSessionTest, MalformedAmendmentDropsTheClient) {
+  start();
+  const auto tryAmend = [&](const ipc::CleanupAmend& amend, bool contentAfter = false) {
+    ipc::Channel raw = ipc::Channel::connect(socket_);
+    raw.send(ipc::CleanupOpen{0});
+    raw.receive<ipc::CleanupOpened>();
+    raw.send(envelope());
+    raw.send(ipc::ContentChunk{"Subject: x\n\nb\n"});
+    raw.send(amend);
+    std::uint64_t size = 14;
+    if (contentAfter) {
+      raw.send(ipc::ContentChunk{"more\n"});
+      size += 5;
+    }
+    raw.send(ipc::ContentEnd{size});
+    EXPECT_THROW(raw.receiveFrame(), ipc::ChannelClosed);
+  };
+  const auto withHeader = [](std::string h) {
+    ipc::CleanupAmend a;
+    a.prependHeader = std::move(h);
+    return a;
+  };
+  tryAmend(withHeader("X-Test: no line end"));
+  tryAmend(withHeader("\tcontinuation first\n"));
+  tryAmend(withHeader("X-Test: a\n\nbody smuggled in\n"));
+  tryAmend(withHeader("not a header line\n"));
+  tryAmend(withHeader("X-Test: bare\rCR\n"));
+  tryAmend(withHeader(std::string("X-Test: nul\0\n", 13)));
+  tryAmend(withHeader("X-Test: " + std::string(ipc::kMaxCleanupPrepend, 'a') + "\n"));
+  ipc::CleanupAmend noName;
+  noName.attributes.push_back({"", "v"});
+  tryAmend(noName);
+  ipc::CleanupAmend many;
+  for (std::size_t i = 0; i <= ipc::kMaxCleanupAmendAttributes; ++i) many.attributes.push_back({"a", "v"});
+  tryAmend(many);
+  tryAmend(withHeader("X-Test: fine\n"), true);  // content after the amendment
+  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 10; }));
+  EXPECT_TRUE(incoming().empty());
+  EXPECT_EQ(send("Subject: after\n\nb\n").code, 250u);
+}
+
 TEST_F(CleanupSessionTest, StalledClientTimesOut) {
   settings_.ipcTimeout = std::chrono::seconds(1);
   start();

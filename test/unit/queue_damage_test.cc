@@ -247,8 +247,11 @@ TEST(QueueDamageTest, VersionsAndUnknownRecords) {
   const std::string variant = dir / "variant";
 
   // The splitter itself reproduces the file.
-  writeFile(variant, join(parts, 1, 0));
+  writeFile(variant, join(parts, 1, kFormatMinor));
   EXPECT_EQ(readFile(variant), readFile(path));
+  // A file of an older minor (1.0, before 'p') reads the same.
+  writeFile(variant, join(parts, 1, 0));
+  EXPECT_EQ(QueueFileReader(variant).envelope(), expected);
 
   // A newer major version is refused, clearly.
   writeFile(variant, join(parts, 2, 0));
@@ -275,13 +278,14 @@ TEST(QueueDamageTest, VersionsAndUnknownRecords) {
   EXPECT_NE(e->detail().find("unknown record type 'Q'"), std::string::npos) << e->detail();
 
   // Extra trailing fields (a longer header, more bytes in 'M') are what a
-  // newer minor version may add: accepted from 1.1, refused from 1.0.
+  // newer minor version may add: accepted from a newer minor, refused from
+  // this reader's own.
   Rebuilt longer = parts;
   for (auto& [type, data] : longer.records)
     if (type == rec::kMailParams) data += "new field";
-  writeFile(variant, join(longer, 1, 1, "more"));
+  writeFile(variant, join(longer, 1, kFormatMinor + 1, "more"));
   EXPECT_EQ(QueueFileReader(variant).envelope(), expected);
-  writeFile(variant, join(longer, 1, 0));
+  writeFile(variant, join(longer, 1, kFormatMinor));
   e = readWhole(variant);
   ASSERT_TRUE(e);
   EXPECT_NE(e->detail().find("trailing bytes"), std::string::npos) << e->detail();

@@ -2,6 +2,7 @@
 // trips, content streams exactly and in bounded memory, the writer's temp
 // file / rename / failure behaviour
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -156,6 +157,56 @@ TEST(QueueFileTest, ContentInManyChunksRoundTripsExactly) {
   while (c2.read(&byte, 1) == 1) got.push_back(byte);
   EXPECT_EQ(got, content.substr(0, 5000));
   EXPECT_EQ(c2.remaining(), 0u);
+}
+
+// Header fields learned at the end of the content (Authentication-Results)
+// are kept in the envelope and delivered first, in any read size; the
+// size every consumer sees includes them, and a corrupt content record is
+// still caught after them.
+TEST(QueueFileTest, PrependedHeaderIsDeliveredBeforeTheContent) {
+  TempDir dir;
+  Envelope e = sampleEnvelope(2);
+  e.prependedHeader = "Authentication-Results: mx.example.org;\n\tspf=pass smtp.mailfrom=a.example\n";
+  const std::string content = "From: a@a.example\nSubject: hi\n\nbody\n";
+  QueueFileWriter w(dir.path());
+  w.appendContent(content);
+  const std::string path = w.commit(e);
+
+  QueueFileReader r(path);
+  EXPECT_EQ(r.envelope().prependedHeader, e.prependedHeader);
+  EXPECT_EQ(r.envelope(), e);
+  EXPECT_EQ(r.contentLength(), e.prependedHeader.size() + content.size());
+  EXPECT_EQ(r.readContent(), e.prependedHeader + content);
+  for (std::size_t size : {1u, 7u, 4096u}) {
+    ContentReader c = r.content();
+    EXPECT_EQ(c.length(), e.prependedHeader.size() + content.size());
+    std::string got, buf(size, '\0');
+    while (std::size_t n = c.read(buf.data(), buf.size())) got.append(buf.data(), n);
+    EXPECT_EQ(got, e.prependedHeader + content) << "read size " << size;
+    EXPECT_EQ(c.remaining(), 0u);
+  }
+  // The content record itself is unchanged: the fields live in the envelope.
+  std::string direct(content.size(), '\0');
+  ASSERT_EQ(pread(r.fd(), direct.data(), direct.size(), static_cast<off_t>(r.contentOffset())),
+            static_cast<ssize_t>(direct.size()));
+  EXPECT_EQ(direct, content);
+
+  // A damaged content byte is still reported, after the prepended part.
+  {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pwrite(fd, "X", 1, static_cast<off_t>(r.contentOffset() + 3)), 1);
+    ::close(fd);
+  }
+  QueueFileReader damaged(path);
+  EXPECT_THROW(damaged.readContent(), QueueFileError);
+
+  // Without any, the file has no 'p' record at all.
+  QueueFileWriter w2(dir.path());
+  w2.appendContent(content);
+  QueueFileReader plain(w2.commit(sampleEnvelope(1)));
+  EXPECT_EQ(plain.envelope().prependedHeader, "");
+  EXPECT_EQ(plain.readContent(), content);
 }
 
 TEST(QueueFileTest, TempFileIsHiddenUntilCommit) {

@@ -47,7 +47,7 @@ class FakeSink : public MessageSink {
   ~FakeSink() override;
   const std::string& queueId() const override { return id_; }
   void write(std::string_view content) override;
-  Reply finish() override;
+  Reply finish(const ipc::CleanupAmend& amend) override;
   void abort() noexcept override;
 
  private:
@@ -90,9 +90,11 @@ inline void FakeSink::write(std::string_view content) {
   content_.append(content);
 }
 
-inline Reply FakeSink::finish() {
+inline Reply FakeSink::finish(const ipc::CleanupAmend& amend) {
   if (aborted_ || finished_) throw std::logic_error("finish after end");
   finished_ = true;
+  envelope_.prependedHeader = amend.prependHeader;
+  for (const auto& a : amend.attributes) envelope_.attributes.emplace_back(a.name, a.value);
   if (factory_.finishReply) return *factory_.finishReply;
   factory_.committed.push_back(StoredMessage{envelope_, id_, content_});
   return Reply(250, "2.0.0", "Ok: queued as " + id_);

@@ -1,0 +1,104 @@
+// dmarc_history - the daily JSON-lines files of DMARC evaluations
+#include "lib/mailauth/dmarc_history.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "lib/log/log.h"
+#include "lib/util/ascii.h"
+
+namespace posthorn::mailauth {
+namespace {
+
+std::string json(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;  // UTF-8 passes as is; other 8-bit bytes too (domains are ASCII)
+    }
+  }
+  return out + "\"";
+}
+
+std::string field(std::string_view name, std::string_view value) {
+  return json(name) + ":" + json(value);
+}
+
+std::string domainOf(const std::string& address) {
+  const auto at = address.rfind('@');
+  return util::lower(at == std::string::npos ? address : address.substr(at + 1));
+}
+
+}  // namespace
+
+std::string historyLine(const CheckResults& r, const HistoryContext& context) {
+  const DmarcOutcome& d = r.dmarc;
+  if (d.policyDomain.empty()) return "";
+  const std::time_t when = context.time != 0 ? context.time : std::time(nullptr);
+  std::string line = "{\"time\":" + std::to_string(static_cast<long long>(when));
+  line += "," + field("queue_id", context.queueId);
+  line += "," + field("source_ip", r.clientAddress);
+  line += "," + field("helo", r.helo);
+  line += "," + field("envelope_from", domainOf(r.sender));
+  line += "," + field("header_from", d.fromDomain);
+  line += "," + field("policy_domain", d.policyDomain);
+  line += "," + field("record", d.record);
+  line += "," + field("policy", d.policy);
+  line += ",\"pct\":" + std::to_string(d.pct);
+  line += "," + field("dmarc", d.result);
+  line += "," + field("disposition", d.disposition);
+  line += "," + field("applied", context.applied);
+  line += ",\"spf\":{" + field("domain", util::lower(r.spf.domain)) + "," +
+          field("scope", r.spf.identity == "helo" ? "helo" : "mfrom") + "," +
+          field("result", spfResultName(r.spf.result)) +
+          ",\"aligned\":" + (d.spfAligned ? "true" : "false") + "}";
+  line += ",\"dkim\":[";
+  for (std::size_t i = 0; i < r.dkim.signatures.size(); ++i) {
+    const DkimSignature& s = r.dkim.signatures[i];
+    line += (i ? ",{" : "{") + field("domain", util::lower(s.domain)) + "," +
+            field("selector", s.selector) + "," + field("result", s.result) + "}";
+  }
+  line += "],\"dkim_aligned\":";
+  line += d.dkimAligned ? "true" : "false";
+  return line + "}";
+}
+
+std::string DmarcHistory::fileFor(std::time_t time) const {
+  std::tm tm{};
+  ::gmtime_r(&time, &tm);
+  char name[40];
+  std::snprintf(name, sizeof name, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return directory_ + "/" + name;
+}
+
+void DmarcHistory::record(const CheckResults& results, const HistoryContext& context) {
+  HistoryContext c = context;
+  if (c.time == 0) c.time = std::time(nullptr);
+  std::string line = historyLine(results, c);
+  if (line.empty()) return;
+  line += '\n';
+  const std::string path = fileFor(c.time);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const ssize_t n = fd < 0 ? -1 : ::write(fd, line.data(), line.size());
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (n == static_cast<ssize_t>(line.size())) return;
+  if (path == lastFailedFile_) return;
+  lastFailedFile_ = path;
+  log::warning("cannot record the DMARC evaluation of %s in %s: %s", context.queueId.c_str(),
+               path.c_str(), n < 0 ? std::strerror(err) : "short write");
+}
+
+}  // namespace posthorn::mailauth
