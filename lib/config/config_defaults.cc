@@ -199,7 +199,7 @@ const std::vector<ParamInfo> kParameters = {
     // Sender authentication of inbound mail (lib/mailauth)
     {"authserv_id", "$myhostname", T::String},
     {"dmarc_public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat", T::String},
-    {"smtpd_mailauth_checks", "no", T::Bool},
+    {"smtpd_mailauth_checks", "yes", T::Bool},
     {"smtpd_mailauth_ignore_hosts", "$mynetworks", T::List},
     {"smtpd_mailauth_ignore_authenticated", "yes", T::Bool},
     {"smtpd_dmarc_enforce", "yes", T::Bool},

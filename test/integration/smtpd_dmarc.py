@@ -74,7 +74,7 @@ def main():
             expect(r.startswith("550 5.7.1") and "DMARC policy of dmarc.test" in r,
                    f"p=reject failing: refused after the dot ({r})")
             expect(set(incoming(inst)) == before, "and nothing is queued")
-            expect(inst.find_log(r"reject: END-OF-MESSAGE from unknown\[127\.0\.0\.3\]: 550 5\.7\.1", offset),
+            expect(inst.wait_for_log(r"reject: END-OF-MESSAGE from unknown\[127\.0\.0\.3\]: 550 5\.7\.1", offset=offset),
                    "the refusal is logged as Postfix logs one")
 
             r = send(port, "127.0.0.2", "u@dmarc.test", message("a@dmarc.test", "aligned spf"))
