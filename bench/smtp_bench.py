@@ -25,6 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(HERE)
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SENDER = "bench-sender@example.org"
+# A prepared message for smtp-source -F instead of its generated one
+# (bench/mailauth.py: a DKIM-signed message); None: smtp-source's own.
+MESSAGE_FILE = None
 
 
 def use_test_modules():
@@ -156,7 +159,9 @@ def smtp_source_args(system, sessions, messages, reuse, size):
             "-t", system.recipient, "-M", "bench-client.localdomain"]
     if reuse:
         args.append("-d")
-    if size:
+    if MESSAGE_FILE:
+        args += ["-F", MESSAGE_FILE]
+    elif size:
         args += ["-l", str(size)]
     return args + [f"127.0.0.1:{system.port}"]
 

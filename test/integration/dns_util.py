@@ -75,14 +75,14 @@ class SilentDns:
 
 
 class Nsd:
-    def __init__(self, zones, broken=(), signed=(), tamper=None):
+    def __init__(self, zones, broken=(), signed=(), tamper=None, port=None):
         require_nsd()
         if signed and not shutil.which("ldns-signzone"):
             print("SKIP: ldnsutils is not installed (apt-get install ldnsutils)")
             sys.exit(SKIP)
         self.anchors = []
         self.dir = tempfile.mkdtemp(prefix="ph-nsd-")
-        self.port = free_udp_tcp_port()
+        self.port = port or free_udp_tcp_port()
         self.server = f"127.0.0.1:{self.port}"
         self.proc = None
         conf = [
