@@ -241,20 +241,14 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv if argv is not None else sys.argv[1:])
-    smtp_bench.check_environment(
-        args, "bench/inbound.py", "Postfix's master only starts as root, and both systems "
-        "deliver as the mailbox owner (uid 5000)", [smtp_bench.SMTP_SOURCE])
-    info = smtp_bench.prepare(args)
-    print(f"inbound benchmark: {args.messages} messages per run, smtp-source over "
-          f"127.0.0.1, {info['cpus']} CPUs, load average {info['loadavg_start']}, "
-          f"Postfix {info['postfix_version']}")
+def run_and_report(args, info, systems):
+    """Every cell for every system in args.systems (classes from
+    `systems`), the table and the report; True when a run failed."""
     cells = [{"connections": sessions, "reuse": reuse}
              for reuse in args.modes for sessions in args.connections]
     runs, failed = smtp_bench.run_cells(
         args, cells,
-        lambda name, cell: run_once(SYSTEMS[name], cell, args.messages, args.size,
+        lambda name, cell: run_once(systems[name], cell, args.messages, args.size,
                                     args.warmup, args.timeout),
         lambda cell: (f"{cell['connections']} session(s), " + (
             "one connection each" if cell["reuse"] else "a connection per message")),
@@ -266,7 +260,19 @@ def main(argv=None):
     smtp_bench.print_table(rows, args.systems, cell_label, 22, COLUMNS)
     smtp_bench.report(args, info, runs, rows, ("messages", "connections", "reuse", "size",
                                                "repeat", "warmup", "timeout", "systems"))
-    return 1 if failed else 0
+    return failed
+
+
+def main(argv=None):
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    smtp_bench.check_environment(
+        args, "bench/inbound.py", "Postfix's master only starts as root, and both systems "
+        "deliver as the mailbox owner (uid 5000)", [smtp_bench.SMTP_SOURCE])
+    info = smtp_bench.prepare(args)
+    print(f"inbound benchmark: {args.messages} messages per run, smtp-source over "
+          f"127.0.0.1, {info['cpus']} CPUs, load average {info['loadavg_start']}, "
+          f"Postfix {info['postfix_version']}")
+    return 1 if run_and_report(args, info, SYSTEMS) else 0
 
 
 if __name__ == "__main__":

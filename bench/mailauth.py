@@ -39,7 +39,6 @@ import glob
 import io
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -233,10 +232,13 @@ class PostfixCompanions(smtp_bench.PostfixSystem):
 
 def systems():
     import inbound
+
+    class PostfixPlain(inbound.Postfix):
+        name = "pf-plain"  # runs are recorded under the class's name
     return {"posthorn": posthorn_system(CHECKS_CONF, "posthorn"),
             "postfix": PostfixCompanions,
             "ph-plain": posthorn_system({"smtpd_mailauth_checks": "no"}, "ph-plain"),
-            "pf-plain": inbound.Postfix}
+            "pf-plain": PostfixPlain}
 
 
 # --- the check before the runs -----------------------------------------------------
@@ -306,21 +308,7 @@ def main(argv=None):
                   f"Postfix {info['postfix_version']}; result fields of one message each:")
             for name in args.systems:
                 preflight(name, table[name], args.timeout)
-            cells = [{"connections": s, "reuse": r} for r in args.modes for s in args.connections]
-            runs, failed = smtp_bench.run_cells(
-                args, cells,
-                lambda name, cell: inbound.run_once(table[name], cell, args.messages, args.size,
-                                                    args.warmup, args.timeout),
-                lambda cell: (f"{cell['connections']} session(s), " + (
-                    "one connection each" if cell["reuse"] else "a connection per message")),
-                lambda r: (None if r["maildir_files"] == args.messages else
-                           f"{r['maildir_files']} files in the Maildir, expected {args.messages}"),
-                "delivered_per_second")
-            rows = smtp_bench.summarize(runs, args.systems, cells, inbound.FIGURES)
-            print()
-            smtp_bench.print_table(rows, args.systems, inbound.cell_label, 22, inbound.COLUMNS)
-            smtp_bench.report(args, info, runs, rows, ("messages", "connections", "reuse", "size",
-                                                       "repeat", "warmup", "timeout", "systems"))
+            failed = inbound.run_and_report(args, info, table)
             print("posthorn and postfix both check every message; ph-plain and pf-plain check none.")
             return 1 if failed else 0
         finally:

@@ -22,7 +22,7 @@ import time
 from dns_util import Nsd
 from inbound_util import VIRTUAL_USER, Inbound
 from posthorn_test import expect, passed, wait_for
-from smtpd_util import Client
+from smtpd_util import send_message
 
 OUR_ID = "mx.authres.test"
 
@@ -41,14 +41,10 @@ def message(author, subject, extra=""):
 
 
 def send(port, source, sender, content):
-    with Client(port, source=source) as c:
-        for command in (f"EHLO client-{source}", f"MAIL FROM:<{sender}>", f"RCPT TO:<{VIRTUAL_USER}>", "DATA"):
-            reply = c.cmd(command)
-            expect(reply[0] in "23", f"{command} from {source}: {reply}")
-        c.send(content.replace(b"\r\n.", b"\r\n..") + b".\r\n")
-        reply = c.line()
-        expect(reply.startswith("250"), f"accepted from {source}: {reply}")
-        return reply.split()[-1]
+    """The queue ID of the accepted message."""
+    reply = send_message(port, source, sender, content)
+    expect(reply.startswith("250"), f"accepted from {source}: {reply}")
+    return reply.split()[-1]
 
 
 def delivered(folder_dir, subject):

@@ -20,7 +20,8 @@ import sys
 from dkim_keys import key_record, rsa_key
 from dns_util import Nsd
 from posthorn_test import SKIP, expect, passed
-from smtpd_util import VIRTUAL_USER, Client, incoming, make_instance, wait_ready
+from smtpd_util import VIRTUAL_USER, incoming, make_instance, wait_ready
+from smtpd_util import send_message as send
 
 try:
     import dkim  # python3-dkim
@@ -43,17 +44,6 @@ def zones(pub):
 def message(author, subject):
     return (f"From: <{author}>\r\nTo: <{VIRTUAL_USER}>\r\nSubject: {subject}\r\n"
             f"Message-ID: <{subject.replace(' ', '.')}@x>\r\n\r\nbody of {subject}\r\n").encode()
-
-
-def send(port, source, sender, content):
-    """The reply to the final dot."""
-    with Client(port, source=source) as c:
-        for command in (f"EHLO client-{source}", f"MAIL FROM:<{sender}>", f"RCPT TO:<{VIRTUAL_USER}>", "DATA"):
-            reply = c.cmd(command)
-            expect(reply[0] in "23", f"{command} from {source}: {reply}")
-        body = content.replace(b"\r\n.", b"\r\n..")
-        c.send(body + b".\r\n")
-        return c.line()
 
 
 def main():

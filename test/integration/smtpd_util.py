@@ -154,5 +154,18 @@ class Client:
         return self.sock
 
 
+def send_message(port, source, sender, content, recipient=VIRTUAL_USER):
+    """One message over a new connection from the loopback address
+    `source` (EHLO client-SOURCE); every step before the content must
+    succeed. Returns the reply to the final dot."""
+    from posthorn_test import expect
+    with Client(port, source=source) as c:
+        for command in (f"EHLO client-{source}", f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA"):
+            reply = c.cmd(command)
+            expect(reply[0] in "23", f"{command} from {source}: {reply}")
+        c.send(content.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        return c.line()
+
+
 def swaks_available():
     return subprocess.run(["sh", "-c", "command -v swaks"], capture_output=True).returncode == 0
