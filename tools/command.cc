@@ -1,6 +1,9 @@
 // command - argument cursor, usage errors and configuration directory of the tools/ commands
 #include "tools/command.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstddef>
 #include <exception>
 
@@ -121,6 +124,14 @@ int Command::run(std::ostream& err, const std::function<int()>& body) const {
 
 std::string configDirectory(const std::string& dir) {
   return dir.empty() ? config::defaultConfigDir() : dir;
+}
+
+config::Config configOrDefaults(const std::string& dir) {
+  const std::string where = configDirectory(dir);
+  struct stat st{};
+  if (::stat((where + "/posthorn.conf").c_str(), &st) != 0 && errno == ENOENT)
+    return config::Config::defaults(where);
+  return config::Config::load(where);
 }
 
 }  // namespace posthorn::tools

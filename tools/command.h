@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/config/config.h"
+
 namespace posthorn::tools {
 
 // A command line the command cannot take; Command prints its usage after it.
@@ -118,5 +120,10 @@ struct Command {
 // The configuration directory of a command whose -c DIR is empty when not
 // given (or given empty): DIR, or else config::defaultConfigDir().
 std::string configDirectory(const std::string& dir);
+
+// The configuration in DIR (configDirectory's rules), or the defaults with
+// DIR as config_directory when DIR has no posthorn.conf yet: for commands
+// that make the files a new installation needs (tls, dkim).
+config::Config configOrDefaults(const std::string& dir);
 
 }  // namespace posthorn::tools

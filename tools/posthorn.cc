@@ -4,8 +4,8 @@
 //
 // COMMAND is start, start-fg, stop, reload, status (start_command.h), conf,
 // check (conf_command.h, check_command.h), map (map_command.h), passwd
-// (passwd_command.h), tls (tls_command.h), queue (queue_command.h) or
-// auth (auth_command.h). -c DIR is passed down to the
+// (passwd_command.h), tls (tls_command.h), dkim (dkim_command.h), queue
+// (queue_command.h) or auth (auth_command.h). -c DIR is passed down to the
 // subcommand (and to master); -v makes master verbose.
 // An unknown command prints the usage on stderr and exits 2. See posthorn(1).
 #include <iostream>
@@ -16,6 +16,7 @@
 #include "tools/check_command.h"
 #include "tools/command.h"
 #include "tools/conf_command.h"
+#include "tools/dkim_command.h"
 #include "tools/mailbox_command.h"
 #include "tools/map_command.h"
 #include "tools/passwd_command.h"
@@ -42,6 +43,7 @@ constexpr Command kPosthorn{
     "  mailbox     check, repair or list a Maildir (mailbox check|repair|list [-d MAILDIR | USER] [FOLDER])\n"
     "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
     "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
+    "  dkim        make a DKIM signing key and its DNS record (dkim keygen [-a rsa|ed25519] DOMAIN [SELECTOR])\n"
     "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n"
     "  auth        check a sender as smtpd would (auth check -a ADDRESS [-H HELO] [-s SENDER])",
     2};
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   if (command == "passwd") return runPasswd(args);
   if (command == "mailbox") return runMailbox(args);
   if (command == "tls") return runTls(args);
+  if (command == "dkim") return runDkim(args);
   if (command == "auth") return runAuth(args);
   if (command == "queue") return runQueue(args);
   return kPosthorn.misused(std::cerr, "unknown command \"" + command + "\"");

@@ -22,6 +22,7 @@
 #include "lib/config/config.h"
 #include "lib/tls/tls.h"
 #include "tools/command.h"
+#include "tools/key_file.h"
 
 namespace posthorn::tools {
 
@@ -163,63 +164,6 @@ std::unique_ptr<X509, CertFree> newCertificate(EVP_PKEY* key, const std::string&
   return cert;
 }
 
-// Writes text to path through a temporary file: create (mode), write,
-// fsync, rename. Refuses to replace an existing file unless force.
-void writeFile(const std::string& path, const std::string& text, mode_t mode, bool force) {
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) throw Failure("cannot create " + tmp + ": " + std::strerror(errno));
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw Failure(what + " " + path + ": " + std::strerror(err));
-  };
-  if (::fchmod(fd, mode) != 0) fail("cannot set the mode of");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("cannot sync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw Failure("cannot write " + path + ": " + std::strerror(err));
-  }
-  if (!force) {
-    // link(2) fails when the target exists, so a racing writer is not clobbered.
-    if (::link(tmp.c_str(), path.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      if (err == EEXIST) throw Failure(path + " already exists (use -f to replace it)");
-      throw Failure("cannot create " + path + ": " + std::strerror(err));
-    }
-    ::unlink(tmp.c_str());
-  } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw Failure("cannot replace " + path + ": " + std::strerror(err));
-  }
-}
-
-std::string pemKey(EVP_PKEY* key) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    BIO_free(bio);
-    throw Failure("cannot encode the key: " + tls::errorText());
-  }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string text(data, static_cast<std::size_t>(n));
-  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return text;
-}
-
 std::string pemCertificate(X509* cert) {
   BIO* bio = BIO_new(BIO_s_mem());
   if (bio == nullptr || PEM_write_bio_X509(bio, cert) != 1) {
@@ -247,20 +191,13 @@ std::string fingerprint(X509* cert) {
   return text;
 }
 
-config::Config loadConfig(const Options& o) {
-  const std::string dir = o.configDir ? *o.configDir : config::defaultConfigDir();
-  struct stat st{};
-  if (::stat((dir + "/posthorn.conf").c_str(), &st) != 0 && errno == ENOENT)
-    return config::Config::defaults(dir);
-  return config::Config::load(dir);
-}
 
 }  // namespace
 
 int runTls(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   return kTls.run(err, [&] {
     const Options o = parseOptions(args);
-    const config::Config cfg = loadConfig(o);
+    const config::Config cfg = configOrDefaults(o.configDir.value_or(""));
     const std::string host = o.hostname.empty() ? cfg.get("myhostname") : o.hostname;
     if (!validHostname(host))
       throw Failure("\"" + host + "\" is not a valid host name for a certificate");
@@ -282,8 +219,8 @@ int runTls(const std::vector<std::string>& args, std::ostream& out, std::ostream
     auto cert = newCertificate(key.get(), host, o.days, o.ecdsa);
     // The key first: a certificate without its key is useless, the reverse
     // is merely incomplete.
-    writeFile(keyPath, pemKey(key.get()), 0600, o.force);
-    writeFile(certPath, pemCertificate(cert.get()), 0644, o.force);
+    writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force);
+    writeKeyFile(certPath, pemCertificate(cert.get()), 0644, o.force);
     out << kTls.name << ": wrote " << keyPath << " (" << (o.ecdsa ? "ECDSA P-256" : "RSA 2048")
         << ") and " << certPath << " (CN=" << host << ", " << o.days << " days)\n"
         << "SHA256 fingerprint: " << fingerprint(cert.get()) << "\n"

@@ -1,0 +1,217 @@
+// dkim_command - `posthorn dkim keygen`: a signing key and its DNS record
+#include "tools/dkim_command.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "lib/tls/tls.h"
+#include "lib/util/ascii.h"
+#include "tools/command.h"
+#include "tools/key_file.h"
+
+namespace posthorn::tools {
+
+namespace {
+
+constexpr Command kDkim{"posthorn dkim",
+                       "usage: posthorn dkim keygen [-c DIR] [-a rsa|ed25519] [-b BITS] [-f] DOMAIN [SELECTOR]"};
+
+struct Options {
+  std::string configDir;
+  bool ed25519 = false;
+  std::optional<int> bits;
+  bool force = false;
+  std::string domain, selector;
+};
+
+int parseBits(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const long bits = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || bits < 1024 || bits > 4096)
+    throw UsageError("-b takes a number of bits from 1024 to 4096, not \"" + v + "\"");
+  return static_cast<int>(bits);
+}
+
+// A DNS label as DKIM selectors and domains use them: letters, digits,
+// '-', not at either end, at most 63.
+bool validLabel(std::string_view label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+  for (char c : label)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+  return true;
+}
+
+bool validName(std::string_view name, bool dotted) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t labels = 0;
+  while (true) {
+    const auto dot = name.find('.');
+    if (!validLabel(name.substr(0, dot))) return false;
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    name.remove_prefix(dot + 1);
+  }
+  return !dotted || labels >= 2;
+}
+
+Options parseOptions(const std::vector<std::string>& args) {
+  Options o;
+  ArgCursor arg(args);
+  while (arg.next()) {
+    switch (arg.option()) {
+      case 'c': o.configDir = arg.value("a directory"); break;
+      case 'a': {
+        const std::string v = arg.value("an algorithm");
+        if (v == "rsa") o.ed25519 = false;
+        else if (v == "ed25519") o.ed25519 = true;
+        else throw UsageError("-a takes rsa or ed25519, not \"" + v + "\"");
+        break;
+      }
+      case 'b': o.bits = parseBits(arg.value("a number of bits")); break;
+      case 'f':
+        arg.alone();
+        o.force = true;
+        break;
+      default: arg.unknown();
+    }
+  }
+  const std::vector<std::string> operands = arg.operands();
+  if (operands.empty()) throw UsageError("missing subcommand (keygen)");
+  if (operands[0] != "keygen")
+    throw UsageError("unknown subcommand \"" + operands[0] + "\" (known: keygen)");
+  if (operands.size() < 2) throw UsageError("missing DOMAIN");
+  if (operands.size() > 3) throw UsageError("too many arguments");
+  if (o.ed25519 && o.bits) throw UsageError("-b is for RSA keys; ed25519 keys have no size to choose");
+  o.domain = util::lower(operands[1]);
+  if (!o.domain.empty() && o.domain.back() == '.') o.domain.pop_back();
+  if (!validName(o.domain, true)) throw UsageError("\"" + operands[1] + "\" is not a domain name");
+  if (operands.size() == 3) {
+    o.selector = util::lower(operands[2]);
+    if (!validName(o.selector, false))
+      throw UsageError("\"" + operands[2] + "\" is not a selector (letters, digits, '-' and '.')");
+  }
+  return o;
+}
+
+std::string defaultSelector(bool ed25519) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char month[16];
+  std::strftime(month, sizeof month, "%Y%m", &tm);
+  return std::string(month) + (ed25519 ? "-ed25519" : "-rsa");
+}
+
+struct KeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+
+Key newKey(const Options& o) {
+  EVP_PKEY* key = o.ed25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                            : EVP_RSA_gen(static_cast<unsigned>(o.bits.value_or(2048)));
+  if (key == nullptr) throw std::runtime_error("cannot generate a key: " + tls::errorText());
+  return Key(key);
+}
+
+std::string base64(const unsigned char* data, std::size_t size) {
+  std::string out(4 * ((size + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// RSA: the DER SubjectPublicKeyInfo (RFC 6376 3.6.1); ed25519: the raw
+// 32-byte key (RFC 8463 4.2).
+std::string publicKeyBase64(EVP_PKEY* key, bool ed25519) {
+  if (ed25519) {
+    unsigned char raw[32];
+    std::size_t size = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(key, raw, &size) != 1 || size != sizeof raw)
+      throw std::runtime_error("cannot read the ed25519 public key: " + tls::errorText());
+    return base64(raw, size);
+  }
+  unsigned char* der = nullptr;
+  const int size = i2d_PUBKEY(key, &der);
+  if (size <= 0) throw std::runtime_error("cannot encode the public key: " + tls::errorText());
+  std::string out = base64(der, static_cast<std::size_t>(size));
+  OPENSSL_free(der);
+  return out;
+}
+
+// mail_owner's uid and gid when run as root (the signer reads the key as
+// that user), else none: the files stay the caller's.
+std::optional<std::pair<uid_t, gid_t>> keyOwner(const config::Config& cfg) {
+  if (::geteuid() != 0) return std::nullopt;
+  const std::string owner = cfg.get("mail_owner");
+  const passwd* pw = ::getpwnam(owner.c_str());
+  if (pw == nullptr) throw std::runtime_error("mail_owner " + owner + " is not a user on this system");
+  return std::make_pair(pw->pw_uid, pw->pw_gid);
+}
+
+void makeDirectory(const std::string& dir, mode_t mode, const std::optional<std::pair<uid_t, gid_t>>& owner) {
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
+  if (owner && ::chown(dir.c_str(), owner->first, owner->second) != 0)
+    throw std::runtime_error("cannot give " + dir + " to mail_owner: " + std::strerror(errno));
+}
+
+}  // namespace
+
+std::string dkimRecordLine(const std::string& selector, const std::string& domain,
+                           const std::string& keyType, const std::string& publicKeyBase64) {
+  const std::string value = "v=DKIM1; k=" + keyType + "; p=" + publicKeyBase64;
+  std::string line = selector + "._domainkey." + domain + ". IN TXT (";
+  for (std::size_t i = 0; i < value.size(); i += 250) line += " \"" + value.substr(i, 250) + "\"";
+  return line + " )";
+}
+
+int runDkim(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return kDkim.run(err, [&] {
+    Options o = parseOptions(args);
+    if (o.selector.empty()) o.selector = defaultSelector(o.ed25519);
+    const config::Config cfg = configOrDefaults(o.configDir);
+    std::string configDir = cfg.get("config_directory");
+    if (configDir.empty()) configDir = cfg.configDir();
+    const auto owner = keyOwner(cfg);
+    // dkim/ is readable by all (it holds only directories); each domain's
+    // directory and keys are the signer's alone.
+    makeDirectory(configDir + "/dkim", 0755, std::nullopt);
+    const std::string dir = configDir + "/dkim/" + o.domain;
+    makeDirectory(dir, 0700, owner);
+    const std::string keyPath = dir + "/" + o.selector + ".key";
+    const std::string recordPath = dir + "/" + o.selector + ".txt";
+    struct stat st{};
+    if (!o.force && ::lstat(keyPath.c_str(), &st) == 0)
+      throw std::runtime_error(keyPath + " already exists (use -f to replace it)");
+
+    const Key key = newKey(o);
+    const std::string type = o.ed25519 ? "ed25519" : "rsa";
+    const std::string record = dkimRecordLine(o.selector, o.domain, type, publicKeyBase64(key.get(), o.ed25519));
+    writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force);
+    if (owner && ::chown(keyPath.c_str(), owner->first, owner->second) != 0)
+      throw std::runtime_error("cannot give " + keyPath + " to mail_owner: " + std::strerror(errno));
+    writeKeyFile(recordPath, record + "\n", 0644, o.force);
+    out << kDkim.name << ": wrote " << keyPath << " ("
+        << (o.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(o.bits.value_or(2048)))
+        << ") and " << recordPath << "\n"
+        << "Publish this record in the zone of " << o.domain << ":\n"
+        << record << "\n";
+    return 0;
+  });
+}
+
+}  // namespace posthorn::tools

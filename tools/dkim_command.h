@@ -1,0 +1,33 @@
+// dkim_command - `posthorn dkim`: DKIM signing keys
+//
+//   posthorn dkim keygen [-c DIR] [-a rsa|ed25519] [-b BITS] [-f] DOMAIN [SELECTOR]
+//
+// writes $config_directory/dkim/DOMAIN/SELECTOR.key, the private key
+// (PKCS#8 PEM, mode 0600, owned by mail_owner when run as root: the signer
+// reads it as that user), and SELECTOR.txt, the TXT record to publish at
+// SELECTOR._domainkey.DOMAIN in zone-file form, and prints the record. RSA
+// has 2048 bits unless -b says otherwise (1024 to 4096); ed25519 keys are
+// published as RFC 8463 says (k=ed25519, the raw 32-byte public key). The
+// default selector is the year and month and the algorithm: 202612-rsa,
+// 202612-ed25519. An existing key is kept unless -f is given. See
+// posthorn-dkim(1).
+//
+// Exit status: 0 success, 1 failure (the key exists, cannot write), 2 usage.
+#pragma once
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace posthorn::tools {
+
+// args exclude the program and the word "dkim".
+int runDkim(const std::vector<std::string>& args, std::ostream& out = std::cout,
+            std::ostream& err = std::cerr);
+
+// The zone-file line that publishes a public key: its TXT data split into
+// strings of at most 250 bytes (one may not exceed 255).
+std::string dkimRecordLine(const std::string& selector, const std::string& domain,
+                           const std::string& keyType, const std::string& publicKeyBase64);
+
+}  // namespace posthorn::tools
