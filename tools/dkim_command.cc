@@ -154,18 +154,20 @@ std::string publicKeyBase64(EVP_PKEY* key, bool ed25519) {
 
 // mail_owner's uid and gid when run as root (the signer reads the key as
 // that user), else none: the files stay the caller's.
-std::optional<std::pair<uid_t, gid_t>> keyOwner(const config::Config& cfg) {
+std::optional<FileOwner> keyOwner(const config::Config& cfg) {
   if (::geteuid() != 0) return std::nullopt;
   const std::string owner = cfg.get("mail_owner");
   const passwd* pw = ::getpwnam(owner.c_str());
   if (pw == nullptr) throw std::runtime_error("mail_owner " + owner + " is not a user on this system");
-  return std::make_pair(pw->pw_uid, pw->pw_gid);
+  return FileOwner{pw->pw_uid, pw->pw_gid};
 }
 
-void makeDirectory(const std::string& dir, mode_t mode, const std::optional<std::pair<uid_t, gid_t>>& owner) {
+// The parent (dkim/) is root's when run as root, so the name cannot be
+// swapped for a link between mkdir and lchown.
+void makeDirectory(const std::string& dir, mode_t mode, const std::optional<FileOwner>& owner) {
   if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
     throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
-  if (owner && ::chown(dir.c_str(), owner->first, owner->second) != 0)
+  if (owner && ::lchown(dir.c_str(), owner->uid, owner->gid) != 0)
     throw std::runtime_error("cannot give " + dir + " to mail_owner: " + std::strerror(errno));
 }
 
@@ -194,16 +196,18 @@ int runDkim(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     makeDirectory(dir, 0700, owner);
     const std::string keyPath = dir + "/" + o.selector + ".key";
     const std::string recordPath = dir + "/" + o.selector + ".txt";
-    struct stat st{};
-    if (!o.force && ::lstat(keyPath.c_str(), &st) == 0)
-      throw std::runtime_error(keyPath + " already exists (use -f to replace it)");
+    // Both checked before anything is made: a new key must never sit
+    // beside an old record, nor the reverse.
+    for (const std::string* path : {&keyPath, &recordPath}) {
+      struct stat st{};
+      if (!o.force && ::lstat(path->c_str(), &st) == 0)
+        throw std::runtime_error(*path + " already exists (use -f to replace it)");
+    }
 
     const Key key = newKey(o);
     const std::string type = o.ed25519 ? "ed25519" : "rsa";
     const std::string record = dkimRecordLine(o.selector, o.domain, type, publicKeyBase64(key.get(), o.ed25519));
-    writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force);
-    if (owner && ::chown(keyPath.c_str(), owner->first, owner->second) != 0)
-      throw std::runtime_error("cannot give " + keyPath + " to mail_owner: " + std::strerror(errno));
+    writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force, owner);
     writeKeyFile(recordPath, record + "\n", 0644, o.force);
     out << kDkim.name << ": wrote " << keyPath << " ("
         << (o.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(o.bits.value_or(2048)))

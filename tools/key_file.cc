@@ -14,7 +14,8 @@
 
 namespace posthorn::tools {
 
-void writeKeyFile(const std::string& path, const std::string& text, mode_t mode, bool force) {
+void writeKeyFile(const std::string& path, const std::string& text, mode_t mode, bool force,
+                  std::optional<FileOwner> owner) {
   const std::string tmp = path + ".tmp" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
@@ -24,6 +25,7 @@ void writeKeyFile(const std::string& path, const std::string& text, mode_t mode,
     ::unlink(tmp.c_str());
     throw std::runtime_error(what + " " + path + ": " + std::strerror(err));
   };
+  if (owner && ::fchown(fd, owner->uid, owner->gid) != 0) fail("cannot give mail_owner");
   if (::fchmod(fd, mode) != 0) fail("cannot set the mode of");
   std::size_t done = 0;
   while (done < text.size()) {

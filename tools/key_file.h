@@ -11,13 +11,22 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include <openssl/evp.h>
 
 namespace posthorn::tools {
 
-void writeKeyFile(const std::string& path, const std::string& text, mode_t mode, bool force);
+struct FileOwner {
+  uid_t uid;
+  gid_t gid;
+};
+
+// owner: given to the file through its descriptor before it gets its name
+// (never chown by path in a directory someone else can write to).
+void writeKeyFile(const std::string& path, const std::string& text, mode_t mode, bool force,
+                  std::optional<FileOwner> owner = std::nullopt);
 
 // PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"); the memory copy is cleansed.
 std::string pemPrivateKey(EVP_PKEY* key);

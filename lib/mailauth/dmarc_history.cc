@@ -14,20 +14,44 @@
 namespace posthorn::mailauth {
 namespace {
 
+// The length of the valid UTF-8 sequence at s[i], 0 if there is none.
+std::size_t utf8Length(std::string_view s, std::size_t i) {
+  const auto u = static_cast<unsigned char>(s[i]);
+  std::size_t n = u >= 0xF0 && u <= 0xF4 ? 4 : u >= 0xE0 ? 3 : u >= 0xC2 && u <= 0xDF ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// A JSON string. The text comes from the sender's DNS and SMTP session,
+// so any byte: control characters and bytes that are not valid UTF-8 are
+// escaped as \u00XX (the file stays valid JSON, the byte stays visible).
 std::string json(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
+    } else if (u >= 0x80) {
+      if (const std::size_t n = utf8Length(s, i)) {
+        out.append(s.substr(i, n));
+        i += n;
+        continue;
+      }
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
     } else if (u < 0x20 || u == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
       out += buf;
     } else {
-      out += c;  // UTF-8 passes as is; other 8-bit bytes too (domains are ASCII)
+      out += c;
     }
+    ++i;
   }
   return out + "\"";
 }

@@ -10,7 +10,7 @@
   per signature;
 - a key whose record was not published fails (the wrong key): the files
   belong together;
-- an existing key is kept (exit 1, the file unchanged) unless -f; bad
+- an existing key, or record, is kept (exit 1, nothing made) unless -f; bad
   domains, selectors, -b values and -b with ed25519 are usage errors (2).
 """
 import base64
@@ -107,6 +107,15 @@ def main():
                f"an existing key is kept: {r.returncode} {r.stderr}")
         with open(rsa_key) as f:
             expect(f.read() == before, "and not touched")
+        # A record without its key (the key moved away): no new key is
+        # made beside the old record.
+        unpublished = os.path.join(keydir, "unpublished.key")
+        os.rename(unpublished, unpublished + ".moved")
+        r = keygen(inst, "keys.test", "unpublished")
+        expect(r.returncode == 1 and "unpublished.txt already exists" in r.stderr,
+               f"an existing record is kept too: {r.returncode} {r.stderr}")
+        expect(not os.path.exists(unpublished), "and no key is made beside it")
+        os.rename(unpublished + ".moved", unpublished)
         for args, why in ((["exa_mple.test"], "a bad domain"), (["keys.test", "bad selector"], "a bad selector"),
                           (["-b", "512", "keys.test", "x"], "-b 512"), (["-a", "ed25519", "-b", "2048", "keys.test", "y"],
                                                                          "-b with ed25519"),

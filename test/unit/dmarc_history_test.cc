@@ -63,6 +63,11 @@ TEST(DmarcHistory, ControlCharactersAreEscapedAndNoRecordIsNotKept) {
   const std::string line = historyLine(r, {.queueId = "Q", .time = 1});
   EXPECT_NE(line.find("\"helo\":\"a\\u000ab\\u0001\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"applied\":\"none\""), std::string::npos) << line;
+  // UTF-8 stays; a byte that is not UTF-8 (the DNS may publish anything)
+  // is escaped, so the line stays valid JSON.
+  r.dmarc.record = "v=DMARC1; p=none; x=\xff\xc3\xa9\xe2\x82";
+  const std::string bytes = historyLine(r, {.queueId = "Q", .time = 1});
+  EXPECT_NE(bytes.find("\"record\":\"v=DMARC1; p=none; x=\\u00ff\xc3\xa9\\u00e2\\u0082\""), std::string::npos) << bytes;
   r.dmarc.policyDomain.clear();  // no DMARC record: nobody to report to
   EXPECT_EQ(historyLine(r, {.queueId = "Q", .time = 1}), "");
 }
