@@ -1,6 +1,7 @@
 // cleanup_amend - the end-of-content amendment, checked
 #include "cleanup/cleanup_amend.h"
 
+#include "cleanup/cleanup_headers.h"
 #include "lib/ipc/ipc.h"
 
 namespace posthorn::cleanup {
@@ -9,8 +10,6 @@ namespace {
 [[noreturn]] void refuse(const std::string& why) {
   throw ipc::ProtocolError("CleanupAmend: " + why);
 }
-
-bool isFieldNameChar(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
 
 void checkLine(std::string_view line, bool first) {
   if (line.empty()) refuse("an empty line in the prepended header");

@@ -17,8 +17,6 @@ constexpr std::size_t kMaxClassify = 1000;
 // The longest Message-ID kept for the log.
 constexpr std::size_t kMaxMessageIdLog = 998;
 
-bool isFieldNameChar(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
-
 bool isRecipientHeader(std::string_view name) {
   return name == "to" || name == "cc" || name == "bcc";
 }

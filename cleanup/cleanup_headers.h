@@ -39,6 +39,9 @@
 
 namespace posthorn::cleanup {
 
+// A character of a header field's name (RFC 5322: printable ASCII but ':').
+inline bool isFieldNameChar(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
+
 struct HeaderPolicy {
   std::size_t headerSizeLimit{};  // header_size_limit: one header field, all its lines
   int hopcountLimit{};            // hopcount_limit: Received: headers

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "lib/proto/passdb_client.h"
 #include "lib/tls/tls.h"
 #include "lib/util/ascii.h"
 #include "tools/command.h"
@@ -128,10 +129,7 @@ Key newKey(const Options& o) {
 }
 
 std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  return passdb::encodeBase64(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 // RSA: the DER SubjectPublicKeyInfo (RFC 6376 3.6.1); ed25519: the raw

@@ -35,16 +35,11 @@ std::string json(std::string_view s) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (u >= 0x80) {
-      if (const std::size_t n = utf8Length(s, i)) {
-        out.append(s.substr(i, n));
-        i += n;
-        continue;
-      }
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else if (u < 0x20 || u == 0x7f) {
+    } else if (const std::size_t n = u >= 0x80 ? utf8Length(s, i) : 0) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    } else if (u < 0x20 || u >= 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
       out += buf;

@@ -11,9 +11,13 @@ loopback addresses, with NSD serving the test zones and dkimpy signing.
   though DMARC fails (the log says so);
 - a client in smtpd_mailauth_ignore_hosts: not checked at all;
 - the author domain's DNS fails: 451 4.7.1, nothing queued;
+- the refused message's evaluation is in the DMARC history (applied=reject);
 - every checked message's evaluation is logged on one line with the
   queue ID: iprev, spf, dkim, dmarc.
 """
+import glob
+import json
+import os
 import re
 import sys
 
@@ -66,6 +70,11 @@ def main():
             expect(set(incoming(inst)) == before, "and nothing is queued")
             expect(inst.wait_for_log(r"reject: END-OF-MESSAGE from unknown\[127\.0\.0\.3\]: 550 5\.7\.1", offset=offset),
                    "the refusal is logged as Postfix logs one")
+            history = [json.loads(line) for path in glob.glob(os.path.join(inst.queue_dir, "dmarc", "*"))
+                       for line in open(path)]
+            expect(len(history) == 1 and history[0]["applied"] == "reject" and history[0]["dmarc"] == "fail"
+                   and history[0]["disposition"] == "reject" and history[0]["source_ip"] == "127.0.0.3",
+                   f"the refused message's evaluation is kept for the reports, applied=reject: {history}")
 
             r = send(port, "127.0.0.2", "u@dmarc.test", message("a@dmarc.test", "aligned spf"))
             expect(r.startswith("250"), f"aligned SPF passes: {r}")
