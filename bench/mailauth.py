@@ -46,6 +46,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import smtp_bench  # noqa: E402
+from milters import MilterHost  # noqa: E402
 
 NETNS_FLAG = "POSTHORN_BENCH_NETNS"
 AUTHSERV_ID = "bench.localdomain"
@@ -134,7 +135,7 @@ CHECKS_CONF = {"smtpd_mailauth_checks": "yes", "smtpd_mailauth_ignore_hosts": ""
                "myhostname": AUTHSERV_ID}
 
 
-class PostfixCompanions(smtp_bench.PostfixSystem):
+class PostfixCompanions(MilterHost, smtp_bench.PostfixSystem):
     """inbound.Postfix plus opendkim and opendmarc (milters, unix sockets,
     started with MAIL_CONFIG in their environment so that their CPU time is
     counted with Postfix's) and policyd-spf (spawn(8))."""
@@ -189,44 +190,20 @@ class PostfixCompanions(smtp_bench.PostfixSystem):
                           "PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat\n"
                           "HistoryFile " + os.path.join(self.dir, "opendmarc.history") + "\n"),
         }
-        self.procs = []
-
-    def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-        try:
-            return super().__exit__(*exc)
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self):
-        env = dict(os.environ, MAIL_CONFIG=self.pf.config_dir)
         history = os.path.join(self.dir, "opendmarc.history")
         open(history, "w").close()
         shutil.chown(history, "opendmarc")
+        specs = []
         for name in ("opendkim", "opendmarc"):
             conf = os.path.join(self.dir, name + ".conf")
             with open(conf, "w") as f:
                 f.write(self.confs[name])
             os.chmod(conf, 0o644)
             flag = "-x" if name == "opendkim" else "-c"  # each one's configuration-file option
-            self.procs.append(subprocess.Popen([COMPANIONS[name], "-f", flag, conf], env=env,
-                                               stdout=subprocess.DEVNULL,
-                                               stderr=open(os.path.join(self.dir, name + ".err"), "w")))
-        deadline = time.monotonic() + 15
-        while not all(os.path.exists(s) for s in self.sockets.values()):
-            for p, name in zip(self.procs, ("opendkim", "opendmarc")):
-                if p.poll() is not None:
-                    with open(os.path.join(self.dir, name + ".err")) as f:
-                        raise RuntimeError(f"{name} exited: {f.read()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the milters did not create their sockets")
-            time.sleep(0.05)
+            specs.append((name, [COMPANIONS[name], "-f", flag, conf], self.sockets[name]))
+        self.start_milters(specs)
         self.pf.start()
 
 

@@ -123,7 +123,7 @@ class Posthorn(smtp_bench.PosthornSystem):
     the smtp integration tests (test/integration/smtp_util.py): smtpd and
     smtp chrooted as mail_owner, cleanup, qmgr, mapd; relayhost is the sink."""
 
-    def __init__(self, sink_port):
+    def __init__(self, sink_port, conf=None):
         from posthorn_test import Instance
         from smtp_util import RELAY_SERVICES
         self.recipient = RECIPIENT
@@ -133,6 +133,7 @@ class Posthorn(smtp_bench.PosthornSystem):
             "smtpd_peername_lookup": "no",
             "relayhost": f"[{SINK_HOST}]:{sink_port}",
             "smtp_tls_security_level": "none",
+            **(conf or {}),
         })
         self.port = self.inst.free_port()
         self.inst.write_master_conf(RELAY_SERVICES.format(port=self.port))
@@ -145,12 +146,13 @@ class Postfix(smtp_bench.PostfixSystem):
     """A private Postfix whose stock smtp(8) relays everything to the sink
     (relayhost)."""
 
-    def __init__(self, sink_port):
+    def __init__(self, sink_port, settings=None):
         from postfix_instance import PostfixInstance
         self.recipient = RECIPIENT
         self.pf = PostfixInstance(settings={
             "relayhost": f"[{SINK_HOST}]:{sink_port}",
             "smtp_tls_security_level": "none",
+            **(settings or {}),
         })
         self.port = self.pf.port
 
@@ -199,12 +201,12 @@ def cell_label(row):
 
 # --- main ---------------------------------------------------------------------------------
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(
-        description="Relay benchmark: posthorn vs Postfix relaying to smtp-sink over "
-                    "loopback (needs root).")
+def parse_args(argv, systems, description, extra_arguments=None):
+    p = argparse.ArgumentParser(description=description)
     smtp_bench.add_arguments(p, "relayed")
-    return smtp_bench.check_arguments(p, p.parse_args(argv), SYSTEMS)
+    if extra_arguments:
+        extra_arguments(p)
+    return smtp_bench.check_arguments(p, p.parse_args(argv), systems)
 
 
 def check_environment(args):
@@ -220,16 +222,23 @@ def check_environment(args):
 
 
 def main(argv=None):
-    args = parse_args(argv if argv is not None else sys.argv[1:])
+    args = parse_args(argv if argv is not None else sys.argv[1:], SYSTEMS,
+                      "Relay benchmark: posthorn vs Postfix relaying to smtp-sink over "
+                      "loopback (needs root).")
     check_environment(args)
     info = smtp_bench.prepare(args)
     print(f"relay benchmark: {args.messages} messages per run, smtp-source -> 127.0.0.1 -> "
           f"smtp-sink on {SINK_HOST}, {info['cpus']} CPUs, load average "
           f"{info['loadavg_start']}, Postfix {info['postfix_version']}")
+    return run_and_report(args, info, SYSTEMS)
+
+
+def run_and_report(args, info, systems):
+    """Every cell for every system, the table and the report; the exit status."""
     cells = [{"connections": sessions} for sessions in args.connections]
     runs, failed = smtp_bench.run_cells(
         args, cells,
-        lambda name, cell: run_once(SYSTEMS[name], cell, args.messages, args.size,
+        lambda name, cell: run_once(systems[name], cell, args.messages, args.size,
                                     args.warmup, args.timeout),
         lambda cell: f"{cell['connections']} session(s)",
         lambda r: (None if r["sink_messages"] == args.messages else

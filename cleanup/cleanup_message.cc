@@ -67,8 +67,11 @@ bool CleanupMessage::run(const ipc::Frame& openFrame) {
     policy.from = fromValue(envelope_.sender, envelope_.fullName, settings_.myhostname);
   policy.extractRecipients = (flags_ & ipc::cleanup_flags::kExtractRecipients) != 0;
   if (!(flags_ & ipc::cleanup_flags::kReinjected)) policy.authservId = settings_.authservId;
+  if ((flags_ & ipc::cleanup_flags::kSign) && settings_.dkimTable && settings_.dkimSigner)
+    dkim_ = std::make_unique<DkimStage>(*settings_.dkimTable, *settings_.dkimSigner, queueId_);
   filter_ = std::make_unique<HeaderFilter>(std::move(policy), [this](std::string_view out) {
     writer_->appendContent(out);
+    if (dkim_) dkim_->feed(out);
   });
 
   receiveContent();
@@ -157,6 +160,8 @@ void CleanupMessage::commit() {
   if (failure_) return;
   queue::Envelope envelope = toQueueEnvelope(envelope_, queue::now());
   if (amend_) applyAmend(*amend_, envelope);  // throws ipc::ProtocolError
+  // Signed last, after every change; on top of the inbound results.
+  if (dkim_) envelope.prependedHeader = dkim_->finish() + envelope.prependedHeader;
   if (filter_->removedAuthResults() > 0)
     log::info("%s: removed %d Authentication-Results field(s) claiming authserv-id %s", id(),
               filter_->removedAuthResults(), settings_.authservId.c_str());

@@ -40,6 +40,14 @@ Settings::Settings(const config::Config& cfg) {
       maxIdle.count() > 0 ? maxIdle : cfg.without("max_idle").getTime("max_idle");
   if (session.ipcTimeout.count() <= 0) bad("ipc_timeout", "must be positive");
   if (session.messageTimeout.count() <= 0) bad("daemon_timeout", "must be positive");
+  const std::string signing = cfg.get("dkim_signing_maps");
+  if (!signing.empty()) {
+    auto table = mailauth::DkimSigningTable::load(signing, cfg.get("config_directory"));
+    if (!table.empty()) {
+      session.dkimTable = std::make_shared<const mailauth::DkimSigningTable>(std::move(table));
+      session.dkimSigner = std::make_shared<mailauth::DkimSigner>();
+    }
+  }
 }
 
 void Settings::placeIn(const std::string& root) {

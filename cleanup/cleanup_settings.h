@@ -6,9 +6,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "lib/config/config.h"
+#include "lib/mailauth/dkim_sign.h"
+#include "lib/mailauth/dkim_signing_table.h"
 
 namespace posthorn::cleanup {
 
@@ -26,6 +29,10 @@ struct SessionSettings {
   std::chrono::seconds ipcTimeout{};     // ipc_timeout: one read from the client
   std::chrono::seconds idleTimeout{};    // between messages on one connection
   std::chrono::seconds messageTimeout{};  // daemon_timeout: one whole message
+  // dkim_signing_maps with its keys, read before the jail; signs messages
+  // opened with cleanup_flags::kSign. Null: signing is off.
+  std::shared_ptr<const mailauth::DkimSigningTable> dkimTable;
+  std::shared_ptr<mailauth::DkimSigner> dkimSigner;
 };
 
 struct Settings {

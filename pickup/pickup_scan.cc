@@ -136,7 +136,7 @@ Pickup::Outcome Pickup::pickOne(const std::string& id) {
     return removeBad(id, uid, e.what());
   }
   const maildrop::MaildropHeader& header = reader->header();
-  const std::uint32_t flags = ipc::cleanup_flags::kLocalSubmission |
+  const std::uint32_t flags = ipc::cleanup_flags::kLocalSubmission | ipc::cleanup_flags::kSign |
                               (header.flags & ipc::cleanup_flags::kExtractRecipients);
   if (!client_.open(flags)) {
     log::warning("maildrop/%s: cannot hand it to cleanup (%s); it waits for the next run",

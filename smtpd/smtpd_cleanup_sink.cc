@@ -75,8 +75,8 @@ ipc::CleanupEnvelope toCleanupEnvelope(const queue::Envelope& e) {
 
 CleanupSinkFactory::CleanupSinkFactory(std::string socketPath) : client_(std::move(socketPath)) {}
 
-std::unique_ptr<MessageSink> CleanupSinkFactory::open(const queue::Envelope& envelope) {
-  if (!client_.begin(toCleanupEnvelope(envelope))) {
+std::unique_ptr<MessageSink> CleanupSinkFactory::open(const queue::Envelope& envelope, bool sign) {
+  if (!client_.begin(toCleanupEnvelope(envelope), sign ? ipc::cleanup_flags::kSign : 0)) {
     const std::string why = client_.error();
     const ipc::CleanupReply r = client_.finish();  // the refusal, or 451; resets the client
     throw SinkError(why.empty() ? r.line() : why, toReply(r));

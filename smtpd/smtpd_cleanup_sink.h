@@ -19,7 +19,7 @@ ipc::CleanupEnvelope toCleanupEnvelope(const queue::Envelope& envelope);
 class CleanupSinkFactory : public MessageSinkFactory {
  public:
   explicit CleanupSinkFactory(std::string socketPath);
-  std::unique_ptr<MessageSink> open(const queue::Envelope& envelope) override;
+  std::unique_ptr<MessageSink> open(const queue::Envelope& envelope, bool sign) override;
 
  private:
   cleanup::CleanupClient client_;

@@ -53,7 +53,7 @@ bool Session::openSink() {
   env.client.saslUsername = saslUser_;
   env.recipients = tx_.recipients;
   try {
-    tx_.sink = sinks_.open(env);
+    tx_.sink = sinks_.open(env, !saslUser_.empty() || trusted());
   } catch (const SinkError& e) {
     log::warning("%s: cannot open a cleanup session: %s", peer_.describe().c_str(), e.what());
     tx_.failure = e.reply();

@@ -58,8 +58,10 @@ class MessageSink {
 class MessageSinkFactory {
  public:
   virtual ~MessageSinkFactory() = default;
-  // Opens a cleanup session for the envelope; throws SinkError.
-  virtual std::unique_ptr<MessageSink> open(const queue::Envelope& envelope) = 0;
+  // Opens a cleanup session for the envelope; throws SinkError. `sign`:
+  // the client is one of ours (SASL-authenticated or in mynetworks), so
+  // cleanup DKIM-signs the message (cleanup_flags::kSign).
+  virtual std::unique_ptr<MessageSink> open(const queue::Envelope& envelope, bool sign) = 0;
 };
 
 // A lookup could not be answered (a service down, a table unreadable):

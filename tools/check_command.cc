@@ -11,6 +11,7 @@
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
 #include "lib/dns/dns_resolver.h"
+#include "lib/mailauth/dkim_signing_table.h"
 #include "lib/mailauth/sender_checks.h"
 #include "lib/tls/tls_check.h"
 #include "tools/command.h"
@@ -121,6 +122,13 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     try {
       mailauth::CheckOptions::fromConfig(*cfg);
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    }
+    // cleanup reads the DKIM signing table and its keys at its start.
+    try {
+      if (const std::string table = cfg->get("dkim_signing_maps"); !table.empty())
+        mailauth::DkimSigningTable::load(table, cfg->get("config_directory"));
     } catch (const config::ConfigError& e) {
       report.fatal(e.what());
     }

@@ -2,12 +2,11 @@
 #include "tools/dkim_command.h"
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/rsa.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,10 +15,11 @@
 #include <optional>
 #include <stdexcept>
 
-#include "lib/proto/passdb_client.h"
+#include "lib/mailauth/dkim_signing_table.h"
 #include "lib/tls/tls.h"
 #include "lib/util/ascii.h"
 #include "tools/command.h"
+#include "tools/dkim_record.h"
 #include "tools/key_file.h"
 
 namespace posthorn::tools {
@@ -44,28 +44,6 @@ int parseBits(const std::string& v) {
   if (v.empty() || *end != '\0' || errno != 0 || bits < 1024 || bits > 4096)
     throw UsageError("-b takes a number of bits from 1024 to 4096, not \"" + v + "\"");
   return static_cast<int>(bits);
-}
-
-// A DNS label as DKIM selectors and domains use them: letters, digits,
-// '-', not at either end, at most 63.
-bool validLabel(std::string_view label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-  for (char c : label)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
-  return true;
-}
-
-bool validName(std::string_view name, bool dotted) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t labels = 0;
-  while (true) {
-    const auto dot = name.find('.');
-    if (!validLabel(name.substr(0, dot))) return false;
-    ++labels;
-    if (dot == std::string_view::npos) break;
-    name.remove_prefix(dot + 1);
-  }
-  return !dotted || labels >= 2;
 }
 
 Options parseOptions(const std::vector<std::string>& args) {
@@ -98,10 +76,10 @@ Options parseOptions(const std::vector<std::string>& args) {
   if (o.ed25519 && o.bits) throw UsageError("-b is for RSA keys; ed25519 keys have no size to choose");
   o.domain = util::lower(operands[1]);
   if (!o.domain.empty() && o.domain.back() == '.') o.domain.pop_back();
-  if (!validName(o.domain, true)) throw UsageError("\"" + operands[1] + "\" is not a domain name");
+  if (!mailauth::isDkimName(o.domain, true)) throw UsageError("\"" + operands[1] + "\" is not a domain name");
   if (operands.size() == 3) {
     o.selector = util::lower(operands[2]);
-    if (!validName(o.selector, false))
+    if (!mailauth::isDkimName(o.selector, false))
       throw UsageError("\"" + operands[2] + "\" is not a selector (letters, digits, '-' and '.')");
   }
   return o;
@@ -128,28 +106,6 @@ Key newKey(const Options& o) {
   return Key(key);
 }
 
-std::string base64(const unsigned char* data, std::size_t size) {
-  return passdb::encodeBase64(std::string_view(reinterpret_cast<const char*>(data), size));
-}
-
-// RSA: the DER SubjectPublicKeyInfo (RFC 6376 3.6.1); ed25519: the raw
-// 32-byte key (RFC 8463 4.2).
-std::string publicKeyBase64(EVP_PKEY* key, bool ed25519) {
-  if (ed25519) {
-    unsigned char raw[32];
-    std::size_t size = sizeof raw;
-    if (EVP_PKEY_get_raw_public_key(key, raw, &size) != 1 || size != sizeof raw)
-      throw std::runtime_error("cannot read the ed25519 public key: " + tls::errorText());
-    return base64(raw, size);
-  }
-  unsigned char* der = nullptr;
-  const int size = i2d_PUBKEY(key, &der);
-  if (size <= 0) throw std::runtime_error("cannot encode the public key: " + tls::errorText());
-  std::string out = base64(der, static_cast<std::size_t>(size));
-  OPENSSL_free(der);
-  return out;
-}
-
 // mail_owner's uid and gid when run as root (the signer reads the key as
 // that user), else none: the files stay the caller's.
 std::optional<FileOwner> keyOwner(const config::Config& cfg) {
@@ -170,14 +126,6 @@ void makeDirectory(const std::string& dir, mode_t mode, const std::optional<File
 }
 
 }  // namespace
-
-std::string dkimRecordLine(const std::string& selector, const std::string& domain,
-                           const std::string& keyType, const std::string& publicKeyBase64) {
-  const std::string value = "v=DKIM1; k=" + keyType + "; p=" + publicKeyBase64;
-  std::string line = selector + "._domainkey." + domain + ". IN TXT (";
-  for (std::size_t i = 0; i < value.size(); i += 250) line += " \"" + value.substr(i, 250) + "\"";
-  return line + " )";
-}
 
 int runDkim(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   return kDkim.run(err, [&] {
@@ -203,8 +151,7 @@ int runDkim(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
 
     const Key key = newKey(o);
-    const std::string type = o.ed25519 ? "ed25519" : "rsa";
-    const std::string record = dkimRecordLine(o.selector, o.domain, type, publicKeyBase64(key.get(), o.ed25519));
+    const std::string record = dkimRecordLine(o.selector, o.domain, dkimRecordValue(key.get()));
     writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force, owner);
     writeKeyFile(recordPath, record + "\n", 0644, o.force);
     out << kDkim.name << ": wrote " << keyPath << " ("

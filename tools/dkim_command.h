@@ -25,9 +25,4 @@ namespace posthorn::tools {
 int runDkim(const std::vector<std::string>& args, std::ostream& out = std::cout,
             std::ostream& err = std::cerr);
 
-// The zone-file line that publishes a public key: its TXT data split into
-// strings of at most 250 bytes (one may not exceed 255).
-std::string dkimRecordLine(const std::string& selector, const std::string& domain,
-                           const std::string& keyType, const std::string& publicKeyBase64);
-
 }  // namespace posthorn::tools

@@ -205,6 +205,9 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_dmarc_enforce", "yes", T::Bool},
     {"smtpd_dmarc_allowlist", "", T::List},
     {"smtpd_dmarc_history", "yes", T::Bool},
+
+    // Outbound trust (issue 15): DKIM signing in cleanup
+    {"dkim_signing_maps", "", T::String},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},

@@ -70,7 +70,10 @@ inline constexpr std::uint32_t kExtractRecipients = 1u << 1;
 // A message posthorn accepted before, sent on by local delivery (.forward,
 // aliases): its Authentication-Results fields are ours and stay.
 inline constexpr std::uint32_t kReinjected = 1u << 2;
-inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients | kReinjected;
+// Mail our users send (SASL-authenticated, mynetworks, sendmail(1)):
+// DKIM-signed when dkim_signing_maps has a key for its From domain.
+inline constexpr std::uint32_t kSign = 1u << 3;
+inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients | kReinjected | kSign;
 }  // namespace cleanup_flags
 
 // Starts a message. cleanup creates the queue file's temporary file and

@@ -4,6 +4,7 @@
     zone += key_record("s1", pub)            # 's1._domainkey TXT "v=DKIM1; k=rsa; p=..."'
     zone += key_record("ed", edpub, "ed25519")
     dkimpy_verifies(message, nsd.port)      # dkimpy's verdict, keys from NSD
+    dkimpy_results(message, nsd.port)       # [(a=, d=, s=, passed)] per signature
 """
 import base64
 import subprocess
@@ -28,10 +29,8 @@ def key_record(selector, public_key, kind="rsa"):
     return f"{selector}._domainkey TXT {txt(f'v=DKIM1; k={kind}; p={public_key}')}\n"
 
 
-def dkimpy_verifies(message, port):
-    """dkimpy's verdict on every signature of message, asking the DNS
-    server on 127.0.0.1:port for the keys (python3-dkim, python3-dnspython)."""
-    import dkim
+def _txt_lookup(port):
+    """dkimpy's dnsfunc, asking the DNS server on 127.0.0.1:port."""
     import dns.resolver
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = ["127.0.0.1"]
@@ -47,4 +46,31 @@ def dkimpy_verifies(message, port):
         for rdata in answer:
             return b"".join(rdata.strings)
         return None
+    return lookup
+
+
+def dkimpy_verifies(message, port):
+    """dkimpy's verdict on the first signature of message, asking the DNS
+    server on 127.0.0.1:port for the keys (python3-dkim, python3-dnspython)."""
+    import dkim
+    lookup = _txt_lookup(port)
     return dkim.verify(message, dnsfunc=lookup)
+
+
+def dkimpy_results(message, port):
+    """dkimpy's verdict on each DKIM-Signature of message, top first:
+    [(a= algorithm, d=, s=, passed)]."""
+    import dkim
+    lookup = _txt_lookup(port)
+    d = dkim.DKIM(message)
+
+    def verified(i):
+        try:
+            return bool(d.verify(idx=i, dnsfunc=lookup))
+        except dkim.ValidationError:  # a body hash mismatch is raised, not returned
+            return False
+    out = []
+    for i, (name, value) in enumerate(h for h in d.headers if h[0].lower() == b"dkim-signature"):
+        tags = dkim.util.parse_tag_value(b"".join(value.split()))
+        out.append((tags[b"a"].decode(), tags[b"d"].decode(), tags[b"s"].decode(), verified(i)))
+    return out

@@ -199,6 +199,35 @@ TEST_F(AuthTest, RequiredSenderLoginRelayAndRecords) {
   EXPECT_EQ(last("MAIL FROM:<shared@example.org>\r\n").substr(0, 9), "451 4.3.0");
 }
 
+// A SASL-authenticated client's mail goes to cleanup to be DKIM-signed,
+// from outside mynetworks too; the same client before AUTH, or after a
+// failed one, does not.
+TEST_F(AuthTest, AuthenticatedMailIsOpenedForSigning) {
+  start();
+  send("EHLO c\r\n");
+  ASSERT_EQ(last("MAIL FROM:<x@example.net>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<bob@example.org>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID1");
+  EXPECT_EQ(last("AUTH PLAIN " + b64("\0alice@example.org\0no"s) + "\r\n").substr(0, 3), "535");
+  ASSERT_EQ(last("MAIL FROM:<x@example.net>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<bob@example.org>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID2");
+  EXPECT_EQ(sinks.signs, (std::vector<bool>{false, false}));
+
+  EXPECT_EQ(last("AUTH PLAIN " + b64("\0alice@example.org\0pw"s) + "\r\n"),
+            "235 2.7.0 Authentication successful");
+  ASSERT_EQ(last("MAIL FROM:<alice@example.org>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<friend@elsewhere.example>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("DATA\r\n").substr(0, 3), "354");
+  EXPECT_EQ(last("Subject: x\r\n\r\nhi\r\n.\r\n"), "250 2.0.0 Ok: queued as QID3");
+  ASSERT_EQ(last("MAIL FROM:<alice@example.org>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<bob@example.org>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID4");
+  EXPECT_EQ(sinks.signs, (std::vector<bool>{false, false, true, true}));
+  ASSERT_EQ(sinks.committed.size(), 4u);
+  EXPECT_EQ(sinks.committed[2].envelope.client.saslUsername, "alice@example.org");
+}
+
 TEST_F(AuthTest, UnauthenticatedMayNotRelay) {
   start();
   send("EHLO c\r\n");

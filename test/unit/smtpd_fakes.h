@@ -61,12 +61,14 @@ class FakeSink : public MessageSink {
 
 class FakeSinkFactory : public MessageSinkFactory {
  public:
-  std::unique_ptr<MessageSink> open(const queue::Envelope& envelope) override {
+  std::unique_ptr<MessageSink> open(const queue::Envelope& envelope, bool sign) override {
+    signs.push_back(sign);
     if (failOpen) throw SinkError("cleanup unreachable", Reply(451, "4.3.0", "Error: queue file write error"));
     ++opened;
     return std::make_unique<FakeSink>(*this, envelope, "QID" + std::to_string(opened));
   }
   std::vector<StoredMessage> committed;
+  std::vector<bool> signs;  // open()'s `sign`, per message
   int opened = 0;
   int aborted = 0;
   int writes = 0;

@@ -264,6 +264,42 @@ TEST_F(SessionTest, RsetAndQuitAbortAnOpenMessage) {
   EXPECT_TRUE(sinks.committed.empty());
 }
 
+// Mail of the clients that are ours (mynetworks here, SASL in
+// smtpd_auth_test) goes to cleanup to be DKIM-signed; the world's does not.
+TEST_F(SessionTest, OnlyTrustedClientsMailIsOpenedForSigning) {
+  start("192.0.2.1");
+  envelope();
+  EXPECT_EQ(last("DATA\r\n").substr(0, 3), "354");
+  EXPECT_EQ(last("x\r\n.\r\n"), "250 2.0.0 Ok: queued as QID1");
+  ASSERT_EQ(last("MAIL FROM:<sender@example.net>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<alice@example.org>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID2");
+  EXPECT_EQ(sinks.signs, (std::vector<bool>{false, false}));
+
+  // mynetworks (127.0.0.0/8, [::1]/128): signed, with DATA and with BDAT.
+  start("127.0.0.1");
+  envelope();
+  EXPECT_EQ(last("DATA\r\n").substr(0, 3), "354");
+  EXPECT_EQ(last("x\r\n.\r\n"), "250 2.0.0 Ok: queued as QID3");
+  ASSERT_EQ(last("MAIL FROM:<sender@example.net>\r\n"), "250 2.1.0 Ok");
+  ASSERT_EQ(last("RCPT TO:<alice@example.org>\r\n"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID4");
+  start("::1");
+  envelope();
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID5");
+  EXPECT_EQ(sinks.signs, (std::vector<bool>{false, false, true, true, true}));
+
+  // Just outside mynetworks: not signed.
+  start("128.0.0.1");
+  envelope();
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID6");
+  start("::2");
+  envelope();
+  EXPECT_EQ(last("BDAT 3 LAST\r\nx\r\n"), "250 2.0.0 Ok: queued as QID7");
+  EXPECT_EQ(sinks.signs, (std::vector<bool>{false, false, true, true, true, false, false}));
+  EXPECT_EQ(sinks.committed.size(), 7u);
+}
+
 TEST_F(SessionTest, LogLinesForAnAcceptedMessage) {
   const std::size_t offset = logSize();
   start();
