@@ -101,6 +101,7 @@ imapd_tls_key_file = \$smtpd_tls_key_file
 maillog_file = $run/log/maillog
 alias_maps = hash:\$config_directory/aliases
 alias_database = hash:\$config_directory/aliases
+dkim_signing_maps = \$config_directory/dkim_signing
 CONF
   [ -f "$run/etc/master.conf" ] || cat > "$run/etc/master.conf" <<CONF
 # service   type  private unpriv  chroot  wakeup  maxproc command + args
@@ -134,6 +135,14 @@ CONF
     -u "$uid" -g "$gid" -d "$run/mail/demo" demo@demo.example >/dev/null
   [ -f "$run/etc/tls/posthorn.crt" ] ||
     "$build/bin/posthorn" -c "$run/etc" tls selfsigned >/dev/null
+  # Mail from demo.example that the demo's users send is DKIM-signed
+  # (RSA and ed25519); `posthorn dns` prints the records to publish.
+  for algorithm in rsa ed25519; do
+    [ -f "$run/etc/dkim/demo.example/demo-$algorithm.key" ] ||
+      "$build/bin/posthorn" -c "$run/etc" dkim keygen -a "$algorithm" demo.example "demo-$algorithm" >/dev/null
+  done
+  [ -f "$run/etc/dkim_signing" ] ||
+    printf 'demo.example  demo-rsa, demo-ed25519\n' > "$run/etc/dkim_signing"
   [ -f "$run/etc/aliases" ] || printf 'postmaster: demo@demo.example\n' > "$run/etc/aliases"
   "$build/bin/posthorn" -c "$run/etc" map -a "hash:$run/etc/aliases"
 }

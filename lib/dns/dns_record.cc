@@ -44,6 +44,7 @@ std::string rrTypeName(RrType type) {
     case RrType::MX: return "MX";
     case RrType::TXT: return "TXT";
     case RrType::AAAA: return "AAAA";
+    case RrType::SRV: return "SRV";
     case RrType::TLSA: return "TLSA";
   }
   return "TYPE" + std::to_string(static_cast<unsigned>(type));
@@ -62,6 +63,21 @@ std::optional<Record> decodeRecord(RrType type, std::string_view data) {
       auto text = address(v4 ? AF_INET : AF_INET6, data);
       if (!text) return std::nullopt;
       r.address = std::move(*text);
+      return r;
+    }
+    case RrType::SRV: {  // RFC 2782: priority, weight, port, target
+      if (data.size() < 7) return std::nullopt;
+      const auto u16 = [&](std::size_t i) {
+        return static_cast<std::uint16_t>((static_cast<unsigned char>(data[i]) << 8) |
+                                          static_cast<unsigned char>(data[i + 1]));
+      };
+      r.preference = u16(0);
+      r.weight = u16(2);
+      r.port = u16(4);
+      pos = 6;
+      auto name = readName(data, &pos);
+      if (!name || pos != data.size()) return std::nullopt;
+      r.target = std::move(*name);
       return r;
     }
     case RrType::MX: {

@@ -2,7 +2,8 @@
 //
 // libunbound resolves and validates; it hands back each answer record's
 // data as bytes (RFC 1035 wire format, names uncompressed). This is the
-// decoding of the few types posthorn reads (A, AAAA, MX, PTR, CNAME, TXT);
+// decoding of the few types posthorn reads (A, AAAA, MX, PTR, CNAME, TXT,
+// SRV);
 // other types keep their bytes only. Why our own small decoder rather than
 // a library: doc/decisions.md ("DNS").
 //
@@ -18,15 +19,17 @@
 namespace posthorn::dns {
 
 enum class RrType : std::uint16_t {
-  A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, TLSA = 52
+  A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SRV = 33, TLSA = 52
 };
 std::string rrTypeName(RrType type);  // "MX", "AAAA", "TYPE99"
 
 struct Record {
   RrType type = RrType::A;
   std::string address;             // A, AAAA: "192.0.2.1", "2001:db8::1"
-  std::uint16_t preference = 0;    // MX
-  std::string target;              // MX exchange, CNAME and PTR target ("" = the root: null MX)
+  std::uint16_t preference = 0;    // MX; SRV's priority
+  std::uint16_t weight = 0;        // SRV
+  std::uint16_t port = 0;          // SRV
+  std::string target;              // MX exchange, SRV, CNAME and PTR target ("" = the root: null MX)
   std::vector<std::string> texts;  // TXT: its character-strings, in order
   std::string data;                // the undecoded bytes (every type)
 };

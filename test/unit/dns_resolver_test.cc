@@ -151,6 +151,13 @@ TEST(DnsRecord, DecodesTheTypesPosthornReads) {
   auto txt = decodeRecord(RrType::TXT, bytes({7, 'v', '=', 's', 'p', 'f', '1', ' ', 4, '-', 'a', 'l', 'l', 0}));
   ASSERT_TRUE(txt);
   EXPECT_EQ(txt->texts, (std::vector<std::string>{"v=spf1 ", "-all", ""}));
+  // SRV (RFC 2782): priority 0, weight 1, port 587, target mx.test
+  auto srv = decodeRecord(RrType::SRV, bytes({0, 0, 0, 1, 0x02, 0x4b, 2, 'M', 'x', 4, 't', 'e', 's', 't', 0}));
+  ASSERT_TRUE(srv);
+  EXPECT_EQ(srv->preference, 0);
+  EXPECT_EQ(srv->weight, 1);
+  EXPECT_EQ(srv->port, 587);
+  EXPECT_EQ(srv->target, "mx.test");
   auto other = decodeRecord(RrType::TLSA, bytes({3, 1, 1, 0xab}));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->data, bytes({3, 1, 1, 0xab}));
@@ -165,6 +172,8 @@ TEST(DnsRecord, MalformedDataIsRefused) {
   EXPECT_FALSE(decodeRecord(RrType::PTR, bytes({0xc0, 0x0c})));                  // a compression pointer
   EXPECT_FALSE(decodeRecord(RrType::PTR, bytes({1, 'a', 0, 1})));                // bytes after the name
   EXPECT_FALSE(decodeRecord(RrType::TXT, bytes({5, 'a', 'b'})));                 // string runs past the end
+  EXPECT_FALSE(decodeRecord(RrType::SRV, bytes({0, 0, 0, 1, 0x02, 0x4b})));       // no target
+  EXPECT_FALSE(decodeRecord(RrType::SRV, bytes({0, 0, 0, 1, 0x02, 0x4b, 0, 9}))); // bytes after the target
 }
 
 TEST(DnsRecord, NormalizeName) {
