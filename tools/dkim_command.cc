@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -27,10 +28,13 @@ namespace posthorn::tools {
 namespace {
 
 constexpr Command kDkim{"posthorn dkim",
-                       "usage: posthorn dkim keygen [-c DIR] [-a rsa|ed25519] [-b BITS] [-f] DOMAIN [SELECTOR]"};
+                       "usage: posthorn dkim keygen [-c DIR] [-a rsa|ed25519] [-b BITS] [-f] DOMAIN [SELECTOR]\n"
+                       "       posthorn dkim rotate [-c DIR] DOMAIN"};
 
 struct Options {
+  bool rotate = false;
   std::string configDir;
+  bool algorithmGiven = false;
   bool ed25519 = false;
   std::optional<int> bits;
   bool force = false;
@@ -54,6 +58,7 @@ Options parseOptions(const std::vector<std::string>& args) {
       case 'c': o.configDir = arg.value("a directory"); break;
       case 'a': {
         const std::string v = arg.value("an algorithm");
+        o.algorithmGiven = true;
         if (v == "rsa") o.ed25519 = false;
         else if (v == "ed25519") o.ed25519 = true;
         else throw UsageError("-a takes rsa or ed25519, not \"" + v + "\"");
@@ -68,11 +73,14 @@ Options parseOptions(const std::vector<std::string>& args) {
     }
   }
   const std::vector<std::string> operands = arg.operands();
-  if (operands.empty()) throw UsageError("missing subcommand (keygen)");
-  if (operands[0] != "keygen")
-    throw UsageError("unknown subcommand \"" + operands[0] + "\" (known: keygen)");
+  if (operands.empty()) throw UsageError("missing subcommand (keygen, rotate)");
+  if (operands[0] != "keygen" && operands[0] != "rotate")
+    throw UsageError("unknown subcommand \"" + operands[0] + "\" (known: keygen, rotate)");
+  o.rotate = operands[0] == "rotate";
   if (operands.size() < 2) throw UsageError("missing DOMAIN");
-  if (operands.size() > 3) throw UsageError("too many arguments");
+  if (operands.size() > (o.rotate ? 2u : 3u)) throw UsageError("too many arguments");
+  if (o.rotate && (o.algorithmGiven || o.bits || o.force))
+    throw UsageError("rotate takes no -a, -b or -f: each new key is made like the one it replaces");
   if (o.ed25519 && o.bits) throw UsageError("-b is for RSA keys; ed25519 keys have no size to choose");
   o.domain = util::lower(operands[1]);
   if (!o.domain.empty() && o.domain.back() == '.') o.domain.pop_back();
@@ -85,23 +93,25 @@ Options parseOptions(const std::vector<std::string>& args) {
   return o;
 }
 
-std::string defaultSelector(bool ed25519) {
+// "202612": the year and month (or with day, "%Y%m%d") in UTC.
+std::string today(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   ::gmtime_r(&now, &tm);
-  char month[16];
-  std::strftime(month, sizeof month, "%Y%m", &tm);
-  return std::string(month) + (ed25519 ? "-ed25519" : "-rsa");
+  char text[16];
+  std::strftime(text, sizeof text, format, &tm);
+  return text;
 }
+
+std::string defaultSelector(bool ed25519) { return today("%Y%m") + (ed25519 ? "-ed25519" : "-rsa"); }
 
 struct KeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
 using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
 
-Key newKey(const Options& o) {
-  EVP_PKEY* key = o.ed25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                            : EVP_RSA_gen(static_cast<unsigned>(o.bits.value_or(2048)));
+Key newKey(bool ed25519, int bits) {
+  EVP_PKEY* key = ed25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519") : EVP_RSA_gen(static_cast<unsigned>(bits));
   if (key == nullptr) throw std::runtime_error("cannot generate a key: " + tls::errorText());
   return Key(key);
 }
@@ -125,41 +135,127 @@ void makeDirectory(const std::string& dir, mode_t mode, const std::optional<File
     throw std::runtime_error("cannot give " + dir + " to mail_owner: " + std::strerror(errno));
 }
 
+bool exists(const std::string& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+struct KeyRequest {
+  std::string domain, selector;
+  bool ed25519 = false;
+  int bits = 2048;
+  bool force = false;
+};
+
+// Writes the key and its record under configDir/dkim/DOMAIN and says so;
+// returns the record line.
+std::string makeKey(const config::Config& cfg, const std::string& configDir, const KeyRequest& k, std::ostream& out) {
+  const auto owner = keyOwner(cfg);
+  // dkim/ is readable by all (it holds only directories); each domain's
+  // directory and keys are the signer's alone.
+  makeDirectory(configDir + "/dkim", 0755, std::nullopt);
+  const std::string dir = configDir + "/dkim/" + k.domain;
+  makeDirectory(dir, 0700, owner);
+  const std::string keyPath = dir + "/" + k.selector + ".key";
+  const std::string recordPath = dir + "/" + k.selector + ".txt";
+  // Both checked before anything is made: a new key must never sit
+  // beside an old record, nor the reverse.
+  for (const std::string* path : {&keyPath, &recordPath})
+    if (!k.force && exists(*path)) throw std::runtime_error(*path + " already exists (use -f to replace it)");
+
+  const Key key = newKey(k.ed25519, k.bits);
+  const std::string record = dkimRecordLine(k.selector, k.domain, dkimRecordValue(key.get()));
+  writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, k.force, owner);
+  writeKeyFile(recordPath, record + "\n", 0644, k.force);
+  out << kDkim.name << ": wrote " << keyPath << " ("
+      << (k.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(k.bits)) << ") and " << recordPath << "\n";
+  return record;
+}
+
+std::string configDirOf(const config::Config& cfg) {
+  std::string dir = cfg.get("config_directory");
+  return dir.empty() ? cfg.configDir() : dir;
+}
+
+int keygen(const Options& o, std::ostream& out) {
+  const config::Config cfg = configOrDefaults(o.configDir);
+  KeyRequest k{o.domain, o.selector.empty() ? defaultSelector(o.ed25519) : o.selector, o.ed25519,
+               o.bits.value_or(2048), o.force};
+  const std::string record = makeKey(cfg, configDirOf(cfg), k, out);
+  out << "Publish this record in the zone of " << o.domain << ":\n" << record << "\n";
+  return 0;
+}
+
+// A new selector for a key of `algorithm`: YYYYMM-ALG, or YYYYMMDD-ALG
+// when this month's is taken (a second rotation in a month).
+// `taken`: the names this rotation already chose (a line may hold two keys
+// of one algorithm).
+std::string rotatedSelector(const std::string& dir, const std::string& algorithm,
+                            const std::vector<std::string>& taken) {
+  const std::string alg = algorithm == "ed25519-sha256" ? "ed25519" : "rsa";
+  for (const char* format : {"%Y%m", "%Y%m%d"}) {
+    const std::string selector = today(format) + "-" + alg;
+    const std::string path = dir + "/" + selector;
+    if (!exists(path + ".key") && !exists(path + ".txt") &&
+        std::find(taken.begin(), taken.end(), path) == taken.end())
+      return selector;
+  }
+  throw std::runtime_error("the keys of " + dir + " were already rotated today");
+}
+
+int rotate(const Options& o, std::ostream& out) {
+  const config::Config cfg = config::Config::load(configDirectory(o.configDir));
+  const std::string configDir = configDirOf(cfg);
+  const std::string tableSpec = cfg.get("dkim_signing_maps");
+  if (tableSpec.empty()) throw std::runtime_error("dkim_signing_maps is empty: nothing signs, nothing to rotate");
+  const auto table = mailauth::DkimSigningTable::load(tableSpec, configDir);
+  std::vector<std::shared_ptr<const mailauth::DkimKey>> current;
+  for (const auto& entry : table.entries())
+    if (entry.domain == o.domain) current = entry.keys;
+  if (current.empty())
+    throw std::runtime_error("dkim_signing_maps has no line for " + o.domain + ": rotate replaces the keys it names");
+  // Every new name first: a rotation that cannot finish makes nothing.
+  std::vector<KeyRequest> requests;
+  std::vector<std::string> records, oldSelectors, newItems, taken;
+  for (const auto& key : current) {
+    const std::string dir = configDir + "/dkim/" + key->domain;
+    const bool ed25519 = key->algorithm == "ed25519-sha256";
+    requests.push_back({key->domain, rotatedSelector(dir, key->algorithm, taken), ed25519, ed25519 ? 0 : key->bits,
+                        false});
+    taken.push_back(dir + "/" + requests.back().selector);
+    oldSelectors.push_back(key->domain == o.domain ? key->selector : key->domain + "/" + key->selector);
+    newItems.push_back(key->domain == o.domain ? requests.back().selector
+                                               : key->domain + "/" + requests.back().selector);
+  }
+  for (const KeyRequest& k : requests) records.push_back(makeKey(cfg, configDir, k, out));
+  // Mail signed with the old keys can wait in queues for
+  // maximal_queue_lifetime, and be verified on arrival; two days more for
+  // receivers that check late (filters, forwarders).
+  const auto lifetime = cfg.getTime("maximal_queue_lifetime");
+  const long days = static_cast<long>((lifetime.count() + 86399) / 86400) + 2;
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  out << "\n1. Publish these records:\n";
+  for (const auto& r : records) out << r << "\n";
+  out << "\n2. Once they can be seen (posthorn dns --check " << o.domain << "), sign with the new keys: in "
+      << tableSpec << " change the line of " << o.domain << " to\n"
+      << o.domain << "  " << joined(newItems) << "\n"
+      << "and run posthorn reload.\n"
+      << "\n3. Keep the old records (" << joined(oldSelectors) << ") published for " << days
+      << " days after step 2 (maximal_queue_lifetime " << cfg.get("maximal_queue_lifetime")
+      << ", and 2 days for late verifiers); then remove them and their key files.\n";
+  return 0;
+}
+
 }  // namespace
 
 int runDkim(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   return kDkim.run(err, [&] {
-    Options o = parseOptions(args);
-    if (o.selector.empty()) o.selector = defaultSelector(o.ed25519);
-    const config::Config cfg = configOrDefaults(o.configDir);
-    std::string configDir = cfg.get("config_directory");
-    if (configDir.empty()) configDir = cfg.configDir();
-    const auto owner = keyOwner(cfg);
-    // dkim/ is readable by all (it holds only directories); each domain's
-    // directory and keys are the signer's alone.
-    makeDirectory(configDir + "/dkim", 0755, std::nullopt);
-    const std::string dir = configDir + "/dkim/" + o.domain;
-    makeDirectory(dir, 0700, owner);
-    const std::string keyPath = dir + "/" + o.selector + ".key";
-    const std::string recordPath = dir + "/" + o.selector + ".txt";
-    // Both checked before anything is made: a new key must never sit
-    // beside an old record, nor the reverse.
-    for (const std::string* path : {&keyPath, &recordPath}) {
-      struct stat st{};
-      if (!o.force && ::lstat(path->c_str(), &st) == 0)
-        throw std::runtime_error(*path + " already exists (use -f to replace it)");
-    }
-
-    const Key key = newKey(o);
-    const std::string record = dkimRecordLine(o.selector, o.domain, dkimRecordValue(key.get()));
-    writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, o.force, owner);
-    writeKeyFile(recordPath, record + "\n", 0644, o.force);
-    out << kDkim.name << ": wrote " << keyPath << " ("
-        << (o.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(o.bits.value_or(2048)))
-        << ") and " << recordPath << "\n"
-        << "Publish this record in the zone of " << o.domain << ":\n"
-        << record << "\n";
-    return 0;
+    const Options o = parseOptions(args);
+    return o.rotate ? rotate(o, out) : keygen(o, out);
   });
 }
 

@@ -1,6 +1,7 @@
 // dkim_command - `posthorn dkim`: DKIM signing keys
 //
 //   posthorn dkim keygen [-c DIR] [-a rsa|ed25519] [-b BITS] [-f] DOMAIN [SELECTOR]
+//   posthorn dkim rotate [-c DIR] DOMAIN
 //
 // writes $config_directory/dkim/DOMAIN/SELECTOR.key, the private key
 // (PKCS#8 PEM, mode 0600, owned by mail_owner when run as root: the signer
@@ -9,7 +10,9 @@
 // has 2048 bits unless -b says otherwise (1024 to 4096); ed25519 keys are
 // published as RFC 8463 says (k=ed25519, the raw 32-byte public key). The
 // default selector is the year and month and the algorithm: 202612-rsa,
-// 202612-ed25519. An existing key is kept unless -f is given. See
+// 202612-ed25519. An existing key is kept unless -f is given. rotate makes
+// a new key like each one dkim_signing_maps names for DOMAIN and prints
+// the records, the new table line and when the old records may go. See
 // posthorn-dkim(1).
 //
 // Exit status: 0 success, 1 failure (the key exists, cannot write), 2 usage.

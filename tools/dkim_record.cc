@@ -39,7 +39,7 @@ std::string dkimRecordValue(EVP_PKEY* key) {
 
 std::string dkimRecordValueOfPem(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey_ex(bio, nullptr, nullptr, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (key == nullptr) throw std::runtime_error("not a PEM private key");
   try {

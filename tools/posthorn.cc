@@ -45,7 +45,7 @@ constexpr Command kPosthorn{
     "  mailbox     check, repair or list a Maildir (mailbox check|repair|list [-d MAILDIR | USER] [FOLDER])\n"
     "  passwd      add or change a user in the passwd file (passwd [-u UID -g GID -d HOME] USER)\n"
     "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
-    "  dkim        make a DKIM signing key and its DNS record (dkim keygen [-a rsa|ed25519] DOMAIN [SELECTOR])\n"
+    "  dkim        make or rotate DKIM signing keys (dkim keygen [-a rsa|ed25519] DOMAIN [SELECTOR] | dkim rotate DOMAIN)\n"
     "  dns         the DNS records a mail domain needs; --check asks the DNS ([-a ADDRESS]... [--check] [DOMAIN])\n"
     "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n"
     "  auth        check a sender as smtpd would (auth check -a ADDRESS [-H HELO] [-s SENDER])",

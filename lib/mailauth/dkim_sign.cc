@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "lib/mailauth/dkim_key_cache.h"
 #include "lib/mailauth/libopendkim.h"
 
 namespace posthorn::mailauth {
@@ -67,6 +68,11 @@ std::unique_ptr<DkimSigner::Stream> DkimSigner::start(const std::vector<std::sha
                                                       const std::string& id) {
   std::unique_ptr<Stream> s(new Stream);
   for (const auto& key : keys) {
+    try {
+      registerDkimKey(key->pem);  // decoded once: libopendkim would decode it for every message
+    } catch (const std::exception&) {
+      // Not cached: libopendkim decodes it, or says why it cannot.
+    }
     Stream::Handle h;
     h.key = key;
     const dkim_alg_t alg = key->algorithm == "ed25519-sha256" ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;

@@ -60,7 +60,7 @@ std::shared_ptr<const DkimKey> loadKey(const std::string& domain, const std::str
   key->file = configDirectory + "/dkim/" + domain + "/" + selector + ".key";
   key->pem = readKeyFile(key->file, where);
   BIO* bio = BIO_new_mem_buf(key->pem.data(), static_cast<int>(key->pem.size()));
-  EVP_PKEY* pkey = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY* pkey = bio != nullptr ? PEM_read_bio_PrivateKey_ex(bio, nullptr, nullptr, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (pkey == nullptr) bad(where, key->file + " holds no PEM private key");
   const int type = EVP_PKEY_get_base_id(pkey);

@@ -11,7 +11,13 @@
 - a key whose record was not published fails (the wrong key): the files
   belong together;
 - an existing key, or record, is kept (exit 1, nothing made) unless -f; bad
-  domains, selectors, -b values and -b with ed25519 are usage errors (2).
+  domains, selectors, -b values and -b with ed25519 are usage errors (2);
+- `posthorn dkim rotate` makes a new key like each one the domain's
+  dkim_signing_maps line names (YYYYMM-ALG, or YYYYMMDD-ALG when this
+  month's name is taken), prints their records, the line to put in the
+  table and how long the old records must stay (maximal_queue_lifetime + 2
+  days); a rotation that finds no free name makes nothing (exit 1); a domain
+  without a line is an error, -a/-b/-f with rotate a usage error.
 """
 import base64
 import os
@@ -122,6 +128,40 @@ def main():
                           (["-a", "dsa", "keys.test"], "an unknown algorithm"), ([], "no domain")):
             r = keygen(inst, *args)
             expect(r.returncode == 2 and "usage: posthorn dkim keygen" in r.stderr, f"{why} is a usage error: {r.stderr}")
+
+        # Rotation: the table names the month's RSA key and "ed".
+        table = os.path.join(inst.config_dir, "dkim_signing")
+        with open(table, "w") as f:
+            f.write(f"keys.test  {month}-rsa, ed\n")
+        inst.write_conf(dkim_signing_maps=table, maximal_queue_lifetime="3d")
+        day = time.strftime("%Y%m%d", time.gmtime())
+        r = inst.posthorn("dkim", "rotate", "keys.test", timeout=60)
+        expect(r.returncode == 0, f"dkim rotate: {r.stderr}")
+        expect(f"keys.test  {day}-rsa, {month}-ed25519\n" in r.stdout,
+               f"this month's RSA name is taken, so the day's; the table line to use: {r.stdout}")
+        expect("Keep the old records (" + f"{month}-rsa, ed) published for 5 days" in r.stdout,
+               f"how long the old records stay (3d + 2): {r.stdout}")
+        for selector in (f"{day}-rsa", f"{month}-ed25519"):
+            path = os.path.join(keydir, selector + ".key")
+            expect(os.stat(path).st_mode & 0o777 == 0o600, f"{selector}.key is mode 0600")
+            with open(os.path.join(keydir, selector + ".txt")) as f:
+                line = f.read().strip()
+            expect(line in r.stdout and line.startswith(f"{selector}._domainkey.keys.test."),
+                   f"{selector}.txt holds the printed record")
+            pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout", "-outform", "DER"], capture_output=True,
+                                 check=True).stdout
+            key = base64.b64encode(pub[-32:] if "ed25519" in selector else pub).decode()
+            expect(key == "".join(re.findall(r'"([^"]*)"', line)).split("p=")[1],
+                   f"{selector}'s record publishes its key")
+        # Both RSA names of the day are taken now: the next rotation fails
+        # before it makes anything, the ed25519 key it could have made too.
+        r = inst.posthorn("dkim", "rotate", "keys.test")
+        expect(r.returncode == 1 and "already rotated today" in r.stderr, f"a second rotation: {r.stderr}")
+        expect(not os.path.exists(os.path.join(keydir, f"{day}-ed25519.key")), "and makes nothing")
+        r = inst.posthorn("dkim", "rotate", "other.test")
+        expect(r.returncode == 1 and "no line for other.test" in r.stderr, f"a domain the table lacks: {r.stderr}")
+        r = inst.posthorn("dkim", "rotate", "-b", "3072", "keys.test")
+        expect(r.returncode == 2 and "rotate takes no -a, -b or -f" in r.stderr, f"rotate -b: {r.stderr}")
 
         # The printed records published as they are: the keys sign.
         with Nsd({"keys.test": rsa_record + "\n" + ed_record + "\n"}) as ns:

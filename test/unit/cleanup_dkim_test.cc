@@ -17,6 +17,7 @@
 
 #include "cleanup/cleanup_dkim.h"
 #include "lib/log/log.h"
+#include "lib/mailauth/dkim_key_cache.h"
 #include "lib/mailauth/dkim_sign.h"
 #include "lib/mailauth/dkim_signing_table.h"
 #include "lib/mailauth/libopendkim.h"
@@ -462,6 +463,30 @@ TEST_F(DkimStageTest, HugeHeaderIsGivenUpOn) {
   for (std::size_t i = 0; i + 1 < header.size(); i += 8192)
     stage.feed(std::string_view(header).substr(i, std::min<std::size_t>(8192, header.size() - 1 - i)));
   EXPECT_EQ(stage.finish(), "");
+}
+
+// libopendkim's key decoding is answered from the decoded keys
+// (lib/mailauth/dkim_key_cache.h): every signature of every message is one
+// hit, the signatures still verify, and other PEM reads go on to libcrypto.
+TEST_F(DkimStageTest, KeysAreDecodedOncePerProcess) {
+  const unsigned long before = mailauth::dkimKeyCacheHits();
+  for (int i = 0; i < 3; ++i) {
+    const std::string added = sign(kMessage);
+    const auto verdicts = verify(added + kMessage);
+    ASSERT_EQ(verdicts.size(), 2u) << added;
+    for (const auto& v : verdicts) EXPECT_TRUE(v.pass) << v.selector << ": " << v.why;
+  }
+  EXPECT_EQ(mailauth::dkimKeyCacheHits() - before, 6u) << "3 messages x 2 keys, none decoded again";
+
+  // A key nobody registered, read through the same function: libcrypto's.
+  const std::string other = dkimKeyPem(DkimKeyKind::Rsa512);
+  BIO* bio = BIO_new_mem_buf(other.data(), static_cast<int>(other.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(EVP_PKEY_get_bits(key), 512);
+  EVP_PKEY_free(key);
+  EXPECT_EQ(mailauth::dkimKeyCacheHits() - before, 6u) << "an unregistered key is not a hit";
 }
 
 }  // namespace
