@@ -167,6 +167,7 @@ void CleanupMessage::commit() {
               filter_->removedAuthResults(), settings_.authservId.c_str());
   if (flags_ & ipc::cleanup_flags::kExtractRecipients)
     addRecipients(envelope, filter_->extractedRecipients(), settings_.myorigin);
+  if (settings_.srs) reverseSrsRecipients(envelope);
   removeDuplicateRecipients(envelope);
   if (envelope.recipients.empty()) {
     fail({554, "5.5.1", "Error: no recipients specified"}, "no recipients");
@@ -179,6 +180,21 @@ void CleanupMessage::commit() {
     return;
   }
   envelopeRecipients_ = envelope.recipients.size();
+}
+
+void CleanupMessage::reverseSrsRecipients(queue::Envelope& envelope) {
+  for (queue::Recipient& r : envelope.recipients) {
+    if (!settings_.srs->isSrsAddress(r.address)) continue;
+    std::string why;
+    const auto original = settings_.srs->reverse(r.address, std::time(nullptr), &why);
+    if (!original) {
+      log::info("%s: %s: %s, delivered as addressed", id(), r.address.c_str(), why.c_str());
+      continue;
+    }
+    log::info("%s: SRS address %s is %s", id(), r.address.c_str(), original->c_str());
+    if (r.originalAddress.empty()) r.originalAddress = r.address;
+    r.address = *original;
+  }
 }
 
 void CleanupMessage::fail(Outcome outcome, std::string logDetail) {

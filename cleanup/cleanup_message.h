@@ -48,6 +48,7 @@ class CleanupMessage {
   void feed(std::string_view data);
   void finishContent();
   void commit();
+  void reverseSrsRecipients(queue::Envelope& envelope);
   void fail(Outcome outcome, std::string logDetail);
   void writeError(const queue::QueueFileError& e);
   bool reply(const Outcome& outcome);

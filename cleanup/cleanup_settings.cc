@@ -40,6 +40,7 @@ Settings::Settings(const config::Config& cfg) {
       maxIdle.count() > 0 ? maxIdle : cfg.without("max_idle").getTime("max_idle");
   if (session.ipcTimeout.count() <= 0) bad("ipc_timeout", "must be positive");
   if (session.messageTimeout.count() <= 0) bad("daemon_timeout", "must be positive");
+  session.srs = address::SrsCodec::fromConfig(cfg);
   const std::string signing = cfg.get("dkim_signing_maps");
   if (!signing.empty()) {
     auto table = mailauth::DkimSigningTable::load(signing, cfg.get("config_directory"));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "lib/address/srs.h"
 #include "lib/config/config.h"
 #include "lib/mailauth/dkim_sign.h"
 #include "lib/mailauth/dkim_signing_table.h"
@@ -33,6 +34,9 @@ struct SessionSettings {
   // opened with cleanup_flags::kSign. Null: signing is off.
   std::shared_ptr<const mailauth::DkimSigningTable> dkimTable;
   std::shared_ptr<mailauth::DkimSigner> dkimSigner;
+  // srs_domain: recipients that are our SRS addresses (bounces of mail we
+  // forwarded) become the original senders; null = off.
+  std::shared_ptr<const address::SrsCodec> srs;
 };
 
 struct Settings {

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -476,7 +477,9 @@ Outcome LocalDelivery::forwardRemote(Context& ctx, const std::vector<std::string
   cleanup::CleanupClient client(
       ipc::servicePath(settings_.queueDirectory, false, cleanup::kCleanupService));
   ipc::CleanupEnvelope e;
-  e.sender = env.sender;
+  // SRS: the next hop checks SPF for our domain, and a bounce comes back
+  // to us to be decoded (cleanup) and sent on to the original sender.
+  e.sender = settings_.srs ? settings_.srs->forward(env.sender, std::time(nullptr)) : env.sender;
   e.envid = env.envid;
   e.ret = env.ret;
   e.body = env.body;

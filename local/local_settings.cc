@@ -53,6 +53,7 @@ Settings::Settings(const config::Config& cfg) {
     }
   }
   mailboxSizeLimit = cfg.getSize("mailbox_size_limit");
+  srs = address::SrsCodec::fromConfig(cfg);
   const auto commands = cfg.getList("allow_mail_to_commands");
   commandsFromAliases = listHas(commands, "alias");
   commandsFromForward = listHas(commands, "forward");

@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
+
+#include "lib/address/srs.h"
 
 namespace posthorn::config {
 class Config;
@@ -28,6 +31,8 @@ struct Settings {
   uid_t defaultUid{};  // default_privs: never root
   gid_t defaultGid{};
   std::chrono::seconds commandTimeLimit{};
+  // srs_domain: the sender of forwarded mail is rewritten (SRS); null = off.
+  std::shared_ptr<const address::SrsCodec> srs;
 
   // The only way to make one (defaults: the parameter table).
   explicit Settings(const config::Config& cfg);

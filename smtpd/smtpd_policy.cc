@@ -1,6 +1,8 @@
 // smtpd_policy - the relay and recipient checks
 #include "smtpd/smtpd_policy.h"
 
+#include <ctime>
+
 #include "lib/config/config.h"
 #include "lib/log/log.h"
 #include "lib/util/ascii.h"
@@ -119,6 +121,13 @@ std::optional<Reply> Policy::checkRecipient(const address::Address& recipient,
                  quoted(addr) + ": Recipient address rejected: User unknown in " + table);
   };
   const Reply tempFail(451, "4.3.0", quoted(addr) + ": Temporary lookup failure");
+  // A bounce to an address we made when forwarding: genuine ones go back
+  // to the original sender (cleanup decodes them), forged ones stop here.
+  if (settings_.srs && settings_.srs->isSrsAddress(addr)) {
+    std::string why;
+    if (settings_.srs->reverse(addr, std::time(nullptr), &why)) return std::nullopt;
+    return Reply(550, "5.1.1", quoted(addr) + ": Recipient address rejected: " + why);
+  }
   try {
     const address::Resolution r = lookups_.resolve(recipient);
     switch (r.addressClass) {

@@ -14,6 +14,8 @@
 //             relay_domains_reject_code 5.7.1 "Relay access denied";
 //   Refused   550 5.1.2 with the resolver's reason;
 //   TempFail  451 4.3.0.
+// An SRS address of srs_domain is accepted when its hash and age are
+// right, else 550 5.1.1 (forged or expired bounce address).
 // A lookup that cannot be answered is 451 4.3.0, never an accept or a 5xx.
 // With recipient_delimiter set, "user+ext" also matches the entries for
 // "user".

@@ -37,6 +37,7 @@ Settings::Settings(const config::Config& cfg) {
   if (timeout.count() <= 0) throw config::ConfigError("smtpd_timeout must be positive");
   hardErrorLimit = static_cast<int>(integer(cfg, "smtpd_hard_error_limit", 1, 1000000));
 
+  srs = address::SrsCodec::fromConfig(cfg);
   relayRejectCode = replyCode(cfg, "relay_domains_reject_code");
   unknownLocalRejectCode = replyCode(cfg, "unknown_local_recipient_reject_code");
   unknownVirtualRejectCode = replyCode(cfg, "unknown_virtual_mailbox_reject_code");

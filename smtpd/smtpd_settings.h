@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "lib/address/srs.h"
 #include "lib/config/config.h"
 #include "smtpd/data_reader.h"
 
@@ -74,6 +76,10 @@ struct Settings {
 
   // The only way to make one: tests start from config::Config::defaults()
   // or Config::parse() and may then change fields.
+  // srs_domain: bounces to our SRS addresses are accepted when genuine,
+  // refused when forged or expired; null = off.
+  std::shared_ptr<const address::SrsCodec> srs;
+
   explicit Settings(const config::Config& cfg);
 };
 

@@ -3,3 +3,4 @@
 posthorn_gtest(address_test)
 posthorn_gtest(cidr_test)
 posthorn_gtest(address_resolver_test)
+posthorn_gtest(srs_test)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lib/address/srs.h"
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
 #include "lib/dns/dns_resolver.h"
@@ -122,6 +123,12 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     try {
       mailauth::CheckOptions::fromConfig(*cfg);
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    }
+    // smtpd, cleanup and local read the SRS secrets at their start.
+    try {
+      address::SrsCodec::fromConfig(*cfg);
     } catch (const config::ConfigError& e) {
       report.fatal(e.what());
     }

@@ -209,6 +209,9 @@ const std::vector<ParamInfo> kParameters = {
     // Outbound trust (issue 15): DKIM signing in cleanup
     {"dkim_signing_maps", "", T::String},
     {"dmarc_report_address", "postmaster@$mydomain", T::String},
+    {"srs_domain", "", T::String},
+    {"srs_secret_file", "$config_directory/srs.secret", T::String},
+    {"srs_max_age", "21d", T::Time},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},
