@@ -26,6 +26,7 @@ CASES = [
     ("libspf2", {"ac_cv_lib_spf2_SPF_server_new": "no"}, "libspf2-dev"),
     ("Berkeley DB", {"ac_cv_lib_db_db_create": "no"}, "libdb-dev"),
     ("opendkim header", {"ac_cv_header_opendkim_dkim_h": "no"}, "libopendkim-dev"),
+    ("nlohmann/json header", {"ac_cv_header_nlohmann_json_hpp": "no"}, "nlohmann-json3-dev"),
     ("ctest", {"ac_cv_path_CTEST": ""}, "cmake"),
 ]
 
