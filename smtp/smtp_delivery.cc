@@ -326,7 +326,14 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
         if (settings_.mxAddressLimit > 0 && addresses >= settings_.mxAddressLimit) break;
         if (settings_.mxSessionLimit > 0 && sessions >= settings_.mxSessionLimit) break;
         ++addresses;
-        const Peer peer{target.hostname, target.address, target.port};
+        const PeerTls tlsPolicy = peerTls(settings_.tlsLevel, target.hostname, target.port, target.secure, resolver_);
+        const Peer peer{target.hostname, target.address, target.port, tlsPolicy};
+        if (!tlsPolicy.deferText.empty()) {
+          // DANE: the TLSA answer could not be had; an attacker may be hiding it.
+          log::info("%s: %s: %s", request.queueId.c_str(), peer.relay().c_str(), tlsPolicy.deferText.c_str());
+          job.soft(tlsPolicy.deferText, "4.7.5", peer.relay());
+          continue;
+        }
         bool allowTls = true;
         for (int tries = 0; tries < 2; ++tries) {
           std::unique_ptr<SmtpStream> stream;
@@ -342,7 +349,7 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
           try {
             session->open(allowTls);
           } catch (const SessionError& e) {
-            if (session->tlsFailed() && settings_.tlsLevel == TlsLevel::May) {
+            if (session->tlsFailed() && peer.tls.level == TlsLevel::May) {
               log::info("%s: %s; trying again without TLS", request.queueId.c_str(), e.what());
               allowTls = false;
               continue;

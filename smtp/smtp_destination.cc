@@ -44,12 +44,14 @@ Destination resolveDestination(const std::string& nexthop, dns::Resolver& resolv
   Destination d;
   if (isAddress(hop->host)) {
     d.ok = true;
-    d.targets.push_back({hop->host, hop->host, port, 0});
+    d.targets.push_back({hop->host, hop->host, port, 0, false});
     return d;
   }
   std::vector<dns::MxHost> hosts;
+  bool mxSecure = true;  // no MX lookup ([host]): only the address answer counts
   if (hop->mxLookup) {
     dns::MxResult mx = resolver.lookupMx(hop->host);
+    mxSecure = mx.security == dns::Security::Secure;
     switch (mx.status) {
       case dns::Status::NullMx:
         return failure(true, "5.1.10", "Domain " + hop->host + " does not accept mail (nullMX)");
@@ -72,7 +74,8 @@ Destination resolveDestination(const std::string& nexthop, dns::Resolver& resolv
       if (d.partialError.empty()) d.partialError = addrs.error;
       continue;
     }
-    for (const auto& a : addrs.addresses) d.targets.push_back({h.name, a, port, h.preference});
+    const bool secure = mxSecure && addrs.security == dns::Security::Secure;
+    for (const auto& a : addrs.addresses) d.targets.push_back({h.name, a, port, h.preference, secure});
   }
   if (d.targets.empty()) {
     if (anyTemp) return failure(false, "4.4.3", "Host or domain name not found. " + d.partialError);

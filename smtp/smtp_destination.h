@@ -20,6 +20,7 @@ struct Target {
   std::string address;
   int port = 25;
   std::uint16_t preference = 0;
+  bool secure = false;  // the MX and address answers were DNSSEC-secure (DANE needs it)
 };
 
 struct Destination {

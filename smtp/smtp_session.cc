@@ -95,30 +95,48 @@ void SmtpSession::open(bool allowTls) {
   const Reply greeting = read(settings_.timeouts.helo, "receiving the initial server greeting");
   if (greeting.kind() != 2) refused(greeting, "initial greeting");
   ehlo();
-  const bool wantTls = allowTls && tlsContext_ != nullptr && settings_.tlsLevel != TlsLevel::None;
+  const TlsLevel level = peer_.tls.level;
+  const bool wantTls = allowTls && tlsContext_ != nullptr && level != TlsLevel::None;
   if (wantTls && caps_.has("STARTTLS")) {
     const Reply r = command("STARTTLS", settings_.timeouts.starttls, "sending STARTTLS");
     if (r.kind() != 2) {
-      if (settings_.tlsLevel != TlsLevel::May) refused(r, "STARTTLS command");
+      if (level != TlsLevel::May) refused(r, "STARTTLS command");
     } else {
+      std::function<void(ssl_st*)> dane;
+      if (level == TlsLevel::Dane) {
+        dane = [this](ssl_st* ssl) {
+          std::string why;
+          if (!enableDane(ssl, peer_.hostname, peer_.tls.tlsa, &why)) throw StreamError(why, false);
+        };
+      }
       try {
         stream_->startTls(*tlsContext_, peer_.hostname, after(settings_.timeouts.starttls),
-                          settings_.tlsLevel == TlsLevel::Verify ? peer_.hostname : "");
+                          level == TlsLevel::Verify ? peer_.hostname : "", dane);
       } catch (const StreamError& e) {
         usable_ = false;
         tlsFailed_ = true;
         throw SessionError("TLS with " + peer_.hostAddr() + " failed: " + e.what(), std::nullopt);
       }
+      if (level == TlsLevel::Dane) {
+        if (const std::string why = daneVerdict(stream_->ssl()); !why.empty()) {
+          usable_ = false;
+          Reply denied;
+          denied.code = 450;
+          denied.enhanced = "4.7.5";
+          denied.lines = {"450 4.7.5 Server certificate not verified: " + why};
+          throw SessionError("Server certificate of " + peer_.hostAddr() + " not verified: " + why, denied);
+        }
+      }
       // As Postfix words it: Verified (checked), Untrusted (a certificate
       // we did not check), Anonymous (none).
-      const char* trust = settings_.tlsLevel == TlsLevel::Verify ? "Verified"
-                          : stream_->peerCertificate()          ? "Untrusted"
-                                                                : "Anonymous";
-      log::info("%s TLS connection established to %s: %s", trust, peer_.relay().c_str(),
-                stream_->tlsDescription().c_str());
+      const char* trust = level == TlsLevel::Verify || level == TlsLevel::Dane ? "Verified"
+                          : stream_->peerCertificate()                         ? "Untrusted"
+                                                                               : "Anonymous";
+      log::info("%s TLS connection established to %s: %s%s", trust, peer_.relay().c_str(),
+                stream_->tlsDescription().c_str(), level == TlsLevel::Dane ? " (DANE, TLSA)" : "");
       ehlo();
     }
-  } else if (settings_.tlsLevel == TlsLevel::Encrypt || settings_.tlsLevel == TlsLevel::Verify) {
+  } else if (level == TlsLevel::Encrypt || level == TlsLevel::Verify || level == TlsLevel::Dane) {
     Reply r;
     r.code = 450;
     r.enhanced = "4.7.4";

@@ -22,6 +22,7 @@
 
 #include "smtp/smtp_reply.h"
 #include "smtp/smtp_settings.h"
+#include "smtp/smtp_dane.h"
 #include "smtp/smtp_stream.h"
 
 namespace posthorn::smtp {
@@ -31,6 +32,7 @@ struct Peer {
   std::string hostname;
   std::string address;
   int port = 25;
+  PeerTls tls;  // how TLS is used with this host (smtp_tls_security_level, DANE)
   // "mx.example.com[192.0.2.1]:25" (relay= in the log).
   std::string relay() const;
   std::string hostAddr() const { return hostname + "[" + address + "]"; }

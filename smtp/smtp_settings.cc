@@ -48,9 +48,10 @@ Settings::Settings(const config::Config& cfg) {
   else if (level == "may") tlsLevel = TlsLevel::May;
   else if (level == "encrypt") tlsLevel = TlsLevel::Encrypt;
   else if (level == "verify" || level == "secure") tlsLevel = TlsLevel::Verify;
+  else if (level == "dane") tlsLevel = TlsLevel::Dane;
   else
     throw config::ConfigError("smtp_tls_security_level: unknown level \"" + level +
-                              "\" (expected none, may, encrypt, verify or secure)");
+                              "\" (expected none, may, encrypt, dane, verify or secure)");
   tlsCaFile = cfg.get("smtp_tls_CAfile");
   tlsCaPath = cfg.get("smtp_tls_CApath");
   tlsCertFile = cfg.get("smtp_tls_cert_file");
@@ -78,6 +79,7 @@ tls::ClientSettings Settings::tlsClient() const {
   ts.keyFile = tlsKeyFile;
   ts.protocols = tlsProtocols;
   ts.verifyPeer = tlsLevel == TlsLevel::Verify;
+  ts.dane = tlsLevel == TlsLevel::Dane;
   return ts;
 }
 

@@ -17,7 +17,8 @@ class Context;
 
 namespace posthorn::smtp {
 
-enum class TlsLevel { None, May, Encrypt, Verify };
+// Dane: per MX host, from its TLSA records (smtp_dane.h).
+enum class TlsLevel { None, May, Encrypt, Verify, Dane };
 
 // smtp_*_timeout
 struct Timeouts {

@@ -162,7 +162,7 @@ bool SmtpStream::hasPendingInput() {
 }
 
 void SmtpStream::startTls(const tls::Context& ctx, const std::string& serverName, Deadline deadline,
-                          const std::string& verifyHost) {
+                          const std::string& verifyHost, const std::function<void(ssl_st*)>& prepare) {
   in_.clear();  // nothing read before the handshake counts afterwards
   ssl_ = ctx.newSsl();
   SSL_set_fd(ssl_, fd_);
@@ -171,6 +171,7 @@ void SmtpStream::startTls(const tls::Context& ctx, const std::string& serverName
     SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     SSL_set1_host(ssl_, verifyHost.c_str());
   }
+  if (prepare) prepare(ssl_);
   for (;;) {
     ERR_clear_error();
     const int n = SSL_connect(ssl_);

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -56,8 +57,12 @@ class SmtpStream {
 
   // TLS client handshake (verification as the context says). Throws
   // StreamError with OpenSSL's reason.
+  // prepare, when given, sees the SSL object before the handshake (DANE);
+  // it throws StreamError to refuse.
   void startTls(const tls::Context& ctx, const std::string& serverName, Deadline deadline,
-                const std::string& verifyHost = "");
+                const std::string& verifyHost = "", const std::function<void(ssl_st*)>& prepare = {});
+  // The TLS connection after startTls (DANE's verdict); null before.
+  ssl_st* ssl() const { return ssl_; }
   bool secure() const { return ssl_ != nullptr; }
   // "TLSv1.3 with cipher ... (256/256 bits)"; "" without TLS.
   std::string tlsDescription() const;

@@ -221,6 +221,7 @@ std::shared_ptr<Context> Context::client(const ClientSettings& settings) {
   if (!settings.certFile.empty())
     loadCertificateAndKey(guard.ctx, settings.certFile, settings.keyFile);
   SSL_CTX_set_verify(guard.ctx, settings.verifyPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+  if (settings.dane && SSL_CTX_dane_enable(guard.ctx) <= 0) throw TlsError("cannot enable DANE: " + errorText());
   return std::shared_ptr<Context>(new Context(guard.release(), false));
 }
 

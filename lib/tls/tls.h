@@ -71,6 +71,7 @@ struct ClientSettings {
   std::string keyFile;
   std::string protocols;  // a *_tls_protocols value; empty: TLS 1.2 and later
   bool verifyPeer = false;  // fail the handshake on an unverified certificate
+  bool dane = false;        // connections may check certificates against TLSA records
 };
 
 class Context {

@@ -12,6 +12,7 @@
 #include "lib/map/map_builder.h"
 #include "lib/map/map_source.h"
 #include "smtp/smtp_content.h"
+#include "smtp/smtp_dane.h"
 #include "smtp/smtp_destination.h"
 #include "smtp/smtp_password_table.h"
 #include "smtp/smtp_reply.h"
@@ -220,7 +221,7 @@ TEST(SmtpSession, PipelinedTransactionWithPerRecipientReplies) {
                             "354 go ahead\r\n"},
                            {".", "250 2.0.0 queued as X1\r\n"},
                            {"QUIT", "221 bye\r\n"}});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"sink.test", "127.0.0.9", 25}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"sink.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
                         nullptr, std::nullopt);
     session.open();
     EXPECT_TRUE(session.capabilities().has("PIPELINING"));
@@ -263,7 +264,7 @@ TEST(SmtpSession, GreetingAndEhloFailures) {
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     ScriptedServer server(sv[1], "554 5.7.1 go away\r\n", {});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
                         nullptr, std::nullopt);
     try {
       session.open();
@@ -280,7 +281,7 @@ TEST(SmtpSession, GreetingAndEhloFailures) {
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     ScriptedServer server(sv[1], "220 hi\r\n", {{"EHLO", "250-hi\r\n250 PIPELINING\r\n"}});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
                         nullptr, std::nullopt);
     try {
       session.open();
@@ -297,7 +298,7 @@ TEST(SmtpSession, TimeoutIsReported) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   auto cfg = config::Config::parse("smtp_helo_timeout = 1s\n", "t.conf");
   Settings settings(cfg);
-  SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"slow.test", "127.0.0.9", 25}, settings, nullptr,
+  SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"slow.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings, nullptr,
                       std::nullopt);
   const auto start = Clock::now();
   try {
@@ -333,4 +334,33 @@ TEST(SmtpPasswordTables, ReadBeforeTheJail) {
   EXPECT_THROW(PasswordTables::load({"regexp:/etc/x"}), config::ConfigError);
   ::unlink(source.c_str());
   ::rmdir(dir);
+}
+
+TEST(SmtpDane, TlsaRecordData) {
+  const std::string rdata = std::string("\x03\x01\x01", 3) + std::string(32, '\xab');
+  const auto t = parseTlsa(rdata);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->usage, 3);
+  EXPECT_EQ(t->selector, 1);
+  EXPECT_EQ(t->matching, 1);
+  EXPECT_EQ(t->data, std::string(32, '\xab'));
+  EXPECT_FALSE(parseTlsa(std::string("\x03\x01\x01", 3))) << "no association data";
+  EXPECT_FALSE(parseTlsa(""));
+}
+
+TEST(SmtpDane, PolicyDescribesItself) {
+  PeerTls p;
+  EXPECT_EQ(p.describe(), "may");
+  p.level = TlsLevel::Dane;
+  p.tlsa.resize(2);
+  EXPECT_EQ(p.describe(), "dane (2 TLSA records)");
+}
+
+TEST(SmtpDane, DaneIsALevel) {
+  auto cfg = config::Config::parse("smtp_tls_security_level = dane\n", "t.conf");
+  const Settings settings(cfg);
+  EXPECT_EQ(settings.tlsLevel, TlsLevel::Dane);
+  EXPECT_TRUE(settings.tlsClient().dane);
+  EXPECT_THROW(Settings(config::Config::parse("smtp_tls_security_level = daneonly\n", "t.conf")),
+               config::ConfigError);
 }

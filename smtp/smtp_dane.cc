@@ -1,0 +1,81 @@
+// smtp_dane - TLSA lookups and OpenSSL's DANE verification
+#include "smtp/smtp_dane.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+namespace posthorn::smtp {
+
+std::optional<Tlsa> parseTlsa(std::string_view rdata) {
+  if (rdata.size() < 4) return std::nullopt;
+  Tlsa t;
+  t.usage = static_cast<std::uint8_t>(rdata[0]);
+  t.selector = static_cast<std::uint8_t>(rdata[1]);
+  t.matching = static_cast<std::uint8_t>(rdata[2]);
+  t.data = std::string(rdata.substr(3));
+  return t;
+}
+
+std::string PeerTls::describe() const {
+  switch (level) {
+    case TlsLevel::None: return "none";
+    case TlsLevel::May: return "may";
+    case TlsLevel::Encrypt: return "encrypt";
+    case TlsLevel::Verify: return "verify";
+    case TlsLevel::Dane:
+      return "dane (" + std::to_string(tlsa.size()) + " TLSA record" + (tlsa.size() == 1 ? "" : "s") + ")";
+  }
+  return "?";
+}
+
+PeerTls peerTls(TlsLevel configured, const std::string& host, int port, bool secure, dns::Resolver& resolver) {
+  PeerTls p;
+  p.level = configured;
+  if (configured != TlsLevel::Dane) return p;
+  p.level = TlsLevel::May;
+  if (!secure) return p;  // no DNSSEC on the way to the host: no DANE
+  const std::string name = "_" + std::to_string(port) + "._tcp." + host;
+  const dns::QueryResult r = resolver.query(name, dns::RrType::TLSA);
+  if (r.status == dns::Status::TempFail) {
+    p.deferText = "TLSA lookup of " + name + " failed: " + r.error;
+    return p;
+  }
+  if (r.status == dns::Status::NotFound || r.records.empty() || r.security != dns::Security::Secure) return p;
+  p.level = TlsLevel::Encrypt;  // a secure RRset: TLS from now on, whatever its records
+  for (const auto& rec : r.records) {
+    const auto t = parseTlsa(rec.data);
+    // DANE-TA(2) and DANE-EE(3), with a known selector and matching type.
+    if (t && (t->usage == 2 || t->usage == 3) && t->selector <= 1 && t->matching <= 2) p.tlsa.push_back(*t);
+  }
+  if (!p.tlsa.empty()) p.level = TlsLevel::Dane;
+  return p;
+}
+
+bool enableDane(ssl_st* ssl, const std::string& host, const std::vector<Tlsa>& records, std::string* why) {
+  if (SSL_dane_enable(ssl, host.c_str()) <= 0) {
+    *why = "OpenSSL cannot do DANE on this connection";
+    return false;
+  }
+  SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+  int usable = 0;
+  for (const Tlsa& t : records) {
+    if (SSL_dane_tlsa_add(ssl, t.usage, t.selector, t.matching,
+                          reinterpret_cast<const unsigned char*>(t.data.data()), t.data.size()) > 0)
+      ++usable;
+  }
+  if (usable == 0) {
+    *why = "none of the TLSA records can be used";
+    return false;
+  }
+  return true;
+}
+
+std::string daneVerdict(ssl_st* ssl) {
+  if (SSL_get0_dane_authority(ssl, nullptr, nullptr) >= 0 && SSL_get_verify_result(ssl) == X509_V_OK) return "";
+  const long result = SSL_get_verify_result(ssl);
+  return std::string("the server certificate matches no TLSA record (") +
+         X509_verify_cert_error_string(result) + ")";
+}
+
+}  // namespace posthorn::smtp
