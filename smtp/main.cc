@@ -14,8 +14,10 @@
 #include "lib/dns/dns_resolver.h"
 #include "lib/ipc/ipc.h"
 #include "lib/log/log.h"
+#include "lib/queue/queue_dirs.h"
 #include "lib/server/daemon_main.h"
 #include "lib/tls/tls.h"
+#include "smtp/mta_sts.h"
 #include "smtp/smtp_delivery.h"
 #include "smtp/smtp_password_table.h"
 #include "smtp/smtp_requests.h"
@@ -30,16 +32,28 @@ int main(int argc, char** argv) {
     const std::string queueRoot = worker.rootAfterJail(jail.chroot);
     dns::Resolver resolver(dns::ResolverConfig::fromConfig(worker.config()));
     std::shared_ptr<tls::Context> tlsContext;
+    std::shared_ptr<tls::Context> stsContext;  // MTA-STS policy fetches: always verified
+    std::unique_ptr<smtp::MtaSts> mtaSts;
     smtp::PasswordTables tables;
     std::unique_ptr<smtp::SmtpDelivery> delivery;
     jail.preJail = [&] {
-      if (settings.tlsLevel != smtp::TlsLevel::None) tlsContext = tls::Context::client(settings.tlsClient());
+      if (settings.tlsLevel != smtp::TlsLevel::None || settings.mtaSts)
+        tlsContext = tls::Context::client(settings.tlsClient());
+      if (settings.mtaSts) {
+        tls::ClientSettings verified = settings.tlsClient();
+        verified.verifyPeer = true;
+        verified.dane = false;
+        stsContext = tls::Context::client(verified);
+        const std::string cache = queueRoot + "/" + std::string(queue::queueDirName(queue::QueueDir::MtaSts));
+        mtaSts = std::make_unique<smtp::MtaSts>(resolver, stsContext.get(), cache, settings.mtaStsPort,
+                                                std::chrono::seconds(20));
+      }
       // The password tables now: they are out of reach in the jail.
       if (settings.saslEnabled) tables = smtp::PasswordTables::load(settings.saslPasswordMaps);
     };
     return worker.run(jail, [&](server::Connection conn) {
       if (!delivery)
-        delivery = std::make_unique<smtp::SmtpDelivery>(settings, resolver, tlsContext.get(), &tables);
+        delivery = std::make_unique<smtp::SmtpDelivery>(settings, resolver, tlsContext.get(), &tables, mtaSts.get());
       ipc::Channel channel(conn.fd);
       channel.setTimeout(std::chrono::seconds(3600));
       try {

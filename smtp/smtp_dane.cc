@@ -43,10 +43,14 @@ PeerTls peerTls(TlsLevel configured, const std::string& host, int port, bool sec
   }
   if (r.status == dns::Status::NotFound || r.records.empty() || r.security != dns::Security::Secure) return p;
   p.level = TlsLevel::Encrypt;  // a secure RRset: TLS from now on, whatever its records
+  p.daneRecords = true;
   for (const auto& rec : r.records) {
     const auto t = parseTlsa(rec.data);
-    // DANE-TA(2) and DANE-EE(3), with a known selector and matching type.
-    if (t && (t->usage == 2 || t->usage == 3) && t->selector <= 1 && t->matching <= 2) p.tlsa.push_back(*t);
+    // DANE-TA(2) and DANE-EE(3), a known selector and matching type, and
+    // data of the digest's length (RFC 7671 5: others are unusable).
+    if (!t || (t->usage != 2 && t->usage != 3) || t->selector > 1 || t->matching > 2) continue;
+    if ((t->matching == 1 && t->data.size() != 32) || (t->matching == 2 && t->data.size() != 64)) continue;
+    p.tlsa.push_back(*t);
   }
   if (!p.tlsa.empty()) p.level = TlsLevel::Dane;
   return p;
@@ -76,6 +80,12 @@ std::string daneVerdict(ssl_st* ssl) {
   const long result = SSL_get_verify_result(ssl);
   return std::string("the server certificate matches no TLSA record (") +
          X509_verify_cert_error_string(result) + ")";
+}
+
+std::string pkixVerdict(ssl_st* ssl) {
+  if (SSL_get0_peer_certificate(ssl) == nullptr) return "no certificate";
+  const long result = SSL_get_verify_result(ssl);
+  return result == X509_V_OK ? "" : X509_verify_cert_error_string(result);
 }
 
 }  // namespace posthorn::smtp

@@ -40,6 +40,9 @@ struct PeerTls {
   TlsLevel level = TlsLevel::May;
   std::vector<Tlsa> tlsa;   // DANE: the usable records
   std::string deferText;    // not empty: do not connect; defer with 4.7.5 and this
+  bool daneRecords = false;  // a secure TLSA RRset decided (MTA-STS then does not apply)
+  bool mtaSts = false;       // Verify because the domain's MTA-STS policy enforces it
+  bool stsTesting = false;   // MTA-STS testing: check the certificate, only log a failure
   std::string describe() const;  // "dane (2 TLSA records)", for the log
 };
 
@@ -53,5 +56,8 @@ bool enableDane(ssl_st* ssl, const std::string& host, const std::vector<Tlsa>& r
 
 // After the handshake: "" when a TLSA record matched, else why not.
 std::string daneVerdict(ssl_st* ssl);
+// After the handshake: "" when the certificate chain and the name given to
+// startTls verified (PKIX: MTA-STS and verify), else why not.
+std::string pkixVerdict(ssl_st* ssl);
 
 }  // namespace posthorn::smtp

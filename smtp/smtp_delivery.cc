@@ -61,8 +61,8 @@ struct SmtpDelivery::Job {
 };
 
 SmtpDelivery::SmtpDelivery(const Settings& settings, dns::Resolver& resolver, const tls::Context* tlsContext,
-                           address::TableLookup* saslTables)
-    : settings_(settings), resolver_(resolver), tlsContext_(tlsContext), saslTables_(saslTables) {}
+                           address::TableLookup* saslTables, MtaSts* mtaSts)
+    : settings_(settings), resolver_(resolver), tlsContext_(tlsContext), saslTables_(saslTables), mtaSts_(mtaSts) {}
 
 SmtpDelivery::~SmtpDelivery() { expireCache(true); }
 
@@ -320,13 +320,44 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
       job.failAll(dest.permanent, dest.dsnStatus, dest.error, "none");
     } else {
       if (!dest.partialError.empty()) job.soft(dest.partialError, "4.4.3", "none");
+      std::optional<StsPolicy> sts;
+      std::string stsDomain;
+      if (mtaSts_ != nullptr) {
+        const auto hop = address::parseNextHop(request.nexthop);
+        if (hop && hop->mxLookup) {
+          stsDomain = hop->host;
+          sts = mtaSts_->policyFor(stsDomain);
+          if (sts && sts->mode != StsMode::None)
+            log::info("%s: MTA-STS policy of %s: %s", request.queueId.c_str(), stsDomain.c_str(),
+                      sts->modeName().c_str());
+        }
+      }
       int addresses = 0, sessions = 0;
       for (const Target& target : dest.targets) {
         if (job.pending.empty() || job.stop) break;
         if (settings_.mxAddressLimit > 0 && addresses >= settings_.mxAddressLimit) break;
         if (settings_.mxSessionLimit > 0 && sessions >= settings_.mxSessionLimit) break;
         ++addresses;
-        const PeerTls tlsPolicy = peerTls(settings_.tlsLevel, target.hostname, target.port, target.secure, resolver_);
+        PeerTls tlsPolicy = peerTls(settings_.tlsLevel, target.hostname, target.port, target.secure, resolver_);
+        // DANE (a secure TLSA RRset) wins over MTA-STS.
+        if (sts && sts->mode != StsMode::None && tlsPolicy.deferText.empty() && !tlsPolicy.daneRecords) {
+          const bool listed = sts->allows(target.hostname);
+          if (sts->mode == StsMode::Enforce) {
+            if (!listed) {
+              const std::string text = "MTA-STS policy of " + stsDomain + " does not list MX host " + target.hostname;
+              log::info("%s: %s", request.queueId.c_str(), text.c_str());
+              job.soft(text, "4.7.5", "none");
+              continue;
+            }
+            tlsPolicy.level = TlsLevel::Verify;
+            tlsPolicy.mtaSts = true;
+          } else {
+            if (!listed)
+              log::info("%s: MTA-STS (testing) policy of %s does not list MX host %s; delivering anyway",
+                        request.queueId.c_str(), stsDomain.c_str(), target.hostname.c_str());
+            tlsPolicy.stsTesting = true;
+          }
+        }
         const Peer peer{target.hostname, target.address, target.port, tlsPolicy};
         if (!tlsPolicy.deferText.empty()) {
           // DANE: the TLSA answer could not be had; an attacker may be hiding it.

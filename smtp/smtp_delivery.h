@@ -12,6 +12,12 @@
 // recipient the server accepted is marked in the queue file (Delivered for
 // a DSN-capable server, else Relayed) before its result is returned.
 //
+// TLS per MX host: smtp_tls_security_level, DANE's TLSA records
+// (smtp_dane.h), and the domain's MTA-STS policy (mta_sts.h): enforce lists
+// the MX hosts that may be used and requires a certificate valid for the
+// host; testing only logs what enforce would refuse. DANE wins over
+// MTA-STS for a host with TLSA records (RFC 8461 2).
+//
 // Connection reuse: a session that ended cleanly is kept, per next hop,
 // for the next request to the same next hop while it is younger than
 // smtp_connection_cache_time_limit idle (smtp_connection_cache_on_demand).
@@ -25,6 +31,7 @@
 
 #include "lib/dns/dns_resolver.h"
 #include "lib/proto/proto_delivery.h"
+#include "smtp/mta_sts.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_settings.h"
 
@@ -39,8 +46,9 @@ namespace posthorn::smtp {
 
 class SmtpDelivery {
  public:
+  // mtaSts: MTA-STS policies of MX domains (smtp_mta_sts); null = none.
   SmtpDelivery(const Settings& settings, dns::Resolver& resolver, const tls::Context* tlsContext,
-               address::TableLookup* saslTables);
+               address::TableLookup* saslTables, MtaSts* mtaSts = nullptr);
   ~SmtpDelivery();
 
   std::vector<ipc::DeliveryResult> deliver(const ipc::DeliveryRequest& request, queue::QueueFile& file);
@@ -64,6 +72,7 @@ class SmtpDelivery {
   dns::Resolver& resolver_;
   const tls::Context* tlsContext_;
   address::TableLookup* saslTables_;
+  MtaSts* mtaSts_;
   std::map<std::string, Cached> cache_;
 };
 

@@ -100,7 +100,16 @@ void SmtpSession::open(bool allowTls) {
   if (wantTls && caps_.has("STARTTLS")) {
     const Reply r = command("STARTTLS", settings_.timeouts.starttls, "sending STARTTLS");
     if (r.kind() != 2) {
-      if (level != TlsLevel::May) refused(r, "STARTTLS command");
+      if (level != TlsLevel::May) {
+        // TLS is required: a refusal (even a 5xx an attacker may have
+        // injected) defers; it never bounces the mail.
+        Reply deferred;
+        deferred.code = 450;
+        deferred.enhanced = "4.7.4";
+        deferred.lines = {"450 4.7.4 TLS is required, but host " + peer_.hostAddr() + " refused STARTTLS: " + r.text()};
+        throw SessionError("TLS is required, but host " + peer_.hostAddr() + " refused STARTTLS: " + r.text(),
+                           deferred);
+      }
     } else {
       std::function<void(ssl_st*)> dane;
       if (level == TlsLevel::Dane) {
@@ -109,13 +118,28 @@ void SmtpSession::open(bool allowTls) {
           if (!enableDane(ssl, peer_.hostname, peer_.tls.tlsa, &why)) throw StreamError(why, false);
         };
       }
+      const bool checkName = level == TlsLevel::Verify || peer_.tls.stsTesting;
       try {
         stream_->startTls(*tlsContext_, peer_.hostname, after(settings_.timeouts.starttls),
-                          level == TlsLevel::Verify ? peer_.hostname : "", dane);
+                          checkName ? peer_.hostname : "", dane);
       } catch (const StreamError& e) {
         usable_ = false;
         tlsFailed_ = true;
         throw SessionError("TLS with " + peer_.hostAddr() + " failed: " + e.what(), std::nullopt);
+      }
+      // The context may not verify (smtp_tls_security_level may) while
+      // MTA-STS asks for it for this host: the verdict is read here.
+      const std::string pkix = checkName ? pkixVerdict(stream_->ssl()) : "";
+      if (peer_.tls.stsTesting && !pkix.empty())
+        log::info("MTA-STS (testing): the certificate of %s would be refused: %s; delivering anyway",
+                  peer_.hostAddr().c_str(), pkix.c_str());
+      if (level == TlsLevel::Verify && !pkix.empty()) {
+        usable_ = false;
+        Reply denied;
+        denied.code = 450;
+        denied.enhanced = "4.7.5";
+        denied.lines = {"450 4.7.5 Server certificate not verified: " + pkix};
+        throw SessionError("Server certificate of " + peer_.hostAddr() + " not verified: " + pkix, denied);
       }
       if (level == TlsLevel::Dane) {
         if (const std::string why = daneVerdict(stream_->ssl()); !why.empty()) {
@@ -133,7 +157,8 @@ void SmtpSession::open(bool allowTls) {
                           : stream_->peerCertificate()                         ? "Untrusted"
                                                                                : "Anonymous";
       log::info("%s TLS connection established to %s: %s%s", trust, peer_.relay().c_str(),
-                stream_->tlsDescription().c_str(), level == TlsLevel::Dane ? " (DANE, TLSA)" : "");
+                stream_->tlsDescription().c_str(),
+                level == TlsLevel::Dane ? " (DANE, TLSA)" : peer_.tls.mtaSts ? " (MTA-STS)" : "");
       ehlo();
     }
   } else if (level == TlsLevel::Encrypt || level == TlsLevel::Verify || level == TlsLevel::Dane) {

@@ -52,6 +52,10 @@ Settings::Settings(const config::Config& cfg) {
   else
     throw config::ConfigError("smtp_tls_security_level: unknown level \"" + level +
                               "\" (expected none, may, encrypt, dane, verify or secure)");
+  mtaSts = cfg.getBool("smtp_mta_sts");
+  const long long stsPort = cfg.getInt("smtp_mta_sts_port");
+  if (stsPort < 1 || stsPort > 65535) throw config::ConfigError("smtp_mta_sts_port: must be 1 to 65535");
+  mtaStsPort = static_cast<int>(stsPort);
   tlsCaFile = cfg.get("smtp_tls_CAfile");
   tlsCaPath = cfg.get("smtp_tls_CApath");
   tlsCertFile = cfg.get("smtp_tls_cert_file");

@@ -40,6 +40,8 @@ struct Settings {
   bool connectionCache{};
   std::chrono::seconds cacheTimeLimit{};
   int reuseCountLimit{};  // 0 = no limit
+  bool mtaSts{};     // smtp_mta_sts: honour the MX domains' MTA-STS policies
+  int mtaStsPort{};  // smtp_mta_sts_port: the HTTPS port policies are fetched from
   TlsLevel tlsLevel{};
   std::string tlsCaFile, tlsCaPath, tlsCertFile, tlsKeyFile, tlsProtocols;
   bool saslEnabled{};

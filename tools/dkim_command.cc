@@ -3,7 +3,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,23 +115,12 @@ Key newKey(bool ed25519, int bits) {
   return Key(key);
 }
 
-// mail_owner's uid and gid when run as root (the signer reads the key as
-// that user), else none: the files stay the caller's.
-std::optional<FileOwner> keyOwner(const config::Config& cfg) {
-  if (::geteuid() != 0) return std::nullopt;
-  const std::string owner = cfg.get("mail_owner");
-  const passwd* pw = ::getpwnam(owner.c_str());
-  if (pw == nullptr) throw std::runtime_error("mail_owner " + owner + " is not a user on this system");
-  return FileOwner{pw->pw_uid, pw->pw_gid};
-}
-
-// The parent (dkim/) is root's when run as root, so the name cannot be
-// swapped for a link between mkdir and lchown.
-void makeDirectory(const std::string& dir, mode_t mode, const std::optional<FileOwner>& owner) {
+// Made by whoever runs the command; run as root, the keys are root's
+// alone: cleanup reads them as root, before it drops its privileges and
+// enters its jail, so no worker running as mail_owner can read them.
+void makeDirectory(const std::string& dir, mode_t mode) {
   if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
     throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
-  if (owner && ::lchown(dir.c_str(), owner->uid, owner->gid) != 0)
-    throw std::runtime_error("cannot give " + dir + " to mail_owner: " + std::strerror(errno));
 }
 
 bool exists(const std::string& path) {
@@ -149,13 +137,12 @@ struct KeyRequest {
 
 // Writes the key and its record under configDir/dkim/DOMAIN and says so;
 // returns the record line.
-std::string makeKey(const config::Config& cfg, const std::string& configDir, const KeyRequest& k, std::ostream& out) {
-  const auto owner = keyOwner(cfg);
+std::string makeKey(const std::string& configDir, const KeyRequest& k, std::ostream& out) {
   // dkim/ is readable by all (it holds only directories); each domain's
-  // directory and keys are the signer's alone.
-  makeDirectory(configDir + "/dkim", 0755, std::nullopt);
+  // directory and keys are their maker's alone.
+  makeDirectory(configDir + "/dkim", 0755);
   const std::string dir = configDir + "/dkim/" + k.domain;
-  makeDirectory(dir, 0700, owner);
+  makeDirectory(dir, 0700);
   const std::string keyPath = dir + "/" + k.selector + ".key";
   const std::string recordPath = dir + "/" + k.selector + ".txt";
   // Both checked before anything is made: a new key must never sit
@@ -165,7 +152,7 @@ std::string makeKey(const config::Config& cfg, const std::string& configDir, con
 
   const Key key = newKey(k.ed25519, k.bits);
   const std::string record = dkimRecordLine(k.selector, k.domain, dkimRecordValue(key.get()));
-  writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, k.force, owner);
+  writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, k.force);
   writeKeyFile(recordPath, record + "\n", 0644, k.force);
   out << kDkim.name << ": wrote " << keyPath << " ("
       << (k.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(k.bits)) << ") and " << recordPath << "\n";
@@ -181,7 +168,7 @@ int keygen(const Options& o, std::ostream& out) {
   const config::Config cfg = configOrDefaults(o.configDir);
   KeyRequest k{o.domain, o.selector.empty() ? defaultSelector(o.ed25519) : o.selector, o.ed25519,
                o.bits.value_or(2048), o.force};
-  const std::string record = makeKey(cfg, configDirOf(cfg), k, out);
+  const std::string record = makeKey(configDirOf(cfg), k, out);
   out << "Publish this record in the zone of " << o.domain << ":\n" << record << "\n";
   return 0;
 }
@@ -227,7 +214,7 @@ int rotate(const Options& o, std::ostream& out) {
     newItems.push_back(key->domain == o.domain ? requests.back().selector
                                                : key->domain + "/" + requests.back().selector);
   }
-  for (const KeyRequest& k : requests) records.push_back(makeKey(cfg, configDir, k, out));
+  for (const KeyRequest& k : requests) records.push_back(makeKey(configDir, k, out));
   // Mail signed with the old keys can wait in queues for
   // maximal_queue_lifetime, and be verified on arrival; two days more for
   // receivers that check late (filters, forwarders).
@@ -240,7 +227,8 @@ int rotate(const Options& o, std::ostream& out) {
   };
   out << "\n1. Publish these records:\n";
   for (const auto& r : records) out << r << "\n";
-  out << "\n2. Once they can be seen (posthorn dns --check " << o.domain << "), sign with the new keys: in "
+  out << "\n2. Once they can be seen (dig +short TXT SELECTOR._domainkey." << o.domain
+      << " for each new selector), sign with the new keys: in "
       << tableSpec << " change the line of " << o.domain << " to\n"
       << o.domain << "  " << joined(newItems) << "\n"
       << "and run posthorn reload.\n"

@@ -4,8 +4,8 @@
 //   posthorn dkim rotate [-c DIR] DOMAIN
 //
 // writes $config_directory/dkim/DOMAIN/SELECTOR.key, the private key
-// (PKCS#8 PEM, mode 0600, owned by mail_owner when run as root: the signer
-// reads it as that user), and SELECTOR.txt, the TXT record to publish at
+// (PKCS#8 PEM, mode 0600, owned by whoever runs it: root, as cleanup
+// reads it as root before its jail), and SELECTOR.txt, the TXT record to publish at
 // SELECTOR._domainkey.DOMAIN in zone-file form, and prints the record. RSA
 // has 2048 bits unless -b says otherwise (1024 to 4096); ed25519 keys are
 // published as RFC 8463 says (k=ed25519, the raw 32-byte public key). The

@@ -3,7 +3,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -55,6 +59,38 @@ std::string reportAddress(const std::string& ip) {
   return out;
 }
 
+// %XX escapes of a URI (RFC 3986); nullopt for a broken one.
+std::optional<std::string> percentDecoded(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+// A plain addr-spec: a dot-atom local part and a DNS name. Anything else
+// (angle brackets, spaces, control characters, quotes, a second '@') is
+// refused: the address goes on sendmail's command line and into To:, and
+// the DNS record it came from is the sender's to write.
+bool plainAddress(const std::string& a) {
+  const auto at = a.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.size() > 254) return false;
+  const std::string local = a.substr(0, at), domain = a.substr(at + 1);
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) return false;
+  for (char c : local)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+/=?^_`{|}~.-", c) != nullptr))
+      return false;
+  return isDnsName(domain);
+}
+
 // "mailto:a@example.org!10m, mailto:b@example.net" -> addresses and limits.
 void parseRua(const std::string& rua, AggregateReport& r) {
   std::size_t pos = 0;
@@ -72,21 +108,39 @@ void parseRua(const std::string& rua, AggregateReport& r) {
       uri.erase(bang);
       char* unit = nullptr;
       limit = std::strtoll(size.c_str(), &unit, 10);
+      int shift = 0;
       switch (unit != nullptr ? util::asciiLower(*unit) : '\0') {
-        case 'k': limit <<= 10; break;
-        case 'm': limit <<= 20; break;
-        case 'g': limit <<= 30; break;
-        case 't': limit <<= 40; break;
+        case 'k': shift = 10; break;
+        case 'm': shift = 20; break;
+        case 'g': shift = 30; break;
+        case 't': shift = 40; break;
         default: break;
       }
+      // Nonsense (negative, or beyond any mail) is no limit.
+      limit = limit <= 0 || limit > (1ll << 20) ? 0 : limit << shift;
     }
-    if (uri.find('@') == std::string::npos) continue;
-    r.rua.push_back(uri);
+    const auto address = percentDecoded(uri);
+    if (!address || !plainAddress(*address)) continue;
+    r.rua.push_back(util::lower(*address));
     r.ruaLimits.push_back(limit);
   }
 }
 
 }  // namespace
+
+bool isDnsName(const std::string& name) {
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string::npos) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = name.find('.', start);
+    const std::string_view label = std::string_view(name).substr(start, dot == std::string::npos ? dot : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
+}
 
 std::string dmarcTag(const std::string& record, const std::string& tag) {
   std::size_t pos = 0;
@@ -130,6 +184,10 @@ std::vector<AggregateReport> buildAggregateReports(const std::vector<std::string
       continue;
     }
     const std::string domain = util::lower(str(j, "policy_domain"));
+    if (!isDnsName(domain)) {  // it goes into a file name and a Subject:
+      ++bad;
+      continue;
+    }
     AggregateReport& r = byDomain[domain];
     r.policyDomain = domain;
     r.record = str(j, "record");  // the last one seen wins: the policy at the end of the day
@@ -176,7 +234,7 @@ std::vector<AggregateReport> buildAggregateReports(const std::vector<std::string
     r.fo = dmarcTag(r.record, "fo");
     if (r.fo.empty()) r.fo = "0";
     const std::string pct = dmarcTag(r.record, "pct");
-    r.pct = pct.empty() ? 100 : std::atoi(pct.c_str());
+    r.pct = pct.empty() ? 100 : std::clamp(std::atoi(pct.c_str()), 0, 100);
     r.begin = dayStart;
     r.end = dayStart + 86399;
     r.reporter = reporter;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "lib/config/config.h"
@@ -42,6 +43,15 @@ bool isDay(const std::string& s) {
   return s.size() == 8 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y%m%d", &tm);
+  return text;
+}
+
 Options parseOptions(const std::vector<std::string>& args) {
   Options o;
   ArgCursor arg(args);
@@ -51,6 +61,9 @@ Options parseOptions(const std::vector<std::string>& args) {
       case 'd':
         o.day = arg.value("a day");
         if (!isDay(o.day)) throw UsageError("-d takes a day as YYYYMMDD, not \"" + o.day + "\"");
+        // smtpd still writes today's file: a report of it would be partial
+        // and a second one, later, would repeat its report ID.
+        if (o.day >= today()) throw UsageError("-d " + o.day + ": the day is not over yet (UTC)");
         break;
       case 'o': o.outDir = arg.value("a directory"); break;
       case 'n':
@@ -84,14 +97,6 @@ std::time_t dayStart(const std::string& day) {
   return ::timegm(&tm);
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y%m%d", &tm);
-  return text;
-}
 
 std::vector<std::string> readLines(const std::string& path) {
   std::ifstream f(path);
@@ -149,7 +154,7 @@ std::string reportMessage(const AggregateReport& r, const std::string& to, const
 // sendmail(1) from command_directory: the report goes through pickup and
 // cleanup like any local mail, and is DKIM-signed there.
 bool sendMessage(const config::Config& cfg, const std::string& sender, const std::string& to,
-                 const std::string& message, std::string* why) {
+                 const std::string& message, std::string* why, bool* permanent) {
   const std::string sendmail = cfg.get("command_directory") + "/sendmail";
   int pipefd[2];
   if (::pipe(pipefd) != 0) {
@@ -184,6 +189,9 @@ bool sendMessage(const config::Config& cfg, const std::string& sender, const std
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (done == message.size() && WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  // EX_USAGE, EX_DATAERR, EX_NOUSER: this address will never be taken.
+  *permanent = WIFEXITED(status) && (WEXITSTATUS(status) == 64 || WEXITSTATUS(status) == 65 ||
+                                     WEXITSTATUS(status) == 67);
   *why = sendmail + " failed (" +
          (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : std::string("killed")) + ")";
   return false;
@@ -231,6 +239,14 @@ int send(const Options& o, std::ostream& out, std::ostream& err) {
   if (days.empty()) out << kDmarc.name << ": no evaluations to report in " << dir << "\n";
   for (const std::string& file : days) {
     const std::string day = file.substr(0, 8);
+    // What already went out of this day (a run that failed half-way):
+    // never sent twice. DAY.reported again (-d) sends everything.
+    const std::string sentPath = dir + "/" + day + ".sent";
+    std::set<std::string> sent;
+    if (file == day) {
+      std::ifstream in(sentPath);
+      for (std::string line; std::getline(in, line);) sent.insert(line);
+    }
     int skipped = 0;
     const auto reports = buildAggregateReports(readLines(dir + "/" + file), dayStart(day), reporter, &skipped);
     if (skipped > 0) err << kDmarc.name << ": " << dir << "/" << file << ": " << skipped << " lines skipped\n";
@@ -265,11 +281,18 @@ int send(const Options& o, std::ostream& out, std::ostream& err) {
           }
         } else if (o.dryRun) {
           out << "  " << to << ": would be sent (-n)\n";
-        } else if (sendMessage(cfg, reporter.email, to, reportMessage(r, to, gz), &why)) {
-          out << "  " << to << ": sent\n";
+        } else if (sent.count(r.policyDomain + " " + to) != 0) {
+          out << "  " << to << ": sent before\n";
         } else {
-          err << kDmarc.name << ": " << to << ": " << why << "\n";
-          dayFailed = true;
+          bool permanent = false;
+          const bool ok = sendMessage(cfg, reporter.email, to, reportMessage(r, to, gz), &why, &permanent);
+          if (ok || permanent) {
+            out << "  " << to << (ok ? ": sent\n" : ": not sent, " + why + " (given up)\n");
+            std::ofstream(sentPath, std::ios::app) << r.policyDomain << " " << to << "\n";
+          } else {
+            err << kDmarc.name << ": " << to << ": " << why << "\n";
+            dayFailed = true;
+          }
         }
       }
     }
@@ -277,8 +300,11 @@ int send(const Options& o, std::ostream& out, std::ostream& err) {
       ++failures;
       continue;  // the day stays unreported, to be sent again
     }
-    if (!o.dryRun && file == day && ::rename((dir + "/" + day).c_str(), (dir + "/" + day + ".reported").c_str()) != 0)
-      throw std::runtime_error("cannot rename " + dir + "/" + day + ": " + std::strerror(errno));
+    if (!o.dryRun && file == day) {
+      if (::rename((dir + "/" + day).c_str(), (dir + "/" + day + ".reported").c_str()) != 0)
+        throw std::runtime_error("cannot rename " + dir + "/" + day + ": " + std::strerror(errno));
+      ::unlink(sentPath.c_str());
+    }
   }
   return failures == 0 ? 0 : 1;
 }

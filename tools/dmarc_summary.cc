@@ -101,6 +101,11 @@ std::string text(const xmlNode* n, std::initializer_list<const char*> path) {
   xmlChar* t = xmlNodeGetContent(n);
   std::string s = t != nullptr ? reinterpret_cast<const char*>(t) : "";
   xmlFree(t);
+  // The sender wrote it and it goes to a terminal: no control characters
+  // (escape sequences), and no more than a line's worth.
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (s.size() > 200) s = s.substr(0, 200) + "...";
   return s;
 }
 
@@ -118,6 +123,12 @@ void summarize(const std::string& path, const std::string& xml, std::ostream& ou
   xmlDoc* doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "report.xml", nullptr,
                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (doc == nullptr) throw std::runtime_error(path + ": the report is not well-formed XML");
+  // Reports have no DTD; one with its own is refused rather than have
+  // entities expanded into what is printed.
+  if (doc->intSubset != nullptr) {
+    xmlFreeDoc(doc);
+    throw std::runtime_error(path + ": the report has a DOCTYPE (not a DMARC report)");
+  }
   const xmlNode* root = xmlDocGetRootElement(doc);
   if (root == nullptr || std::strcmp(reinterpret_cast<const char*>(root->name), "feedback") != 0) {
     xmlFreeDoc(doc);

@@ -44,7 +44,8 @@ bool isPublic(const std::string& a) {
     const std::uint32_t x = ntohl(v4.s_addr);
     const auto in = [&](std::uint32_t net, int bits) { return (x >> (32 - bits)) == (net >> (32 - bits)); };
     return !(in(0x7f000000, 8) || in(0x0a000000, 8) || in(0xac100000, 12) || in(0xc0a80000, 16) ||
-             in(0xa9fe0000, 16) || in(0x64400000, 10) || in(0x00000000, 8));
+             in(0xa9fe0000, 16) || in(0x64400000, 10) || in(0x00000000, 8) || in(0xc0000200, 24) ||
+             in(0xc6336400, 24) || in(0xcb007100, 24) || in(0xe0000000, 3));  // TEST-NETs, multicast, reserved
   }
   in6_addr v6{};
   if (::inet_pton(AF_INET6, a.c_str(), &v6) != 1) return false;

@@ -2,6 +2,7 @@
 #include "lib/address/srs.h"
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
 #include <cstring>
@@ -79,8 +80,10 @@ std::shared_ptr<const SrsCodec> SrsCodec::fromConfig(const config::Config& cfg) 
     secrets.push_back(line);
   }
   if (secrets.empty()) throw config::ConfigError("srs_secret_file: " + file + " holds no secret");
-  const long days = cfg.getTime("srs_max_age").count() / 86400;
-  if (days < 1 || days >= kTickSlots) throw config::ConfigError("srs_max_age: must be 1 to 1000 days");
+  const long seconds = cfg.getTime("srs_max_age").count();
+  const long days = seconds / 86400;
+  if (seconds % 86400 != 0 || days < 1 || days > 1000)
+    throw config::ConfigError("srs_max_age: \"" + cfg.get("srs_max_age") + "\" must be whole days, 1d to 1000d");
   return std::make_shared<const SrsCodec>(domain, std::move(secrets), static_cast<int>(days));
 }
 
@@ -102,7 +105,7 @@ bool SrsCodec::hashValid(const std::string& given, const std::vector<std::string
   // as the other implementations do.
   for (const auto& secret : secrets_) {
     const std::string h = hash(secret, parts);
-    if (h == given || util::equalsIgnoreCase(h, given)) return true;
+    if (CRYPTO_memcmp(h.data(), given.data(), kHashLength) == 0 || util::equalsIgnoreCase(h, given)) return true;
   }
   return false;
 }

@@ -231,6 +231,8 @@ const std::vector<ParamInfo> kParameters = {
     {"smtp_connection_cache_time_limit", "2s", T::Time},
     {"smtp_connection_reuse_count_limit", "0", T::Int},
     {"smtp_tls_security_level", "may", T::String},
+    {"smtp_mta_sts", "yes", T::Bool},
+    {"smtp_mta_sts_port", "443", T::Int},
     {"smtp_tls_CAfile", "", T::String},
     {"smtp_tls_CApath", "", T::String},
     {"smtp_tls_cert_file", "", T::String},

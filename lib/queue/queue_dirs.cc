@@ -29,6 +29,7 @@ constexpr DirInfo kDirs[] = {
     {QueueDir::Bounce, "bounce", 0700},      {QueueDir::Defer, "defer", 0700},
     {QueueDir::Private, "private", 0700},    {QueueDir::Public, "public", 0710},
     {QueueDir::Pid, "pid", 0755},            {QueueDir::Dmarc, "dmarc", 0700},
+    {QueueDir::MtaSts, "mta-sts", 0700},  // smtp's cache of MTA-STS policies
 };
 
 const DirInfo& info(QueueDir dir) {

@@ -14,6 +14,7 @@
 //   public    0710  group setgid_group: sockets postdrop may use
 //   pid       0755  owner root: master's lock and pid file
 //   dmarc     0700  smtpd's DMARC evaluations, one file a day (lib/mailauth/dmarc_history.h)
+//   mta-sts   0700  smtp's cache of MTA-STS policies, one file a domain (smtp/mta_sts.h)
 // The queue directory itself is 0755 (owner root when run as root). Queue
 // files are named by their ID; anything else in a queue directory (names
 // starting with "." are writers' temporary files) is not a queue file.
@@ -33,13 +34,14 @@
 namespace posthorn::queue {
 
 enum class QueueDir {
-  Maildrop, Incoming, Active, Deferred, Hold, Corrupt, Bounce, Defer, Private, Public, Pid, Dmarc
+  Maildrop, Incoming, Active, Deferred, Hold, Corrupt, Bounce, Defer, Private, Public, Pid, Dmarc, MtaSts
 };
 
 inline constexpr std::array kAllQueueDirs = {
     QueueDir::Maildrop, QueueDir::Incoming, QueueDir::Active,  QueueDir::Deferred,
     QueueDir::Hold,     QueueDir::Corrupt,  QueueDir::Bounce,  QueueDir::Defer,
-    QueueDir::Private,  QueueDir::Public,   QueueDir::Pid,     QueueDir::Dmarc};
+    QueueDir::Private,  QueueDir::Public,   QueueDir::Pid,     QueueDir::Dmarc,
+    QueueDir::MtaSts};
 
 std::string_view queueDirName(QueueDir dir);  // "incoming"
 std::optional<QueueDir> queueDirFromName(std::string_view name);

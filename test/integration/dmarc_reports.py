@@ -219,6 +219,13 @@ def main():
             r = inst.posthorn("dmarc", "send", timeout=60)
             expect(r.returncode == 0 and "no evaluations to report" in r.stdout and os.path.exists(history_path),
                    f"dmarc send without -d leaves today alone: {r.returncode} {r.stdout}{r.stderr}")
+            r = inst.posthorn("dmarc", "send", "-d", day, timeout=60)
+            expect(r.returncode == 2 and "the day is not over yet" in r.stderr and os.path.exists(history_path),
+                   f"-d with today is refused, the file stays: {r.returncode} {r.stderr}")
+            # From here on the day is over: the history becomes yesterday's.
+            yesterday = time.strftime("%Y%m%d", time.gmtime(time.time() - 86400))
+            os.rename(history_path, os.path.join(dmarc_dir, yesterday))
+            day, history_path = yesterday, os.path.join(dmarc_dir, yesterday)
 
             # --- the reports --------------------------------------------------
             out_dir = os.path.join(work, "out")
@@ -457,6 +464,29 @@ def main():
             r = inst.posthorn("dmarc", "report", newest[0])
             expect(r.returncode == 0 and f"  {big} messages: 0 passed DMARC, {big} failed" in r.stdout,
                    f"and it arrives whole: {r.returncode} {r.stdout[-200:]}{r.stderr}")
+
+            # Half a day went out before a failure: the next run sends only
+            # the rest. The fake sendmail records who it was asked for.
+            asked = os.path.join(work, "asked")
+            with open(os.path.join(fake, "sendmail"), "w") as f:
+                f.write(f'#!/bin/sh\nfor a; do to=$a; done\necho "$to" >> {asked}\ncat > /dev/null\n'
+                        f'[ "$to" = second@rua.test ] && [ ! -e {work}/second-ok ] && exit 75\nexit 0\n')
+            past_day("20200106", "two.rua.test",
+                     "v=DMARC1; p=none; rua=mailto:dmarc@rua.test,mailto:second@rua.test", 1)
+            inst.write_conf(command_directory=fake)
+            r = inst.posthorn("dmarc", "send", timeout=60)
+            expect(r.returncode == 1 and "  dmarc@rua.test: sent" in r.stdout.splitlines()
+                   and "second@rua.test" in r.stderr and "20200106" in os.listdir(dmarc_dir),
+                   f"one address sent, one failed: exit 1, the day stays: {r.stdout}{r.stderr}")
+            open(os.path.join(work, "second-ok"), "w").close()
+            r = inst.posthorn("dmarc", "send", timeout=60)
+            inst.write_conf(command_directory=real_bin)
+            expect(r.returncode == 0 and "  dmarc@rua.test: sent before" in r.stdout.splitlines()
+                   and "  second@rua.test: sent" in r.stdout.splitlines()
+                   and "20200106.reported" in os.listdir(dmarc_dir) and "20200106.sent" not in os.listdir(dmarc_dir),
+                   f"the next run sends only the rest: {r.stdout}{r.stderr} {os.listdir(dmarc_dir)}")
+            expect(read(asked).decode().split() == ["dmarc@rua.test", "second@rua.test", "second@rua.test"],
+                   f"dmarc@rua.test was asked for once: {read(asked)}")
 
             # --- errors ------------------------------------------------------------
             checked = maildir_files(box.vhome)[0]

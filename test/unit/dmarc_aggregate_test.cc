@@ -100,6 +100,38 @@ TEST(DmarcAggregate, PolicyAndRuaComeFromTheRecord) {
   EXPECT_EQ(r.ruaLimits, (std::vector<long long>{10ll << 20, 500ll << 10}));
 }
 
+TEST(DmarcAggregate, OnlyPlainAddressesAreReportedTo) {
+  // Whoever publishes the record writes these: nothing but a plain
+  // addr-spec may reach sendmail's command line or the To: field.
+  const auto reports = buildAggregateReports(
+      {line("192.0.2.7", "pass", "none", "none", true, true,
+            "v=DMARC1; p=none; rua=mailto:<victim@bank.example>x@evil.example, "
+            "mailto:me@evil.example\\nSubject: forged, mailto:a b@evil.example, mailto:\\\"q\\\"@evil.example, "
+            "mailto:a%2Bb@Evil.Example, mailto:x@-bad-.example!-5, mailto:ok@evil.example!99999999999t, "
+            "mailto:%zz@evil.example, mailto:dots..x@evil.example")},
+      kDay, kReporter, nullptr);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].rua, (std::vector<std::string>{"a+b@evil.example", "ok@evil.example"}));
+  EXPECT_EQ(reports[0].ruaLimits, (std::vector<long long>{0, 0})) << "a nonsense size is no limit";
+}
+
+TEST(DmarcAggregate, PolicyDomainsThatAreNoDnsNamesAreSkipped) {
+  int skipped = 0;
+  const auto reports = buildAggregateReports(
+      {line("192.0.2.7", "pass", "none", "none", true, true, "v=DMARC1; p=none", "../../etc"),
+       line("192.0.2.7", "pass", "none", "none", true, true, "v=DMARC1; p=none", "a\\nb.example")},
+      kDay, kReporter, &skipped);
+  EXPECT_TRUE(reports.empty());
+  EXPECT_EQ(skipped, 2);
+}
+
+TEST(DmarcAggregate, PctIsClamped) {
+  const auto reports = buildAggregateReports(
+      {line("192.0.2.7", "pass", "none", "none", true, true, "v=DMARC1; p=none; pct=250")}, kDay, kReporter, nullptr);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].pct, 100);
+}
+
 TEST(DmarcAggregate, DefaultsWhenTheRecordIsSilent) {
   const auto reports =
       buildAggregateReports({line("192.0.2.7", "pass", "none", "none", true, true, "v=DMARC1; p=reject")}, kDay,

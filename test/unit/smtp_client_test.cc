@@ -11,6 +11,7 @@
 #include "lib/config/config.h"
 #include "lib/map/map_builder.h"
 #include "lib/map/map_source.h"
+#include "smtp/mta_sts.h"
 #include "smtp/smtp_content.h"
 #include "smtp/smtp_dane.h"
 #include "smtp/smtp_destination.h"
@@ -23,6 +24,12 @@ using namespace posthorn;
 using namespace posthorn::smtp;
 
 namespace {
+
+PeerTls tlsOf(const Settings& settings) {
+  PeerTls p;
+  p.level = settings.tlsLevel;
+  return p;
+}
 
 Reply parse(std::initializer_list<const char*> lines) {
   ReplyParser p;
@@ -221,7 +228,7 @@ TEST(SmtpSession, PipelinedTransactionWithPerRecipientReplies) {
                             "354 go ahead\r\n"},
                            {".", "250 2.0.0 queued as X1\r\n"},
                            {"QUIT", "221 bye\r\n"}});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"sink.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"sink.test", "127.0.0.9", 25, tlsOf(settings)}, settings,
                         nullptr, std::nullopt);
     session.open();
     EXPECT_TRUE(session.capabilities().has("PIPELINING"));
@@ -264,7 +271,7 @@ TEST(SmtpSession, GreetingAndEhloFailures) {
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     ScriptedServer server(sv[1], "554 5.7.1 go away\r\n", {});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, tlsOf(settings)}, settings,
                         nullptr, std::nullopt);
     try {
       session.open();
@@ -281,7 +288,7 @@ TEST(SmtpSession, GreetingAndEhloFailures) {
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     ScriptedServer server(sv[1], "220 hi\r\n", {{"EHLO", "250-hi\r\n250 PIPELINING\r\n"}});
-    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings,
+    SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"mx.test", "127.0.0.9", 25, tlsOf(settings)}, settings,
                         nullptr, std::nullopt);
     try {
       session.open();
@@ -298,7 +305,7 @@ TEST(SmtpSession, TimeoutIsReported) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   auto cfg = config::Config::parse("smtp_helo_timeout = 1s\n", "t.conf");
   Settings settings(cfg);
-  SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"slow.test", "127.0.0.9", 25, {settings.tlsLevel, {}, {}}}, settings, nullptr,
+  SmtpSession session(std::make_unique<SmtpStream>(sv[0]), Peer{"slow.test", "127.0.0.9", 25, tlsOf(settings)}, settings, nullptr,
                       std::nullopt);
   const auto start = Clock::now();
   try {
@@ -363,4 +370,36 @@ TEST(SmtpDane, DaneIsALevel) {
   EXPECT_TRUE(settings.tlsClient().dane);
   EXPECT_THROW(Settings(config::Config::parse("smtp_tls_security_level = daneonly\n", "t.conf")),
                config::ConfigError);
+}
+
+TEST(MtaSts, PolicyParsing) {
+  std::string why;
+  auto p = parseStsPolicy("version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmx: *.example.net\r\n"
+                          "max_age: 604800\r\nextension: ignored\r\n",
+                          &why);
+  ASSERT_TRUE(p) << why;
+  EXPECT_EQ(p->mode, StsMode::Enforce);
+  EXPECT_EQ(p->maxAge, 604800);
+  EXPECT_EQ(p->mx, (std::vector<std::string>{"mail.example.org", "*.example.net"}));
+  EXPECT_TRUE(p->allows("MAIL.example.org"));
+  EXPECT_TRUE(p->allows("mx1.example.net"));
+  EXPECT_FALSE(p->allows("a.b.example.net")) << "a wildcard covers one label";
+  EXPECT_FALSE(p->allows("example.net"));
+  EXPECT_FALSE(p->allows("evil-mail.example.org"));
+  p->fetched = 1000;
+  EXPECT_TRUE(p->inForce(1000 + 604799));
+  EXPECT_FALSE(p->inForce(1000 + 604800));
+
+  auto none = parseStsPolicy("version: STSv1\nmode: none\nmax_age: 0\n", &why);
+  ASSERT_TRUE(none) << why;
+  EXPECT_EQ(none->mode, StsMode::None);
+
+  for (const char* bad : {"version: STSv2\nmode: enforce\nmx: a.b\nmax_age: 1\n",
+                          "version: STSv1\nmode: strict\nmx: a.b\nmax_age: 1\n",
+                          "version: STSv1\nmode: enforce\nmax_age: 1\n",            // no mx
+                          "version: STSv1\nmode: enforce\nmx: a.b\n",               // no max_age
+                          "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 31557601\n",
+                          "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: -1\n",
+                          "version STSv1\n", "<html>not a policy</html>\n"})
+    EXPECT_FALSE(parseStsPolicy(bad, &why)) << bad;
 }
