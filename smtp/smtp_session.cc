@@ -58,6 +58,15 @@ void SmtpSession::streamFailed(const StreamError& e, const char* stage, bool bef
                      std::nullopt, beforeAnyReply);
 }
 
+void SmtpSession::tlsNotMet(const char* enhanced, const std::string& text) {
+  usable_ = false;
+  Reply r;
+  r.code = 450;
+  r.enhanced = enhanced;
+  r.lines = {"450 " + std::string(enhanced) + " " + text};
+  throw SessionError(text, r);
+}
+
 void SmtpSession::refused(const Reply& r, const char* stage) {
   throw SessionError("host " + peer_.hostAddr() + " said: " + r.text() + " (in reply to " + stage + ")", r);
 }
@@ -103,12 +112,7 @@ void SmtpSession::open(bool allowTls) {
       if (level != TlsLevel::May) {
         // TLS is required: a refusal (even a 5xx an attacker may have
         // injected) defers; it never bounces the mail.
-        Reply deferred;
-        deferred.code = 450;
-        deferred.enhanced = "4.7.4";
-        deferred.lines = {"450 4.7.4 TLS is required, but host " + peer_.hostAddr() + " refused STARTTLS: " + r.text()};
-        throw SessionError("TLS is required, but host " + peer_.hostAddr() + " refused STARTTLS: " + r.text(),
-                           deferred);
+        tlsNotMet("4.7.4", "TLS is required, but host " + peer_.hostAddr() + " refused STARTTLS: " + r.text());
       }
     } else {
       std::function<void(ssl_st*)> dane;
@@ -133,23 +137,11 @@ void SmtpSession::open(bool allowTls) {
       if (peer_.tls.stsTesting && !pkix.empty())
         log::info("MTA-STS (testing): the certificate of %s would be refused: %s; delivering anyway",
                   peer_.hostAddr().c_str(), pkix.c_str());
-      if (level == TlsLevel::Verify && !pkix.empty()) {
-        usable_ = false;
-        Reply denied;
-        denied.code = 450;
-        denied.enhanced = "4.7.5";
-        denied.lines = {"450 4.7.5 Server certificate not verified: " + pkix};
-        throw SessionError("Server certificate of " + peer_.hostAddr() + " not verified: " + pkix, denied);
-      }
+      if (level == TlsLevel::Verify && !pkix.empty())
+        tlsNotMet("4.7.5", "Server certificate of " + peer_.hostAddr() + " not verified: " + pkix);
       if (level == TlsLevel::Dane) {
-        if (const std::string why = daneVerdict(stream_->ssl()); !why.empty()) {
-          usable_ = false;
-          Reply denied;
-          denied.code = 450;
-          denied.enhanced = "4.7.5";
-          denied.lines = {"450 4.7.5 Server certificate not verified: " + why};
-          throw SessionError("Server certificate of " + peer_.hostAddr() + " not verified: " + why, denied);
-        }
+        if (const std::string why = daneVerdict(stream_->ssl()); !why.empty())
+          tlsNotMet("4.7.5", "Server certificate of " + peer_.hostAddr() + " not verified: " + why);
       }
       // As Postfix words it: Verified (checked), Untrusted (a certificate
       // we did not check), Anonymous (none).
@@ -162,11 +154,7 @@ void SmtpSession::open(bool allowTls) {
       ehlo();
     }
   } else if (level == TlsLevel::Encrypt || level == TlsLevel::Verify || level == TlsLevel::Dane) {
-    Reply r;
-    r.code = 450;
-    r.enhanced = "4.7.4";
-    r.lines = {"450 4.7.4 TLS is required, but was not offered by host " + peer_.hostAddr()};
-    throw SessionError("TLS is required, but was not offered by host " + peer_.hostAddr(), r);
+    tlsNotMet("4.7.4", "TLS is required, but was not offered by host " + peer_.hostAddr());
   }
   if (credentials_) authenticate();
   usable_ = true;

@@ -102,6 +102,9 @@ class SmtpSession {
   Reply read(std::chrono::seconds timeout, const char* stage);
   [[noreturn]] void streamFailed(const StreamError& e, const char* stage, bool beforeAnyReply = false);
   [[noreturn]] void refused(const Reply& r, const char* stage);
+  // A TLS requirement not met: 450 with `enhanced` (4.7.4, 4.7.5); the
+  // mail is deferred, never bounced.
+  [[noreturn]] void tlsNotMet(const char* enhanced, const std::string& text);
   void ehlo();
   void authenticate();
 

@@ -153,7 +153,12 @@ std::string makeKey(const std::string& configDir, const KeyRequest& k, std::ostr
   const Key key = newKey(k.ed25519, k.bits);
   const std::string record = dkimRecordLine(k.selector, k.domain, dkimRecordValue(key.get()));
   writeKeyFile(keyPath, pemPrivateKey(key.get()), 0600, k.force);
-  writeKeyFile(recordPath, record + "\n", 0644, k.force);
+  try {
+    writeKeyFile(recordPath, record + "\n", 0644, k.force);
+  } catch (...) {
+    ::unlink(keyPath.c_str());  // never a key without its record
+    throw;
+  }
   out << kDkim.name << ": wrote " << keyPath << " ("
       << (k.ed25519 ? std::string("ed25519") : "RSA " + std::to_string(k.bits)) << ") and " << recordPath << "\n";
   return record;
@@ -214,7 +219,20 @@ int rotate(const Options& o, std::ostream& out) {
     newItems.push_back(key->domain == o.domain ? requests.back().selector
                                                : key->domain + "/" + requests.back().selector);
   }
-  for (const KeyRequest& k : requests) records.push_back(makeKey(configDir, k, out));
+  // All or nothing: a key that cannot be made (a full disk) takes the
+  // ones made before it away again, so a second try starts clean.
+  std::vector<std::string> made;
+  try {
+    for (const KeyRequest& k : requests) {
+      records.push_back(makeKey(configDir, k, out));
+      const std::string base = configDir + "/dkim/" + k.domain + "/" + k.selector;
+      made.push_back(base + ".key");
+      made.push_back(base + ".txt");
+    }
+  } catch (...) {
+    for (const std::string& path : made) ::unlink(path.c_str());
+    throw;
+  }
   // Mail signed with the old keys can wait in queues for
   // maximal_queue_lifetime, and be verified on arrival; two days more for
   // receivers that check late (filters, forwarders).
@@ -227,8 +245,8 @@ int rotate(const Options& o, std::ostream& out) {
   };
   out << "\n1. Publish these records:\n";
   for (const auto& r : records) out << r << "\n";
-  out << "\n2. Once they can be seen (dig +short TXT SELECTOR._domainkey." << o.domain
-      << " for each new selector), sign with the new keys: in "
+  out << "\n2. Once they can be seen (posthorn dns --check " << o.domain
+      << " lists keys not yet in the table too), sign with the new keys: in "
       << tableSpec << " change the line of " << o.domain << " to\n"
       << o.domain << "  " << joined(newItems) << "\n"
       << "and run posthorn reload.\n"

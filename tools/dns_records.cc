@@ -2,11 +2,14 @@
 #include "tools/dns_records.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <variant>
 
 #include "lib/mailauth/dkim_signing_table.h"
@@ -112,6 +115,21 @@ std::function<DnsCheck(dns::Resolver&)> oneTxt(std::string name, std::string pre
   };
 }
 
+// The *.key files of a domain's key directory, sorted; none when it does
+// not exist or cannot be read.
+std::vector<std::string> keyFilesOf(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0 && name[0] != '.') out.push_back(name);
+    }
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 DnsPlan planDns(const config::Config& cfg, const std::string& domain, std::vector<std::string> addresses) {
@@ -171,32 +189,50 @@ DnsPlan planDns(const config::Config& cfg, const std::string& domain, std::vecto
                           }});
 
   const std::string signing = cfg.get("dkim_signing_maps");
+  const std::string configDir = cfg.get("config_directory");
+  std::vector<std::string> seen;  // selectors of dom with a record already
+  auto addDkim = [&](const std::string& selector, const std::string& value, const std::string& comment) {
+    seen.push_back(selector);
+    const std::string name = selector + "._domainkey." + dom;
+    plan.records.push_back({comment, dkimRecordLine(selector, dom, value),
+                            // Every TXT record at the name: v=DKIM1 is
+                            // optional (RFC 6376 3.6.1), "k=rsa; p=..." is a key.
+                            oneTxt(name, "", [=](const std::string& found) {
+                              const std::string p = tagValue(found, "p");
+                              if (p == tagValue(value, "p")) return ok();
+                              if (p.empty())
+                                return wrong("no key (an empty p= revokes it, none is an error): " + found);
+                              // The end: RSA keys of one size begin alike.
+                              const std::size_t tail = std::min<std::size_t>(p.size(), 24);
+                              return wrong("another key: p=..." + p.substr(p.size() - tail));
+                            })});
+  };
   bool anyKey = false;
   if (!signing.empty()) {
-    std::string configDir = cfg.get("config_directory");
     const auto table = mailauth::DkimSigningTable::load(signing, configDir);
-    std::vector<std::string> seen;
     for (const auto& entry : table.entries()) {
       for (const auto& key : entry.keys) {
         if (key->domain != dom) continue;
         if (std::find(seen.begin(), seen.end(), key->selector) != seen.end()) continue;
-        seen.push_back(key->selector);
         anyKey = true;
-        const std::string value = dkimRecordValueOfPem(key->pem);
-        const std::string name = key->selector + "._domainkey." + dom;
-        plan.records.push_back({"DKIM: the public half of " + key->file, dkimRecordLine(key->selector, dom, value),
-                                // Every TXT record at the name: v=DKIM1 is
-                                // optional (RFC 6376 3.6.1), "k=rsa; p=..." is a key.
-                                oneTxt(name, "", [=](const std::string& found) {
-                                  const std::string p = tagValue(found, "p");
-                                  if (p == tagValue(value, "p")) return ok();
-                                  if (p.empty())
-                                    return wrong("no key (an empty p= revokes it, none is an error): " + found);
-                                  // The end: RSA keys of one size begin alike.
-                                  const std::size_t tail = std::min<std::size_t>(p.size(), 24);
-                                  return wrong("another key: p=..." + p.substr(p.size() - tail));
-                                })});
+        addDkim(key->selector, dkimRecordValueOfPem(key->pem), "DKIM: the public half of " + key->file);
       }
+    }
+  }
+  // Keys made but not signing yet (the new half of `posthorn dkim
+  // rotate`): their records must be visible before the table names them.
+  for (const std::string& file : keyFilesOf(configDir + "/dkim/" + dom)) {
+    const std::string selector = file.substr(0, file.size() - 4);
+    if (std::find(seen.begin(), seen.end(), selector) != seen.end()) continue;
+    const std::string path = configDir + "/dkim/" + dom + "/" + file;
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      addDkim(selector, dkimRecordValueOfPem(text.str()),
+              "DKIM: the public half of " + path + ", not in dkim_signing_maps yet (publish it before it signs)");
+    } catch (const std::exception& e) {
+      plan.notes.push_back(path + ": " + e.what() + " (not readable here?)");
     }
   }
   if (!anyKey)

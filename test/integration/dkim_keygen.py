@@ -150,6 +150,14 @@ def main():
             key = base64.b64encode(pub[-32:] if "ed25519" in selector else pub).decode()
             expect(key == "".join(re.findall(r'"([^"]*)"', line)).split("p=")[1],
                    f"{selector}'s record publishes its key")
+        # posthorn dns shows the new records beside the signing ones.
+        r = inst.posthorn("dns", "-a", "192.0.2.1", "keys.test", timeout=60)
+        for selector in (f"{day}-rsa", f"{month}-ed25519"):
+            expect(re.search(rf"; DKIM: the public half of \S+/{selector}\.key, not in dkim_signing_maps yet.*\n"
+                             rf"{selector}\._domainkey\.keys\.test\. IN TXT", r.stdout) is not None,
+                   f"posthorn dns lists the new key {selector}, not signing yet: {r.stdout}")
+        expect(f"; DKIM: the public half of {rsa_key}\n" in r.stdout, "and the signing one as it is")
+
         # Both RSA names of the day are taken now: the next rotation fails
         # before it makes anything, the ed25519 key it could have made too.
         r = inst.posthorn("dkim", "rotate", "keys.test")

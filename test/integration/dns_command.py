@@ -131,11 +131,17 @@ def main():
         other_line = [l for l in r.stdout.splitlines() if "._domainkey." in l][0]
         expect(p_of(other_line)[-24:] != p_of(keygen_line)[-24:], "the two keys differ, in their last 24 bytes too")
 
-        # Without a key in dkim_signing_maps: no DKIM record, a note says why.
+        # Keys the table does not name (there is no table yet) are printed,
+        # marked as not signing yet (a rotation's new keys), and a note says
+        # that nothing signs.
         r = dns("-a", V4, DOMAIN)
-        expect(r.returncode == 0 and "._domainkey." not in r.stdout and
+        expect(r.returncode == 0 and keygen_line in r.stdout and other_line in r.stdout and
+               r.stdout.count("not in dkim_signing_maps yet (publish it before it signs)") == 2 and
                f"; note: no DKIM key signs mail from {DOMAIN}: run `posthorn dkim keygen {DOMAIN}`" in r.stdout,
-               f"without a signing table, a note instead of a DKIM record: {r.returncode} {r.stdout} {r.stderr}")
+               f"without a signing table, both keys as not signing yet and a note: {r.returncode} {r.stdout} {r.stderr}")
+        # "other" only gives the wrong-key variant below its record: its files go.
+        for ext in (".key", ".txt"):
+            os.unlink(os.path.join(inst.config_dir, "dkim", DOMAIN, "other" + ext))
 
         table = os.path.join(inst.config_dir, "dkim_signing")
         with open(table, "w") as f:
