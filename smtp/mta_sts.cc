@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lib/log/log.h"
+#include "lib/mailauth/tag_list.h"
 #include "lib/util/ascii.h"
 #include "smtp/smtp_stream.h"
 
@@ -34,13 +35,7 @@ std::string txtId(const std::vector<std::string>& values) {
   for (const auto& v : values) {
     if (!util::startsWithIgnoreCase(v, "v=STSv1")) continue;
     ++records;
-    std::size_t pos = 0;
-    while (pos < v.size()) {
-      const auto end = std::min(v.find(';', pos), v.size());
-      const std::string field = trim(std::string_view(v).substr(pos, end - pos));
-      if (field.rfind("id=", 0) == 0) id = field.substr(3);
-      pos = end + 1;
-    }
+    id = mailauth::tagValue(v, "id");
   }
   return records == 1 ? id : "";
 }

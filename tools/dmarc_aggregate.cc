@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "lib/mailauth/tag_list.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::tools {
@@ -142,25 +143,6 @@ bool isDnsName(const std::string& name) {
   }
 }
 
-std::string dmarcTag(const std::string& record, const std::string& tag) {
-  std::size_t pos = 0;
-  while (pos < record.size()) {
-    const auto end = std::min(record.find(';', pos), record.size());
-    const std::string item = record.substr(pos, end - pos);
-    pos = end + 1;
-    const auto eq = item.find('=');
-    if (eq == std::string::npos) continue;
-    std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-    auto trim = [](std::string& s) {
-      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(0, 1);
-      while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-    };
-    trim(name);
-    trim(value);
-    if (util::equalsIgnoreCase(name, tag)) return value;
-  }
-  return "";
-}
 
 long AggregateReport::messages() const {
   long n = 0;
@@ -224,16 +206,16 @@ std::vector<AggregateReport> buildAggregateReports(const std::vector<std::string
 
   std::vector<AggregateReport> out;
   for (auto& [domain, r] : byDomain) {
-    parseRua(dmarcTag(r.record, "rua"), r);
-    r.p = dmarcTag(r.record, "p");
+    parseRua(mailauth::tagValue(r.record, "rua"), r);
+    r.p = mailauth::tagValue(r.record, "p");
     if (r.p != "none" && r.p != "quarantine" && r.p != "reject") r.p = "none";
-    r.sp = dmarcTag(r.record, "sp");
+    r.sp = mailauth::tagValue(r.record, "sp");
     if (r.sp != "none" && r.sp != "quarantine" && r.sp != "reject") r.sp = r.p;
-    r.adkim = dmarcTag(r.record, "adkim") == "s" ? "s" : "r";
-    r.aspf = dmarcTag(r.record, "aspf") == "s" ? "s" : "r";
-    r.fo = dmarcTag(r.record, "fo");
+    r.adkim = mailauth::tagValue(r.record, "adkim") == "s" ? "s" : "r";
+    r.aspf = mailauth::tagValue(r.record, "aspf") == "s" ? "s" : "r";
+    r.fo = mailauth::tagValue(r.record, "fo");
     if (r.fo.empty()) r.fo = "0";
-    const std::string pct = dmarcTag(r.record, "pct");
+    const std::string pct = mailauth::tagValue(r.record, "pct");
     r.pct = pct.empty() ? 100 : std::clamp(std::atoi(pct.c_str()), 0, 100);
     r.begin = dayStart;
     r.end = dayStart + 86399;

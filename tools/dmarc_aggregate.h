@@ -65,7 +65,5 @@ std::string aggregateReportFileName(const AggregateReport& report);
 // the odd real one); what policy domains and rua domains must be.
 bool isDnsName(const std::string& name);
 
-// The value of a tag of a DMARC record ("p", "rua"); "" when absent.
-std::string dmarcTag(const std::string& record, const std::string& tag);
 
 }  // namespace posthorn::tools

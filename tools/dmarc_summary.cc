@@ -14,6 +14,9 @@
 #include <optional>
 #include <sstream>
 
+#include "lib/mime/header_fields.h"
+#include "lib/mime/mime_params.h"
+#include "lib/mime/mime_part.h"
 #include "lib/mime/transfer_decode.h"
 #include "lib/util/ascii.h"
 #include "tools/gzip.h"
@@ -38,39 +41,46 @@ bool looksXml(std::string_view s) {
   return !s.empty() && s.front() == '<';
 }
 
-// The base64 body of the first attachment named *.xml or *.xml.gz / *.gz in
-// a message, or of the message itself when the report is its only part (as
-// some receivers send them).
-std::optional<std::string> attachment(const std::string& message) {
-  std::istringstream in(message);
-  std::string line, body;
-  bool inPartHeader = true, wanted = false, inBody = false, multipart = false;  // the message's own header first
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("--", 0) == 0) {  // a boundary: a new part (or the end)
-      if (inBody && wanted) break;
-      inPartHeader = true;
-      wanted = inBody = multipart = false;
-      continue;
-    }
-    if (inPartHeader) {
-      if (line.empty()) {
-        inPartHeader = false;
-        inBody = true;
-        if (multipart) wanted = false;  // its preamble, then its parts
-        continue;
-      }
-      const std::string lower = util::lower(line);
-      if (lower.find("multipart/") != std::string::npos) multipart = true;
-      if (lower.find(".xml") != std::string::npos || lower.find(".gz\"") != std::string::npos ||
-          lower.find("application/gzip") != std::string::npos)
-        wanted = true;
-      continue;
-    }
-    if (inBody && wanted) body += line;
+// The part of a message that holds the report: its type says gzip or XML,
+// or its name ends so. Found with the project's MIME parser, so a text
+// part's "--" lines and single-part reports are what they are.
+const mime::MimePart* reportPart(const mime::MimePart& part, std::string_view text) {
+  if (!part.children.empty()) {
+    for (const auto& child : part.children)
+      if (const auto* found = reportPart(child, text)) return found;
+    return nullptr;
   }
+  const std::string type = util::lower(part.type + "/" + part.subtype);
+  if (type == "application/gzip" || type == "application/x-gzip" || type == "application/xml" ||
+      type == "text/xml")
+    return &part;
+  std::string name = util::lower(mime::findMimeParam(part.params, "name").value_or(""));
+  mime::forEachHeaderField(part.header(text), [&](const mime::HeaderField& f) {
+    if (mime::headerNameEquals(f.name, "Content-Disposition"))
+      if (auto n = mime::findMimeParam(mime::parseMimeValue(mime::unfoldHeaderValue(f.value)).params, "filename"))
+        name = util::lower(*n);
+    return true;
+  });
+  const auto endsWith = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return endsWith(".xml") || endsWith(".gz") ? &part : nullptr;
+}
+
+// The decoded report of a message, or nullopt when it carries none.
+std::optional<std::string> attachment(const std::string& message) {
+  const mime::MimePart tree = mime::parseMimeTree(message);
+  const mime::MimePart* part = reportPart(tree, message);
+  if (part == nullptr) return std::nullopt;
+  std::string encoding;
+  mime::forEachHeaderField(part->header(message), [&](const mime::HeaderField& f) {
+    if (mime::headerNameEquals(f.name, "Content-Transfer-Encoding"))
+      encoding = util::lower(mime::unfoldHeaderValue(f.value));
+    return true;
+  });
+  std::string body = mime::decodeTransferEncoding(part->body(message), encoding);
   if (body.empty()) return std::nullopt;
-  return mime::decodeBase64(body);
+  return body;
 }
 
 std::string reportXml(const std::string& path) {

@@ -14,6 +14,7 @@
 
 #include "lib/mailauth/dkim_signing_table.h"
 #include "lib/mailauth/spf_check.h"
+#include "lib/mailauth/tag_list.h"
 #include "lib/util/ascii.h"
 #include "tools/dkim_record.h"
 
@@ -86,21 +87,6 @@ std::variant<std::vector<std::string>, DnsCheck> txtStartingWith(dns::Resolver& 
   return found;
 }
 
-// The value of tag (e.g. "p") in a "k=v; k=v" record, white space removed.
-std::string tagValue(const std::string& record, std::string_view tag) {
-  std::size_t pos = 0;
-  while (pos < record.size()) {
-    const auto end = std::min(record.find(';', pos), record.size());
-    std::string item;
-    for (std::size_t i = pos; i < end; ++i)
-      if (record[i] != ' ' && record[i] != '\t') item += record[i];
-    const auto eq = item.find('=');
-    if (eq != std::string::npos && util::equalsIgnoreCase(std::string_view(item).substr(0, eq), tag))
-      return item.substr(eq + 1);
-    pos = end + 1;
-  }
-  return "";
-}
 
 // A check that wants exactly one TXT record starting with prefix and
 // hands it to judge.
@@ -198,8 +184,9 @@ DnsPlan planDns(const config::Config& cfg, const std::string& domain, std::vecto
                             // Every TXT record at the name: v=DKIM1 is
                             // optional (RFC 6376 3.6.1), "k=rsa; p=..." is a key.
                             oneTxt(name, "", [=](const std::string& found) {
-                              const std::string p = tagValue(found, "p");
-                              if (p == tagValue(value, "p")) return ok();
+                              std::string p = mailauth::tagValue(found, "p");
+                              std::erase_if(p, [](char c) { return c == ' ' || c == '\t'; });  // folded base64
+                              if (p == mailauth::tagValue(value, "p")) return ok();
                               if (p.empty())
                                 return wrong("no key (an empty p= revokes it, none is an error): " + found);
                               // The end: RSA keys of one size begin alike.
@@ -243,10 +230,10 @@ DnsPlan planDns(const config::Config& cfg, const std::string& domain, std::vecto
   plan.records.push_back({"DMARC: what receivers do with mail that fails, and where they report",
                           "_dmarc." + dom + ". IN TXT " + quoted(dmarc),
                           oneTxt("_dmarc." + dom, "v=DMARC1", [=](const std::string& found) {
-                            const std::string p = tagValue(found, "p");
+                            const std::string p = mailauth::tagValue(found, "p");
                             if (p != "none" && p != "quarantine" && p != "reject")
                               return wrong("no valid p= tag: " + found);
-                            if (tagValue(found, "rua").empty()) return wrong("no rua= (no reports reach you): " + found);
+                            if (mailauth::tagValue(found, "rua").empty()) return wrong("no rua= (no reports reach you): " + found);
                             return ok();
                           })});
   for (const std::string& a : addresses) {
@@ -273,12 +260,12 @@ DnsPlan planDns(const config::Config& cfg, const std::string& domain, std::vecto
                               }(),
                           "_mta-sts." + dom + ". IN TXT " + quoted(std::string("v=STSv1; id=") + id),
                           oneTxt("_mta-sts." + dom, "v=STSv1", [](const std::string& found) {
-                            return tagValue(found, "id").empty() ? wrong("no id=: " + found) : ok();
+                            return mailauth::tagValue(found, "id").empty() ? wrong("no id=: " + found) : ok();
                           })});
   plan.records.push_back({"TLS-RPT (RFC 8460): where senders report TLS failures",
                           "_smtp._tls." + dom + ". IN TXT " + quoted("v=TLSRPTv1; rua=mailto:" + report),
                           oneTxt("_smtp._tls." + dom, "v=TLSRPTv1", [](const std::string& found) {
-                            return tagValue(found, "rua").empty() ? wrong("no rua=: " + found) : ok();
+                            return mailauth::tagValue(found, "rua").empty() ? wrong("no rua=: " + found) : ok();
                           })});
 
   struct Srv {

@@ -5,6 +5,7 @@
     zone += key_record("ed", edpub, "ed25519")
     dkimpy_verifies(message, nsd.port)      # dkimpy's verdict, keys from NSD
     dkimpy_results(message, nsd.port)       # [(a=, d=, s=, passed)] per signature
+    dkim_signatures(message, dnsfunc)       # [(tags, passed)], keys from any dnsfunc
 """
 import base64
 import subprocess
@@ -57,20 +58,25 @@ def dkimpy_verifies(message, port):
     return dkim.verify(message, dnsfunc=lookup)
 
 
-def dkimpy_results(message, port):
-    """dkimpy's verdict on each DKIM-Signature of message, top first:
-    [(a= algorithm, d=, s=, passed)]."""
+def dkim_signatures(message, dnsfunc):
+    """dkimpy's verdict on each DKIM-Signature of message, top first, keys
+    from dnsfunc(name): [(tags as {str: str}, passed)]."""
     import dkim
-    lookup = _txt_lookup(port)
     d = dkim.DKIM(message)
 
     def verified(i):
         try:
-            return bool(d.verify(idx=i, dnsfunc=lookup))
+            return bool(d.verify(idx=i, dnsfunc=dnsfunc))
         except dkim.ValidationError:  # a body hash mismatch is raised, not returned
             return False
     out = []
     for i, (name, value) in enumerate(h for h in d.headers if h[0].lower() == b"dkim-signature"):
         tags = dkim.util.parse_tag_value(b"".join(value.split()))
-        out.append((tags[b"a"].decode(), tags[b"d"].decode(), tags[b"s"].decode(), verified(i)))
+        out.append(({k.decode(): v.decode() for k, v in tags.items()}, verified(i)))
     return out
+
+
+def dkimpy_results(message, port):
+    """dkim_signatures with the keys from NSD on 127.0.0.1:port, as
+    [(a= algorithm, d=, s=, passed)]."""
+    return [(t["a"], t["d"], t["s"], ok) for t, ok in dkim_signatures(message, _txt_lookup(port))]

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/mailauth/tag_list.h"
 #include "tools/gzip.h"
 
 namespace posthorn::tools {
@@ -176,10 +177,12 @@ TEST(DmarcAggregate, XmlEscapesAndWritesIpv6InFull) {
   EXPECT_EQ(aggregateReportFileName(reports[0]), "mx.recv.test!example.org!1796515200!1796601599.xml.gz");
 }
 
-TEST(DmarcAggregate, DmarcTagReadsTagsWithoutCaseOrSpaces) {
-  EXPECT_EQ(dmarcTag("v=DMARC1;  P = reject ; rua=mailto:x@y", "p"), "reject");
-  EXPECT_EQ(dmarcTag("v=DMARC1; p=none", "rua"), "");
-  EXPECT_EQ(dmarcTag("v=DMARC1; pct=20", "p"), "");  // pct is not p
+TEST(TagList, TagsWithoutCaseOrSpaces) {
+  EXPECT_EQ(mailauth::tagValue("v=DMARC1;  P = reject ; rua=mailto:x@y", "p"), "reject");
+  EXPECT_EQ(mailauth::tagValue("v=DMARC1; p=none", "rua"), "");
+  EXPECT_EQ(mailauth::tagValue("v=DMARC1; pct=20", "p"), "");  // pct is not p
+  EXPECT_EQ(mailauth::tagValue("v=DKIM1; k=rsa; p= MIIB\r\n\tIjAN ", "p"), "MIIB\r\n\tIjAN");  // inside stays
+  EXPECT_EQ(mailauth::tagValue("v=STSv1; id=20261207;", "id"), "20261207");
 }
 
 TEST(Gzip, RoundTripAndRefusals) {
