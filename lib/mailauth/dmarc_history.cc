@@ -1,14 +1,8 @@
 // dmarc_history - the daily JSON-lines files of DMARC evaluations
 #include "lib/mailauth/dmarc_history.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
-#include "lib/log/log.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::mailauth {
@@ -94,30 +88,11 @@ std::string historyLine(const CheckResults& r, const HistoryContext& context) {
   return line + "}";
 }
 
-std::string DmarcHistory::fileFor(std::time_t time) const {
-  std::tm tm{};
-  ::gmtime_r(&time, &tm);
-  char name[40];
-  std::snprintf(name, sizeof name, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-  return directory_ + "/" + name;
-}
-
 void DmarcHistory::record(const CheckResults& results, const HistoryContext& context) {
   HistoryContext c = context;
   if (c.time == 0) c.time = std::time(nullptr);
-  std::string line = historyLine(results, c);
-  if (line.empty()) return;
-  line += '\n';
-  const std::string path = fileFor(c.time);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  const ssize_t n = fd < 0 ? -1 : ::write(fd, line.data(), line.size());
-  const int err = errno;
-  if (fd >= 0) ::close(fd);
-  if (n == static_cast<ssize_t>(line.size())) return;
-  if (path == lastFailedFile_) return;
-  lastFailedFile_ = path;
-  log::warning("cannot record the DMARC evaluation of %s in %s: %s", context.queueId.c_str(),
-               path.c_str(), n < 0 ? std::strerror(err) : "short write");
+  const std::string line = historyLine(results, c);
+  if (!line.empty()) file_.append(line, c.time);
 }
 
 }  // namespace posthorn::mailauth

@@ -19,15 +19,15 @@
 // pct), "applied" what this server did (none when enforcement is off or
 // the client or domain is allowlisted; a rejected message is recorded
 // too). Only evaluations that found a DMARC record are kept: a domain
-// without one asks for no reports. A line is written with one write() to a
-// file opened O_APPEND, so the lines of concurrent smtpd processes never
-// mix; the file is not fsynced (it is statistics: a crash may lose the
-// last lines, never the mail).
+// without one asks for no reports. The lines are appended as
+// lib/log/daily_file.h does: one write() each to a file opened O_APPEND
+// (concurrent smtpd processes never mix lines), not fsynced (statistics).
 #pragma once
 
 #include <ctime>
 #include <string>
 
+#include "lib/log/daily_file.h"
 #include "lib/mailauth/sender_checks.h"
 
 namespace posthorn::mailauth {
@@ -44,16 +44,15 @@ std::string historyLine(const CheckResults& results, const HistoryContext& conte
 
 class DmarcHistory {
  public:
-  explicit DmarcHistory(std::string directory) : directory_(std::move(directory)) {}
+  explicit DmarcHistory(std::string directory) : file_(std::move(directory), "a DMARC evaluation") {}
   // Appends the line; a failure is logged (once per file name), never thrown:
   // a full disk must not refuse mail.
   void record(const CheckResults& results, const HistoryContext& context);
   // directory/YYYYMMDD for that time (UTC).
-  std::string fileFor(std::time_t time) const;
+  std::string fileFor(std::time_t time) const { return file_.fileFor(time); }
 
  private:
-  std::string directory_;
-  std::string lastFailedFile_;
+  log::DailyFile file_;
 };
 
 }  // namespace posthorn::mailauth
