@@ -1,0 +1,89 @@
+// daily_reports - what `posthorn dmarc send` and `posthorn tlsrpt send`
+// share: the statistics a daemon keeps one file a UTC day
+// (lib/log/daily_file.h), which days to report, mailing a report through
+// sendmail(1) (pickup and cleanup DKIM-sign it), and marking a day done
+//
+//   ReportOptions o;                       // -c DIR, -d DAY, -n, -o DIR
+//   while (arg.next()) if (!reportOption(arg, &o)) arg.unknown();
+//   for (const std::string& file : daysToReport(dir, o.day)) {
+//     ReportDay day(dir, file);
+//     ... day.deliver(mailer, domain, to, message, out, err) ...
+//     if (allWentOut) day.finish(o.dryRun);
+//   }
+//
+// A day's file is DIR/YYYYMMDD; once every report of it went out it is
+// renamed DIR/YYYYMMDD.reported. A run that failed half-way lists in
+// DIR/YYYYMMDD.sent which "DOMAIN ADDRESS" reports went out, so the next
+// run sends none of them twice. Today is never reported: its file is
+// still written, and a second report later would repeat the report ID.
+#pragma once
+
+#include <ctime>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/config/config.h"
+#include "tools/command.h"
+
+namespace posthorn::tools {
+
+struct ReportOptions {
+  std::string configDir;  // -c
+  std::string day;        // -d YYYYMMDD (before today; checked)
+  std::string outDir;     // -o: a copy of each report there
+  bool dryRun = false;    // -n: nothing sent, nothing renamed
+};
+
+// Takes -c, -d, -n and -o; false for any other option (the caller's).
+bool reportOption(ArgCursor& arg, ReportOptions* o);
+
+bool isDay(const std::string& s);  // YYYYMMDD
+std::string today();               // UTC
+std::time_t dayStart(const std::string& day);  // 00:00:00 UTC of YYYYMMDD
+
+std::vector<std::string> readLines(const std::string& path);
+// The files to report: the day asked for (DAY, or DAY.reported to report
+// it again), or every unreported day before today, oldest first.
+std::vector<std::string> daysToReport(const std::string& dir, const std::string& day);
+
+// Base64 in lines of 76, each ending in "\n" (a MIME attachment's body).
+std::string base64Lines(const std::string& data);
+// The domain of an address, lower case; "" without '@'.
+std::string domainOf(const std::string& address);
+// Writes a report file into -o's directory; returns its path.
+std::string writeReportFile(const std::string& dir, const std::string& name, const std::string& data);
+
+// How reports are mailed: sendmail(1) from command_directory, as `sender`.
+struct Mailer {
+  const config::Config& config;
+  std::string sender;
+  bool dryRun = false;
+  std::string command;  // "posthorn dmarc", for the messages on err
+};
+
+class ReportDay {
+ public:
+  // file: DAY or DAY.reported (then everything is sent again, and nothing
+  // is renamed).
+  ReportDay(std::string dir, std::string file);
+  const std::string& day() const { return day_; }
+  const std::string& file() const { return file_; }
+
+  // Mails `message` to `to`, unless -n or already sent for `domain`;
+  // prints "  TO: sent" and the like on out. false when it failed for now:
+  // the day must stay unreported for the next run. A permanent refusal of
+  // sendmail's (a bad address) is given up and counts as done.
+  bool deliver(const Mailer& mailer, const std::string& domain, const std::string& to, const std::string& message,
+               std::ostream& out, std::ostream& err);
+  // Every report of the day went out: DAY becomes DAY.reported and DAY.sent
+  // goes (not with -n, not for DAY.reported).
+  void finish(bool dryRun);
+
+ private:
+  std::string dir_, file_, day_, sentPath_;
+  std::vector<std::string> sent_;
+};
+
+}  // namespace posthorn::tools
