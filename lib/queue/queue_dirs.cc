@@ -30,6 +30,7 @@ constexpr DirInfo kDirs[] = {
     {QueueDir::Private, "private", 0700},    {QueueDir::Public, "public", 0710},
     {QueueDir::Pid, "pid", 0755},            {QueueDir::Dmarc, "dmarc", 0700},
     {QueueDir::MtaSts, "mta-sts", 0700},  // smtp's cache of MTA-STS policies
+    {QueueDir::TlsRpt, "tls-rpt", 0700},  // smtp's TLS sessions, for TLS-RPT
 };
 
 const DirInfo& info(QueueDir dir) {

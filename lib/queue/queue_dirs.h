@@ -15,6 +15,7 @@
 //   pid       0755  owner root: master's lock and pid file
 //   dmarc     0700  smtpd's DMARC evaluations, one file a day (lib/mailauth/dmarc_history.h)
 //   mta-sts   0700  smtp's cache of MTA-STS policies, one file a domain (smtp/mta_sts.h)
+//   tls-rpt   0700  smtp's TLS sessions for TLS-RPT, one file a day (smtp/tls_rpt_log.h)
 // The queue directory itself is 0755 (owner root when run as root). Queue
 // files are named by their ID; anything else in a queue directory (names
 // starting with "." are writers' temporary files) is not a queue file.
@@ -34,14 +35,14 @@
 namespace posthorn::queue {
 
 enum class QueueDir {
-  Maildrop, Incoming, Active, Deferred, Hold, Corrupt, Bounce, Defer, Private, Public, Pid, Dmarc, MtaSts
+  Maildrop, Incoming, Active, Deferred, Hold, Corrupt, Bounce, Defer, Private, Public, Pid, Dmarc, MtaSts, TlsRpt
 };
 
 inline constexpr std::array kAllQueueDirs = {
     QueueDir::Maildrop, QueueDir::Incoming, QueueDir::Active,  QueueDir::Deferred,
     QueueDir::Hold,     QueueDir::Corrupt,  QueueDir::Bounce,  QueueDir::Defer,
     QueueDir::Private,  QueueDir::Public,   QueueDir::Pid,     QueueDir::Dmarc,
-    QueueDir::MtaSts};
+    QueueDir::MtaSts,   QueueDir::TlsRpt};
 
 std::string_view queueDirName(QueueDir dir);  // "incoming"
 std::optional<QueueDir> queueDirFromName(std::string_view name);

@@ -24,7 +24,7 @@ mode_t modeOf(const std::string& path) {
 }
 
 TEST(QueueDirsTest, NamesAndModes) {
-  EXPECT_EQ(kAllQueueDirs.size(), 13u);
+  EXPECT_EQ(kAllQueueDirs.size(), 14u);
   for (QueueDir d : kAllQueueDirs) EXPECT_EQ(queueDirFromName(queueDirName(d)), d);
   EXPECT_EQ(queueDirName(QueueDir::Incoming), "incoming");
   EXPECT_EQ(queueDirName(QueueDir::Pid), "pid");
@@ -44,7 +44,7 @@ TEST(QueueDirsTest, CreatesTheTreeWithExactModes) {
   umask(oldMask);
   EXPECT_EQ(modeOf(q), 0755u);
   const std::vector<std::string> expected = {"active", "bounce", "corrupt", "defer", "deferred", "dmarc", "hold",
-                                             "incoming", "maildrop", "mta-sts", "pid", "private", "public"};
+                                             "incoming", "maildrop", "mta-sts", "pid", "private", "public", "tls-rpt"};
   EXPECT_EQ(listDir(q), expected);
   for (QueueDir d : kAllQueueDirs) EXPECT_EQ(modeOf(queueDirPath(q, d)), queueDirMode(d)) << queueDirName(d);
 
