@@ -6,7 +6,8 @@
 // (/etc/resolv.conf unless dns_servers is set), the TLS CA and client
 // certificate files, and the SASL password tables. It serves one qmgr
 // connection at a time (smtp_requests.h); an idle connection to a
-// destination is kept between requests (smtp_delivery.h).
+// destination is kept between requests (smtp_delivery.h). Its TLS sessions
+// with MX hosts go to the queue directory's tls-rpt/ (tls_rpt_log.h).
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "smtp/smtp_password_table.h"
 #include "smtp/smtp_requests.h"
 #include "smtp/smtp_settings.h"
+#include "smtp/tls_rpt_log.h"
 
 using namespace posthorn;
 
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     std::shared_ptr<tls::Context> tlsContext;
     std::shared_ptr<tls::Context> stsContext;  // MTA-STS policy fetches: always verified
     std::unique_ptr<smtp::MtaSts> mtaSts;
+    // TLS-RPT: every TLS session with a recipient domain's MX hosts.
+    smtp::TlsRptLog tlsRpt(queueRoot + "/" + std::string(queue::queueDirName(queue::QueueDir::TlsRpt)));
     smtp::PasswordTables tables;
     std::unique_ptr<smtp::SmtpDelivery> delivery;
     jail.preJail = [&] {
@@ -53,7 +57,8 @@ int main(int argc, char** argv) {
     };
     return worker.run(jail, [&](server::Connection conn) {
       if (!delivery)
-        delivery = std::make_unique<smtp::SmtpDelivery>(settings, resolver, tlsContext.get(), &tables, mtaSts.get());
+        delivery = std::make_unique<smtp::SmtpDelivery>(settings, resolver, tlsContext.get(), &tables, mtaSts.get(),
+                                                          &tlsRpt);
       ipc::Channel channel(conn.fd);
       channel.setTimeout(std::chrono::seconds(3600));
       try {

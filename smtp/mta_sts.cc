@@ -78,6 +78,7 @@ std::optional<StsPolicy> parseStsPolicy(std::string_view text, std::string* why)
   for (std::string line; std::getline(in, line);) {
     const std::string l = trim(line);
     if (l.empty()) continue;
+    p.lines.push_back(l);
     const auto colon = l.find(':');
     if (colon == std::string::npos) {
       *why = "a line without a colon: " + l.substr(0, 60);
@@ -132,7 +133,7 @@ MtaSts::MtaSts(dns::Resolver& resolver, const tls::Context* verifying, std::stri
                std::chrono::seconds timeout)
     : resolver_(resolver), verifying_(verifying), cacheDir_(std::move(cacheDir)), port_(port), timeout_(timeout) {}
 
-std::optional<StsPolicy> MtaSts::policyFor(const std::string& domainIn) {
+std::optional<StsPolicy> MtaSts::policyFor(const std::string& domainIn, Failure* failure) {
   const std::string domain = util::lower(domainIn);
   const std::time_t now = std::time(nullptr);
   std::optional<StsPolicy> cached = loadCached(domain);
@@ -141,14 +142,17 @@ std::optional<StsPolicy> MtaSts::policyFor(const std::string& domainIn) {
   const std::string id = txt.status == dns::Status::Ok ? txtId(txt.values) : "";
   if (id.empty()) return cached;  // no (usable) record, or DNS trouble: what we know
   if (cached && cached->id == id) return cached;
-  std::string why;
+  Failure why;
   if (auto fresh = fetch(domain, id, &why)) return fresh;
-  log::warning("MTA-STS policy of %s could not be fetched: %s%s", domain.c_str(), why.c_str(),
+  log::warning("MTA-STS policy of %s could not be fetched: %s%s", domain.c_str(), why.why.c_str(),
                cached ? "; the cached one stays in force" : "");
+  if (!cached && failure != nullptr) *failure = why;
   return cached;
 }
 
-std::optional<StsPolicy> MtaSts::fetch(const std::string& domain, const std::string& id, std::string* why) {
+std::optional<StsPolicy> MtaSts::fetch(const std::string& domain, const std::string& id, Failure* failure) {
+  failure->type = "sts-policy-fetch-error";
+  std::string* why = &failure->why;
   if (verifying_ == nullptr) {
     *why = "no TLS context";
     return std::nullopt;
@@ -163,9 +167,15 @@ std::optional<StsPolicy> MtaSts::fetch(const std::string& domain, const std::str
   std::string body;
   std::string lastError = "no address";
   for (const std::string& address : addrs.addresses) {
+    failure->type = "sts-policy-fetch-error";  // the last address's trouble is reported
     try {
       auto stream = SmtpStream::connect(address, port_, deadline);
-      stream->startTls(*verifying_, host, deadline, host);  // PKIX and the name mta-sts.DOMAIN
+      try {
+        stream->startTls(*verifying_, host, deadline, host);  // PKIX and the name mta-sts.DOMAIN
+      } catch (const StreamError& e) {
+        if (!e.timeout()) failure->type = "sts-webpki-invalid";
+        throw;
+      }
       stream->write("GET /.well-known/mta-sts.txt HTTP/1.0\r\nHost: " + host +
                         "\r\nUser-Agent: posthorn\r\nConnection: close\r\n\r\n",
                     deadline);
@@ -205,6 +215,7 @@ std::optional<StsPolicy> MtaSts::fetch(const std::string& domain, const std::str
     *why = "HTTPS to " + host + " failed: " + lastError;
     return std::nullopt;
   }
+  failure->type = "sts-policy-invalid";
   auto policy = parseStsPolicy(body, why);
   if (!policy) {
     *why = "the policy of " + domain + " is not valid: " + *why;

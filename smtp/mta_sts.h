@@ -39,6 +39,7 @@ struct StsPolicy {
   long maxAge = 0;              // seconds
   std::string id;               // the TXT record's id= it was fetched for
   std::time_t fetched = 0;
+  std::vector<std::string> lines;  // the policy's lines (TLS-RPT's policy-string)
 
   // An MX host name the policy lists (a "*." pattern covers one label).
   bool allows(std::string_view host) const;
@@ -57,11 +58,17 @@ class MtaSts {
          std::chrono::seconds timeout);
 
   // The policy in force for the domain (after the lookups and the fetch
-  // described above), or nullopt when there is none.
-  std::optional<StsPolicy> policyFor(const std::string& domain);
+  // described above), or nullopt when there is none. When a policy was
+  // announced (TXT) but none could be had, *failure (if given) says why,
+  // as TLS-RPT's result type (RFC 8460 4.3.2.2): sts-policy-fetch-error,
+  // sts-policy-invalid or sts-webpki-invalid.
+  struct Failure {
+    std::string type, why;
+  };
+  std::optional<StsPolicy> policyFor(const std::string& domain, Failure* failure = nullptr);
 
  private:
-  std::optional<StsPolicy> fetch(const std::string& domain, const std::string& id, std::string* why);
+  std::optional<StsPolicy> fetch(const std::string& domain, const std::string& id, Failure* failure);
   std::optional<StsPolicy> loadCached(const std::string& domain);
   void store(const std::string& domain, const std::string& policyText, const StsPolicy& policy);
 

@@ -6,6 +6,20 @@
 #include <openssl/x509_vfy.h>
 
 namespace posthorn::smtp {
+namespace {
+
+// "3 1 1 9A0B...": RFC 6698 2.2's presentation form.
+std::string presentation(const Tlsa& t) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out = std::to_string(t.usage) + " " + std::to_string(t.selector) + " " + std::to_string(t.matching) + " ";
+  for (unsigned char c : t.data) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
 
 std::optional<Tlsa> parseTlsa(std::string_view rdata) {
   if (rdata.size() < 4) return std::nullopt;
@@ -46,6 +60,7 @@ PeerTls peerTls(TlsLevel configured, const std::string& host, int port, bool sec
   p.daneRecords = true;
   for (const auto& rec : r.records) {
     const auto t = parseTlsa(rec.data);
+    if (t) p.tlsaText.push_back(presentation(*t));
     // DANE-TA(2) and DANE-EE(3), a known selector and matching type, and
     // data of the digest's length (RFC 7671 5: others are unusable).
     if (!t || (t->usage != 2 && t->usage != 3) || t->selector > 1 || t->matching > 2) continue;
@@ -86,6 +101,27 @@ std::string pkixVerdict(ssl_st* ssl) {
   if (SSL_get0_peer_certificate(ssl) == nullptr) return "no certificate";
   const long result = SSL_get_verify_result(ssl);
   return result == X509_V_OK ? "" : X509_verify_cert_error_string(result);
+}
+
+std::string pkixFailureType(ssl_st* ssl) {
+  if (SSL_get0_peer_certificate(ssl) == nullptr) return "certificate-not-trusted";
+  switch (SSL_get_verify_result(ssl)) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "certificate-expired";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+      return "certificate-host-mismatch";
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REVOKED:
+      return "certificate-not-trusted";
+    default:
+      return "validation-failure";
+  }
 }
 
 }  // namespace posthorn::smtp

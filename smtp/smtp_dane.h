@@ -41,6 +41,7 @@ struct PeerTls {
   std::vector<Tlsa> tlsa;   // DANE: the usable records
   std::string deferText;    // not empty: do not connect; defer with 4.7.5 and this
   bool daneRecords = false;  // a secure TLSA RRset decided (MTA-STS then does not apply)
+  std::vector<std::string> tlsaText;  // that RRset, "3 1 1 9A0B..." each (for TLS-RPT)
   bool mtaSts = false;       // Verify because the domain's MTA-STS policy enforces it
   bool stsTesting = false;   // MTA-STS testing: check the certificate, only log a failure
   std::string describe() const;  // "dane (2 TLSA records)", for the log
@@ -59,5 +60,9 @@ std::string daneVerdict(ssl_st* ssl);
 // After the handshake: "" when the certificate chain and the name given to
 // startTls verified (PKIX: MTA-STS and verify), else why not.
 std::string pkixVerdict(ssl_st* ssl);
+// After a failed pkixVerdict: its TLS-RPT result type (RFC 8460 4.3.2.1):
+// certificate-expired, certificate-host-mismatch, certificate-not-trusted
+// or validation-failure.
+std::string pkixFailureType(ssl_st* ssl);
 
 }  // namespace posthorn::smtp

@@ -7,6 +7,7 @@
 #include "lib/log/log.h"
 #include "lib/queue/queue_file.h"
 #include "lib/map/table_lookup.h"
+#include "lib/util/ascii.h"
 #include "smtp/smtp_content.h"
 #include "smtp/smtp_destination.h"
 
@@ -61,8 +62,13 @@ struct SmtpDelivery::Job {
 };
 
 SmtpDelivery::SmtpDelivery(const Settings& settings, dns::Resolver& resolver, const tls::Context* tlsContext,
-                           address::TableLookup* saslTables, MtaSts* mtaSts)
-    : settings_(settings), resolver_(resolver), tlsContext_(tlsContext), saslTables_(saslTables), mtaSts_(mtaSts) {}
+                           address::TableLookup* saslTables, MtaSts* mtaSts, TlsRptLog* tlsRpt)
+    : settings_(settings),
+      resolver_(resolver),
+      tlsContext_(tlsContext),
+      saslTables_(saslTables),
+      mtaSts_(mtaSts),
+      tlsRpt_(tlsRpt) {}
 
 SmtpDelivery::~SmtpDelivery() { expireCache(true); }
 
@@ -321,16 +327,33 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
     } else {
       if (!dest.partialError.empty()) job.soft(dest.partialError, "4.4.3", "none");
       std::optional<StsPolicy> sts;
-      std::string stsDomain;
-      if (mtaSts_ != nullptr) {
-        const auto hop = address::parseNextHop(request.nexthop);
-        if (hop && hop->mxLookup) {
-          stsDomain = hop->host;
-          sts = mtaSts_->policyFor(stsDomain);
-          if (sts && sts->mode != StsMode::None)
-            log::info("%s: MTA-STS policy of %s: %s", request.queueId.c_str(), stsDomain.c_str(),
-                      sts->modeName().c_str());
+      MtaSts::Failure stsFailure;  // a policy was announced but could not be had
+      std::string stsDomain;       // the recipient domain, for MX next hops
+      const auto hop = address::parseNextHop(request.nexthop);
+      if (hop && hop->mxLookup) stsDomain = util::lower(hop->host);
+      // TLS-RPT: one record each TLS session with a recipient domain's MX host.
+      auto record = [&](TlsRptSession& rpt, const std::string& relay) {
+        if (tlsRpt_ == nullptr || rpt.policyDomain.empty()) return;
+        tlsRpt_->record(rpt);
+        log::info("%s: TLS policy %s of %s at %s: %s%s%s", request.queueId.c_str(), rpt.policy.type.c_str(),
+                  rpt.policyDomain.c_str(), relay.c_str(), rpt.result.c_str(), rpt.reason.empty() ? "" : " ",
+                  rpt.reason.empty() ? "" : ("(" + rpt.reason + ")").c_str());
+      };
+      auto recordSession = [&](TlsRptSession& rpt, const SmtpSession& session) {
+        const TlsAttempt& tried = session.tlsAttempt();
+        if (!tried.tried) return;
+        if (rpt.result == "success") {  // a policy failure (fetch) stays the result
+          rpt.result = tried.result;
+          rpt.reason = tried.reason;
         }
+        rpt.sendingIp = session.localAddress();
+        record(rpt, session.peer().relay());
+      };
+      if (mtaSts_ != nullptr && !stsDomain.empty()) {
+        sts = mtaSts_->policyFor(stsDomain, &stsFailure);
+        if (sts && sts->mode != StsMode::None)
+          log::info("%s: MTA-STS policy of %s: %s", request.queueId.c_str(), stsDomain.c_str(),
+                    sts->modeName().c_str());
       }
       int addresses = 0, sessions = 0;
       for (const Target& target : dest.targets) {
@@ -339,6 +362,19 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
         if (settings_.mxSessionLimit > 0 && sessions >= settings_.mxSessionLimit) break;
         ++addresses;
         PeerTls tlsPolicy = peerTls(settings_.tlsLevel, target.hostname, target.port, target.secure, resolver_);
+        TlsRptSession rpt;
+        rpt.policyDomain = stsDomain;
+        rpt.mxHost = target.hostname;
+        rpt.receivingIp = target.address;
+        if (tlsPolicy.daneRecords || !tlsPolicy.deferText.empty()) {
+          rpt.policy = {"tlsa", tlsPolicy.tlsaText, {target.hostname}};
+        } else if (sts && sts->mode != StsMode::None) {
+          rpt.policy = {"sts", sts->lines, sts->mx};
+        } else if (!stsFailure.type.empty()) {
+          rpt.policy.type = "sts";
+          rpt.result = stsFailure.type;
+          rpt.reason = stsFailure.why;
+        }
         // DANE (a secure TLSA RRset) wins over MTA-STS.
         if (sts && sts->mode != StsMode::None && tlsPolicy.deferText.empty() && !tlsPolicy.daneRecords) {
           const bool listed = sts->allows(target.hostname);
@@ -347,6 +383,9 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
               const std::string text = "MTA-STS policy of " + stsDomain + " does not list MX host " + target.hostname;
               log::info("%s: %s", request.queueId.c_str(), text.c_str());
               job.soft(text, "4.7.5", "none");
+              rpt.result = "validation-failure";
+              rpt.reason = "MX host not listed in the MTA-STS policy";
+              record(rpt, target.hostname + "[" + target.address + "]:" + std::to_string(target.port));
               continue;
             }
             tlsPolicy.level = TlsLevel::Verify;
@@ -363,6 +402,9 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
           // DANE: the TLSA answer could not be had; an attacker may be hiding it.
           log::info("%s: %s: %s", request.queueId.c_str(), peer.relay().c_str(), tlsPolicy.deferText.c_str());
           job.soft(tlsPolicy.deferText, "4.7.5", peer.relay());
+          rpt.result = "dnssec-invalid";
+          rpt.reason = tlsPolicy.deferText;
+          record(rpt, peer.relay());
           continue;
         }
         bool allowTls = true;
@@ -379,7 +421,9 @@ std::vector<ipc::DeliveryResult> SmtpDelivery::deliver(const ipc::DeliveryReques
           auto session = std::make_unique<SmtpSession>(std::move(stream), peer, settings_, tlsContext_, credentials);
           try {
             session->open(allowTls);
+            recordSession(rpt, *session);
           } catch (const SessionError& e) {
+            recordSession(rpt, *session);
             if (session->tlsFailed() && peer.tls.level == TlsLevel::May) {
               log::info("%s: %s; trying again without TLS", request.queueId.c_str(), e.what());
               allowTls = false;

@@ -16,7 +16,10 @@
 // (smtp_dane.h), and the domain's MTA-STS policy (mta_sts.h): enforce lists
 // the MX hosts that may be used and requires a certificate valid for the
 // host; testing only logs what enforce would refuse. DANE wins over
-// MTA-STS for a host with TLSA records (RFC 8461 2).
+// MTA-STS for a host with TLSA records (RFC 8461 2). Each TLS session with
+// an MX host of a recipient domain, and each host a policy made us skip,
+// is recorded for TLS-RPT (tls_rpt_log.h) and logged with the policy that
+// applied ("TLS policy sts of example.org at mx...: success").
 //
 // Connection reuse: a session that ended cleanly is kept, per next hop,
 // for the next request to the same next hop while it is younger than
@@ -34,6 +37,7 @@
 #include "smtp/mta_sts.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_settings.h"
+#include "smtp/tls_rpt_log.h"
 
 namespace posthorn::address {
 class TableLookup;
@@ -47,8 +51,9 @@ namespace posthorn::smtp {
 class SmtpDelivery {
  public:
   // mtaSts: MTA-STS policies of MX domains (smtp_mta_sts); null = none.
+  // tlsRpt: where the TLS sessions with MX hosts are recorded; null = not.
   SmtpDelivery(const Settings& settings, dns::Resolver& resolver, const tls::Context* tlsContext,
-               address::TableLookup* saslTables, MtaSts* mtaSts = nullptr);
+               address::TableLookup* saslTables, MtaSts* mtaSts = nullptr, TlsRptLog* tlsRpt = nullptr);
   ~SmtpDelivery();
 
   std::vector<ipc::DeliveryResult> deliver(const ipc::DeliveryRequest& request, queue::QueueFile& file);
@@ -73,6 +78,7 @@ class SmtpDelivery {
   const tls::Context* tlsContext_;
   address::TableLookup* saslTables_;
   MtaSts* mtaSts_;
+  TlsRptLog* tlsRpt_;
   std::map<std::string, Cached> cache_;
 };
 

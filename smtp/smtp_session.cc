@@ -106,9 +106,11 @@ void SmtpSession::open(bool allowTls) {
   ehlo();
   const TlsLevel level = peer_.tls.level;
   const bool wantTls = allowTls && tlsContext_ != nullptr && level != TlsLevel::None;
+  if (wantTls) tlsAttempt_ = {true, "starttls-not-supported", "STARTTLS not offered"};
   if (wantTls && caps_.has("STARTTLS")) {
     const Reply r = command("STARTTLS", settings_.timeouts.starttls, "sending STARTTLS");
     if (r.kind() != 2) {
+      tlsAttempt_.reason = "STARTTLS refused: " + r.text();
       if (level != TlsLevel::May) {
         // TLS is required: a refusal (even a 5xx an attacker may have
         // injected) defers; it never bounces the mail.
@@ -116,10 +118,12 @@ void SmtpSession::open(bool allowTls) {
       }
     } else {
       std::function<void(ssl_st*)> dane;
+      bool daneRefused = false;
       if (level == TlsLevel::Dane) {
-        dane = [this](ssl_st* ssl) {
+        dane = [this, &daneRefused](ssl_st* ssl) {
           std::string why;
-          if (!enableDane(ssl, peer_.hostname, peer_.tls.tlsa, &why)) throw StreamError(why, false);
+          daneRefused = !enableDane(ssl, peer_.hostname, peer_.tls.tlsa, &why);
+          if (daneRefused) throw StreamError(why, false);
         };
       }
       const bool checkName = level == TlsLevel::Verify || peer_.tls.stsTesting;
@@ -129,19 +133,24 @@ void SmtpSession::open(bool allowTls) {
       } catch (const StreamError& e) {
         usable_ = false;
         tlsFailed_ = true;
+        tlsAttempt_ = {true, daneRefused ? "tlsa-invalid" : "validation-failure", e.what()};
         throw SessionError("TLS with " + peer_.hostAddr() + " failed: " + e.what(), std::nullopt);
       }
+      tlsAttempt_ = {true, "success", ""};
       // The context may not verify (smtp_tls_security_level may) while
       // MTA-STS asks for it for this host: the verdict is read here.
       const std::string pkix = checkName ? pkixVerdict(stream_->ssl()) : "";
+      if (!pkix.empty()) tlsAttempt_ = {true, pkixFailureType(stream_->ssl()), pkix};
       if (peer_.tls.stsTesting && !pkix.empty())
         log::info("MTA-STS (testing): the certificate of %s would be refused: %s; delivering anyway",
                   peer_.hostAddr().c_str(), pkix.c_str());
       if (level == TlsLevel::Verify && !pkix.empty())
         tlsNotMet("4.7.5", "Server certificate of " + peer_.hostAddr() + " not verified: " + pkix);
       if (level == TlsLevel::Dane) {
-        if (const std::string why = daneVerdict(stream_->ssl()); !why.empty())
+        if (const std::string why = daneVerdict(stream_->ssl()); !why.empty()) {
+          tlsAttempt_ = {true, "tlsa-invalid", why};
           tlsNotMet("4.7.5", "Server certificate of " + peer_.hostAddr() + " not verified: " + why);
+        }
       }
       // As Postfix words it: Verified (checked), Untrusted (a certificate
       // we did not check), Anonymous (none).
@@ -150,7 +159,10 @@ void SmtpSession::open(bool allowTls) {
                                                                                : "Anonymous";
       log::info("%s TLS connection established to %s: %s%s", trust, peer_.relay().c_str(),
                 stream_->tlsDescription().c_str(),
-                level == TlsLevel::Dane ? " (DANE, TLSA)" : peer_.tls.mtaSts ? " (MTA-STS)" : "");
+                level == TlsLevel::Dane ? " (DANE, TLSA)"
+                : peer_.tls.mtaSts      ? " (MTA-STS)"
+                : peer_.tls.stsTesting  ? " (MTA-STS testing)"
+                                        : "");
       ehlo();
     }
   } else if (level == TlsLevel::Encrypt || level == TlsLevel::Verify || level == TlsLevel::Dane) {

@@ -73,6 +73,13 @@ struct TransactionResult {
   bool dataRefused = false;        // DATA itself got no 354
 };
 
+// What became of TLS in SmtpSession::open, for TLS-RPT (tls_rpt_log.h).
+struct TlsAttempt {
+  bool tried = false;   // TLS was tried or required on this connection
+  std::string result;   // "success" or an RFC 8460 4.3 result type
+  std::string reason;   // a failure in words
+};
+
 class SmtpSession {
  public:
   SmtpSession(std::unique_ptr<SmtpStream> stream, Peer peer, const Settings& settings,
@@ -93,6 +100,8 @@ class SmtpSession {
   const Peer& peer() const { return peer_; }
   bool tlsActive() const { return stream_->secure(); }
   bool tlsFailed() const { return tlsFailed_; }
+  const TlsAttempt& tlsAttempt() const { return tlsAttempt_; }
+  std::string localAddress() const { return stream_->localAddress(); }
   bool usable() const { return usable_; }
   int transactions() const { return transactions_; }
   bool hasPendingInput() { return stream_->hasPendingInput(); }
@@ -116,6 +125,7 @@ class SmtpSession {
   Capabilities caps_;
   bool usable_ = false;
   bool tlsFailed_ = false;
+  TlsAttempt tlsAttempt_;
   int transactions_ = 0;
 };
 

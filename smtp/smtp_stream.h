@@ -70,6 +70,8 @@ class SmtpStream {
   bool peerVerified() const;
   // The server presented a certificate.
   bool peerCertificate() const;
+  // Our end of the connection: "192.0.2.1", "2001:db8::1"; "" if unknown.
+  std::string localAddress() const;
 
  private:
   void fill(Deadline deadline);
