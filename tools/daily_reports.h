@@ -48,6 +48,19 @@ std::vector<std::string> readLines(const std::string& path);
 // it again), or every unreported day before today, oldest first.
 std::vector<std::string> daysToReport(const std::string& dir, const std::string& day);
 
+// One address of a DNS record's rua= list (DMARC, TLS-RPT).
+struct ReportUri {
+  std::string address;   // lower case, %XX decoded
+  long long limit = 0;   // DMARC's "!size", bytes; 0 = none
+};
+// "mailto:a@example.org!10m, https://..." -> the mailto: addresses that
+// are plain addr-specs (anything else could name a third party or inject
+// header lines into signed mail); the other URIs (https:) in *others.
+std::vector<ReportUri> mailtoAddresses(const std::string& rua, std::vector<std::string>* others = nullptr);
+// A DNS name of at least two labels: letters, digits, '-', '_' ('_' for
+// the odd real one); what policy domains and rua domains must be.
+bool isDnsName(const std::string& name);
+
 // Base64 in lines of 76, each ending in "\n" (a MIME attachment's body).
 std::string base64Lines(const std::string& data);
 // The domain of an address, lower case; "" without '@'.

@@ -14,6 +14,7 @@
 
 #include "lib/mailauth/tag_list.h"
 #include "lib/util/ascii.h"
+#include "tools/daily_reports.h"
 
 namespace posthorn::tools {
 namespace {
@@ -60,88 +61,15 @@ std::string reportAddress(const std::string& ip) {
   return out;
 }
 
-// %XX escapes of a URI (RFC 3986); nullopt for a broken one.
-std::optional<std::string> percentDecoded(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
-
-// A plain addr-spec: a dot-atom local part and a DNS name. Anything else
-// (angle brackets, spaces, control characters, quotes, a second '@') is
-// refused: the address goes on sendmail's command line and into To:, and
-// the DNS record it came from is the sender's to write.
-bool plainAddress(const std::string& a) {
-  const auto at = a.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.size() > 254) return false;
-  const std::string local = a.substr(0, at), domain = a.substr(at + 1);
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) return false;
-  for (char c : local)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+/=?^_`{|}~.-", c) != nullptr))
-      return false;
-  return isDnsName(domain);
-}
-
-// "mailto:a@example.org!10m, mailto:b@example.net" -> addresses and limits.
 void parseRua(const std::string& rua, AggregateReport& r) {
-  std::size_t pos = 0;
-  while (pos <= rua.size()) {
-    const auto end = std::min(rua.find(',', pos), rua.size());
-    std::string uri = rua.substr(pos, end - pos);
-    pos = end + 1;
-    while (!uri.empty() && (uri.front() == ' ' || uri.front() == '\t')) uri.erase(0, 1);
-    while (!uri.empty() && (uri.back() == ' ' || uri.back() == '\t')) uri.pop_back();
-    if (!util::startsWithIgnoreCase(uri, "mailto:")) continue;  // only mail is sent
-    uri.erase(0, 7);
-    long long limit = 0;
-    if (const auto bang = uri.find('!'); bang != std::string::npos) {
-      const std::string size = uri.substr(bang + 1);
-      uri.erase(bang);
-      char* unit = nullptr;
-      limit = std::strtoll(size.c_str(), &unit, 10);
-      int shift = 0;
-      switch (unit != nullptr ? util::asciiLower(*unit) : '\0') {
-        case 'k': shift = 10; break;
-        case 'm': shift = 20; break;
-        case 'g': shift = 30; break;
-        case 't': shift = 40; break;
-        default: break;
-      }
-      // Nonsense (negative, or beyond any mail) is no limit.
-      limit = limit <= 0 || limit > (1ll << 20) ? 0 : limit << shift;
-    }
-    const auto address = percentDecoded(uri);
-    if (!address || !plainAddress(*address)) continue;
-    r.rua.push_back(util::lower(*address));
-    r.ruaLimits.push_back(limit);
+  for (const ReportUri& u : mailtoAddresses(rua)) {
+    r.rua.push_back(u.address);
+    r.ruaLimits.push_back(u.limit);
   }
 }
 
 }  // namespace
 
-bool isDnsName(const std::string& name) {
-  if (name.empty() || name.size() > 253 || name.find('.') == std::string::npos) return false;
-  std::size_t start = 0;
-  for (;;) {
-    const auto dot = name.find('.', start);
-    const std::string_view label = std::string_view(name).substr(start, dot == std::string::npos ? dot : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    for (char c : label)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-    if (dot == std::string::npos) return true;
-    start = dot + 1;
-  }
-}
 
 
 long AggregateReport::messages() const {
@@ -179,7 +107,8 @@ std::vector<AggregateReport> buildAggregateReports(const std::vector<std::string
     row.headerFrom = str(j, "header_from");
     const std::string applied = str(j, "applied"), disposition = str(j, "disposition");
     row.disposition = applied.empty() ? "none" : applied;
-    if (!disposition.empty() && applied != disposition) row.reason = "local_policy";
+    if (!str(j, "override").empty()) row.reason = str(j, "override");
+    else if (!disposition.empty() && applied != disposition) row.reason = "local_policy";
     else if (str(j, "dmarc") == "fail" && disposition != str(j, "policy")) row.reason = "sampled_out";
     row.dkimAligned = j.value("dkim_aligned", false) ? "pass" : "fail";
     const json spf = j.value("spf", json::object());

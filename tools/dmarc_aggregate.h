@@ -61,9 +61,6 @@ std::string aggregateReportXml(const AggregateReport& report);
 // RFC 7489 7.2.1.1: receiver!policy-domain!begin!end.xml.gz
 std::string aggregateReportFileName(const AggregateReport& report);
 
-// A DNS name of at least two labels: letters, digits, '-', '_' ('_' for
-// the odd real one); what policy domains and rua domains must be.
-bool isDnsName(const std::string& name);
 
 
 }  // namespace posthorn::tools
