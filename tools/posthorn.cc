@@ -5,7 +5,7 @@
 // COMMAND is start, start-fg, stop, reload, status (start_command.h), conf,
 // check (conf_command.h, check_command.h), map (map_command.h), passwd
 // (passwd_command.h), tls (tls_command.h), dkim (dkim_command.h), dmarc
-// (dmarc_command.h), dns (dns_command.h), queue
+// (dmarc_command.h), tlsrpt (tlsrpt_command.h), dns (dns_command.h), queue
 // (queue_command.h) or auth (auth_command.h). -c DIR is passed down to the
 // subcommand (and to master); -v makes master verbose.
 // An unknown command prints the usage on stderr and exits 2. See posthorn(1).
@@ -26,6 +26,7 @@
 #include "tools/queue_command.h"
 #include "tools/start_command.h"
 #include "tools/tls_command.h"
+#include "tools/tlsrpt_command.h"
 
 using namespace posthorn::tools;
 
@@ -48,6 +49,7 @@ constexpr Command kPosthorn{
     "  tls         make a TLS key and certificate (tls selfsigned [-d DAYS] [HOSTNAME])\n"
     "  dkim        make or rotate DKIM signing keys (dkim keygen [-a rsa|ed25519] DOMAIN [SELECTOR] | dkim rotate DOMAIN)\n"
     "  dmarc       send our DMARC aggregate reports, or summarise received ones (dmarc send [-d DAY] [-n] | dmarc report FILE...)\n"
+    "  tlsrpt      send our SMTP TLS reports (tlsrpt send [-d DAY] [-n] [-o DIR])\n"
     "  dns         the DNS records a mail domain needs; --check asks the DNS ([-a ADDRESS]... [--check] [DOMAIN])\n"
     "  queue       list, show, flush, hold, release or delete queued mail (queue list|show ID|...)\n"
     "  auth        check a sender as smtpd would (auth check -a ADDRESS [-H HELO] [-s SENDER])",
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   if (command == "dkim") return runDkim(args);
   if (command == "dns") return runDns(args);
   if (command == "dmarc") return runDmarc(args);
+  if (command == "tlsrpt") return runTlsRpt(args);
   if (command == "auth") return runAuth(args);
   if (command == "queue") return runQueue(args);
   return kPosthorn.misused(std::cerr, "unknown command \"" + command + "\"");

@@ -1,0 +1,117 @@
+// tlsrpt_command - send our SMTP TLS reports
+#include "tools/tlsrpt_command.h"
+
+#include <signal.h>
+
+#include <ctime>
+
+#include "lib/config/config.h"
+#include "lib/dns/dns_config.h"
+#include "lib/dns/dns_resolver.h"
+#include "lib/util/ascii.h"
+#include "tools/command.h"
+#include "tools/daily_reports.h"
+#include "tools/gzip.h"
+#include "tools/tls_report.h"
+
+namespace posthorn::tools {
+namespace {
+
+constexpr Command kTlsRpt{"posthorn tlsrpt", "usage: posthorn tlsrpt send [-c DIR] [-d YYYYMMDD] [-n] [-o DIR]"};
+
+ReportOptions parseOptions(const std::vector<std::string>& args) {
+  ReportOptions o;
+  ArgCursor arg(args);
+  while (arg.next())
+    if (!reportOption(arg, &o)) arg.unknown();
+  const auto operands = arg.operands();
+  if (operands.empty()) throw UsageError("missing subcommand (send)");
+  if (operands[0] != "send") throw UsageError("unknown subcommand \"" + operands[0] + "\" (known: send)");
+  if (operands.size() > 1) throw UsageError("send takes no operands");
+  return o;
+}
+
+// RFC 8460 5.3: multipart/report; report-type="tlsrpt", a text part and
+// the gzipped JSON as application/tlsrpt+gzip named as 5.1 says.
+std::string reportMessage(const TlsReport& r, const std::string& to, const std::string& gz) {
+  const std::string file = tlsReportFileName(r);
+  const std::string boundary = "=_posthorn_tlsrpt_" + std::to_string(static_cast<long long>(r.begin));
+  char day[16];
+  std::tm tm{};
+  ::gmtime_r(&r.begin, &tm);
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  const std::string& submitter = r.submitter.orgName;
+  return "From: " + r.submitter.contact + "\nTo: " + to + "\nSubject: Report Domain: " + r.policyDomain +
+         " Submitter: " + submitter + " Report-ID: <" + r.reportId + ">\nTLS-Report-Domain: " + r.policyDomain +
+         "\nTLS-Report-Submitter: " + submitter + "\nMIME-Version: 1.0\n" +
+         "Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"" + boundary + "\"\n\n--" + boundary +
+         "\nContent-Type: text/plain; charset=us-ascii\n\nSMTP TLS report (RFC 8460) for " + r.policyDomain + ", " +
+         day + " (UTC), from " + submitter + ": " + std::to_string(r.successes()) + " successful and " +
+         std::to_string(r.failures()) + " failed sessions.\n\n--" + boundary +
+         "\nContent-Type: application/tlsrpt+gzip; name=\"" + file + "\"\nContent-Disposition: attachment; filename=\"" +
+         file + "\"\nContent-Transfer-Encoding: base64\n\n" + base64Lines(gz) + "--" + boundary + "--\n";
+}
+
+int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
+  // A sendmail that exits before reading the whole report must be a
+  // failure of that report (EPIPE), not the death of the command.
+  ::signal(SIGPIPE, SIG_IGN);
+  const config::Config cfg = config::Config::load(configDirectory(o.configDir));
+  const std::string dir = cfg.get("queue_directory") + "/tls-rpt";
+  const TlsSubmitter submitter{util::lower(cfg.get("mydomain")), cfg.get("dmarc_report_address"),
+                               util::lower(cfg.get("myhostname"))};
+  const Mailer mailer{cfg, submitter.contact, o.dryRun, std::string(kTlsRpt.name)};
+  dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
+  int failures = 0;
+  const auto days = daysToReport(dir, o.day);
+  if (days.empty()) out << kTlsRpt.name << ": no TLS sessions to report in " << dir << "\n";
+  for (const std::string& file : days) {
+    ReportDay reportDay(dir, file);
+    const std::string& day = reportDay.day();
+    int skipped = 0;
+    const auto reports = buildTlsReports(readLines(dir + "/" + file), dayStart(day), submitter, &skipped);
+    if (skipped > 0) err << kTlsRpt.name << ": " << dir << "/" << file << ": " << skipped << " lines skipped\n";
+    bool dayFailed = false;
+    for (const TlsReport& r : reports) {
+      out << day << " " << r.policyDomain << ": " << r.successes() << " successful, " << r.failures()
+          << " failed sessions";
+      const std::string name = "_smtp._tls." + r.policyDomain;
+      const dns::TextResult txt = resolver.lookupTxt(name);
+      if (txt.status == dns::Status::TempFail) {  // the day stays unreported, to be looked up again
+        out << "\n";
+        err << kTlsRpt.name << ": cannot look up " << name << ": " << txt.error << "\n";
+        dayFailed = true;
+        continue;
+      }
+      std::vector<std::string> others;
+      const std::string rua = txt.status == dns::Status::Ok ? tlsRptRua(txt.values) : "";
+      const auto addresses = mailtoAddresses(rua, &others);
+      if (rua.empty()) {
+        out << ", no TLS-RPT record (" << name << "): not reported\n";
+        continue;
+      }
+      out << "\n";
+      const std::string gz = gzipCompress(tlsReportJson(r));
+      if (!o.outDir.empty()) out << "  wrote " << writeReportFile(o.outDir, tlsReportFileName(r), gz) << "\n";
+      for (const std::string& uri : others)
+        out << "  " << uri << ": not sent, only mailto: is supported\n";
+      for (const ReportUri& to : addresses)
+        if (!reportDay.deliver(mailer, r.policyDomain, to.address, reportMessage(r, to.address, gz), out, err))
+          dayFailed = true;
+    }
+    if (dayFailed) {
+      ++failures;
+      continue;  // the day stays unreported, to be sent again
+    }
+    reportDay.finish(o.dryRun);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int runTlsRpt(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return kTlsRpt.run(err, [&] { return send(parseOptions(args), out, err); });
+}
+
+}  // namespace posthorn::tools
