@@ -278,4 +278,23 @@ void ReportDay::finish(bool dryRun) {
   ::unlink(sentPath_.c_str());
 }
 
+int reportDays(const std::string& dir, const ReportOptions& o, std::string_view command, std::string_view what,
+               std::ostream& out, std::ostream& err, const DayReporter& report) {
+  int failures = 0;
+  const auto days = daysToReport(dir, o.day);
+  if (days.empty()) out << command << ": no " << what << " to report in " << dir << "\n";
+  for (const std::string& file : days) {
+    ReportDay day(dir, file);
+    int skipped = 0;
+    const bool done = report(day, readLines(dir + "/" + file), &skipped);
+    if (skipped > 0) err << command << ": " << dir << "/" << file << ": " << skipped << " lines skipped\n";
+    if (!done) {
+      ++failures;
+      continue;  // the day stays unreported, to be sent again
+    }
+    day.finish(o.dryRun);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace posthorn::tools

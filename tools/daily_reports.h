@@ -5,11 +5,11 @@
 //
 //   ReportOptions o;                       // -c DIR, -d DAY, -n, -o DIR
 //   while (arg.next()) if (!reportOption(arg, &o)) arg.unknown();
-//   for (const std::string& file : daysToReport(dir, o.day)) {
-//     ReportDay day(dir, file);
-//     ... day.deliver(mailer, domain, to, message, out, err) ...
-//     if (allWentOut) day.finish(o.dryRun);
-//   }
+//   return reportDays(dir, o, "posthorn dmarc", "evaluations", out, err,
+//                     [&](ReportDay& day, const std::vector<std::string>& lines, int* skipped) {
+//                       ... day.deliver(mailer, domain, to, message, out, err) ...
+//                       return allWentOut;
+//                     });
 //
 // A day's file is DIR/YYYYMMDD; once every report of it went out it is
 // renamed DIR/YYYYMMDD.reported. A run that failed half-way lists in
@@ -19,6 +19,7 @@
 #pragma once
 
 #include <ctime>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -98,5 +99,15 @@ class ReportDay {
   std::string dir_, file_, day_, sentPath_;
   std::vector<std::string> sent_;
 };
+
+// The day loop of a report command: for each file of daysToReport(dir,
+// o.day), report(day, its lines, &skipped) builds and sends the day's
+// reports, and says false when one must be tried again: the day then
+// stays unreported, else it is finished. Prints "COMMAND: no WHAT to
+// report in DIR" when there is no day, and the lines skipped. Returns the
+// exit status: 0, or 1 when a day stays.
+using DayReporter = std::function<bool(ReportDay& day, const std::vector<std::string>& lines, int* skipped)>;
+int reportDays(const std::string& dir, const ReportOptions& o, std::string_view command, std::string_view what,
+               std::ostream& out, std::ostream& err, const DayReporter& report);
 
 }  // namespace posthorn::tools

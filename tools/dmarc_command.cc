@@ -100,15 +100,10 @@ int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
   const Mailer mailer{cfg, reporter.email, o.dryRun, std::string(kDmarc.name)};
   dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
   const mailauth::DmarcChecker dmarc(resolver, cfg.get("dmarc_public_suffix_list"));
-  int failures = 0;
-  const auto days = daysToReport(dir, o.day);
-  if (days.empty()) out << kDmarc.name << ": no evaluations to report in " << dir << "\n";
-  for (const std::string& file : days) {
-    ReportDay reportDay(dir, file);
+  return reportDays(dir, o, kDmarc.name, "evaluations", out, err,
+                    [&](ReportDay& reportDay, const std::vector<std::string>& lines, int* skipped) {
     const std::string& day = reportDay.day();
-    int skipped = 0;
-    const auto reports = buildAggregateReports(readLines(dir + "/" + file), dayStart(day), reporter, &skipped);
-    if (skipped > 0) err << kDmarc.name << ": " << dir << "/" << file << ": " << skipped << " lines skipped\n";
+    const auto reports = buildAggregateReports(lines, dayStart(day), reporter, skipped);
     bool dayFailed = false;
     for (const AggregateReport& r : reports) {
       out << day << " " << r.policyDomain << ": " << r.messages() << " messages in " << r.rows.size() << " rows";
@@ -137,13 +132,8 @@ int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
         }
       }
     }
-    if (dayFailed) {
-      ++failures;
-      continue;  // the day stays unreported, to be sent again
-    }
-    reportDay.finish(o.dryRun);
-  }
-  return failures == 0 ? 0 : 1;
+    return !dayFailed;
+  });
 }
 
 }  // namespace

@@ -62,15 +62,10 @@ int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
                                util::lower(cfg.get("myhostname"))};
   const Mailer mailer{cfg, submitter.contact, o.dryRun, std::string(kTlsRpt.name)};
   dns::Resolver resolver(dns::ResolverConfig::fromConfig(cfg));
-  int failures = 0;
-  const auto days = daysToReport(dir, o.day);
-  if (days.empty()) out << kTlsRpt.name << ": no TLS sessions to report in " << dir << "\n";
-  for (const std::string& file : days) {
-    ReportDay reportDay(dir, file);
+  return reportDays(dir, o, kTlsRpt.name, "TLS sessions", out, err,
+                    [&](ReportDay& reportDay, const std::vector<std::string>& lines, int* skipped) {
     const std::string& day = reportDay.day();
-    int skipped = 0;
-    const auto reports = buildTlsReports(readLines(dir + "/" + file), dayStart(day), submitter, &skipped);
-    if (skipped > 0) err << kTlsRpt.name << ": " << dir << "/" << file << ": " << skipped << " lines skipped\n";
+    const auto reports = buildTlsReports(lines, dayStart(day), submitter, skipped);
     bool dayFailed = false;
     for (const TlsReport& r : reports) {
       out << day << " " << r.policyDomain << ": " << r.successes() << " successful, " << r.failures()
@@ -99,13 +94,8 @@ int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
         if (!reportDay.deliver(mailer, r.policyDomain, to.address, reportMessage(r, to.address, gz), out, err))
           dayFailed = true;
     }
-    if (dayFailed) {
-      ++failures;
-      continue;  // the day stays unreported, to be sent again
-    }
-    reportDay.finish(o.dryRun);
-  }
-  return failures == 0 ? 0 : 1;
+    return !dayFailed;
+  });
 }
 
 }  // namespace
