@@ -102,8 +102,9 @@ class PolicyServer:
         self.httpd.server_close()
 
 
-def main():
-    scratch = tempfile.mkdtemp(prefix="ph-mtasts-")
+def in_scratch(run, prefix):
+    """run(scratch) in a new world-readable directory, removed after."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
     os.chmod(scratch, 0o755)
     try:
         run(scratch)
@@ -111,14 +112,34 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run(scratch):
+def certificates(scratch, domains):
+    """A local CA and what it issues: (CA certificate, (chain, key) of
+    mta-sts.DOMAIN for each domain, (chain, key) of mx.sts.test)."""
     ca_key, ca_crt = os.path.join(scratch, "ca.key"), os.path.join(scratch, "ca.crt")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key,
             "-out", ca_crt, "-days", "2", "-subj", "/CN=MTA-STS test CA",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
     os.chmod(ca_crt, 0o644)
-    web_chain, web_key = issue(scratch, ca_key, ca_crt, "web", ["mta-sts." + d for d in DOMAINS])
-    mx_chain, mx_key = issue(scratch, ca_key, ca_crt, "mx", ["mx.sts.test"])
+    web = issue(scratch, ca_key, ca_crt, "web", ["mta-sts." + d for d in domains])
+    mx = issue(scratch, ca_key, ca_crt, "mx", ["mx.sts.test"])
+    return ca_crt, web, mx
+
+
+def start_mx(b, chain, key, port):
+    """Starts instance b as every test domain's MX: 127.0.0.64:port, STARTTLS with chain and key."""
+    b.inst.write_conf(smtpd_tls_security_level="may", smtpd_tls_cert_file=chain, smtpd_tls_key_file=key,
+                      inet_interfaces="127.0.0.64")
+    b.inst.write_master_conf(SERVICES.format(port=f"127.0.0.64:{port}"))
+    b.inst.start()
+    wait_for(lambda: b.inst.first_line(port, host="127.0.0.64"), 10, what="B's smtpd")
+
+
+def main():
+    in_scratch(run, "ph-mtasts-")
+
+
+def run(scratch):
+    ca_crt, (web_chain, web_key), (mx_chain, mx_key) = certificates(scratch, DOMAINS)
 
     smtp_port = port_free_everywhere()
     https_port = port_free_everywhere()
@@ -130,11 +151,7 @@ def run(scratch):
         zones[d] = z
     recipients = {d: f"postmaster@{d}" for d in zones}
     with Inbound("smtp_mta_sts_b", conf={"mydestination": "localhost, " + ", ".join(zones)}) as b:
-        b.inst.write_conf(smtpd_tls_security_level="may", smtpd_tls_cert_file=mx_chain, smtpd_tls_key_file=mx_key,
-                          inet_interfaces="127.0.0.64")
-        b.inst.write_master_conf(SERVICES.format(port=f"127.0.0.64:{smtp_port}"))
-        b.inst.start()
-        wait_for(lambda: b.inst.first_line(smtp_port, host="127.0.0.64"), 10, what="B's smtpd")
+        start_mx(b, mx_chain, mx_key, smtp_port)
         web = PolicyServer(https_port, web_chain, web_key)
         try:
             with Nsd(zones) as dns, \

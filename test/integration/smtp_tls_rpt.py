@@ -39,15 +39,13 @@ import ipaddress
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections import Counter
 
 from dns_util import Nsd
-from inbound_util import SERVICES, VIRTUAL_USER, Inbound
+from inbound_util import VIRTUAL_USER, Inbound
 from posthorn_test import expect, passed, wait_for
-from smtp_mta_sts import POLICIES, PolicyServer, issue, openssl
+from smtp_mta_sts import POLICIES, PolicyServer, certificates, in_scratch, start_mx
 from smtp_mx import port_free_everywhere
 from smtp_util import Relay, message
 
@@ -129,22 +127,11 @@ def rfc8460_problems(doc):
 
 
 def main():
-    scratch = tempfile.mkdtemp(prefix="ph-tlsrpt-")
-    os.chmod(scratch, 0o755)
-    try:
-        run(scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    in_scratch(run, "ph-tlsrpt-")
 
 
 def run(scratch):
-    ca_key, ca_crt = os.path.join(scratch, "ca.key"), os.path.join(scratch, "ca.crt")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key,
-            "-out", ca_crt, "-days", "2", "-subj", "/CN=TLS-RPT test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
-    os.chmod(ca_crt, 0o644)
-    web_chain, web_key = issue(scratch, ca_key, ca_crt, "web", ["mta-sts." + d for d in STS_DOMAINS])
-    mx_chain, mx_key = issue(scratch, ca_key, ca_crt, "mx", ["mx.sts.test"])
+    ca_crt, (web_chain, web_key), (mx_chain, mx_key) = certificates(scratch, STS_DOMAINS)
     smtp_port = port_free_everywhere()
     https_port = port_free_everywhere()
 
@@ -170,11 +157,7 @@ def run(scratch):
         zones[SUBMITTER] = key_record + "\n"
         recipients = {d: f"postmaster@{d}" for d in STS_DOMAINS + ["nosts.test"]}
 
-        b.inst.write_conf(smtpd_tls_security_level="may", smtpd_tls_cert_file=mx_chain, smtpd_tls_key_file=mx_key,
-                          inet_interfaces="127.0.0.64")
-        b.inst.write_master_conf(SERVICES.format(port=f"127.0.0.64:{smtp_port}"))
-        b.inst.start()
-        wait_for(lambda: b.inst.first_line(smtp_port, host="127.0.0.64"), 10, what="B's smtpd")
+        start_mx(b, mx_chain, mx_key, smtp_port)
         web = PolicyServer(https_port, web_chain, web_key)
         try:
             with Nsd(zones) as ns:
