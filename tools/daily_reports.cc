@@ -225,6 +225,25 @@ std::string base64Lines(const std::string& data) {
   return out;
 }
 
+std::string reportMail(const ReportMail& m) {
+  const std::string boundary = "=_posthorn_report_" + std::to_string(static_cast<long long>(m.begin));
+  return "From: " + m.from + "\nTo: " + m.to + "\nSubject: Report Domain: " + m.policyDomain +
+         " Submitter: " + m.submitter + " Report-ID: <" + m.reportId + ">\n" + m.headers + "MIME-Version: 1.0\n" +
+         "Content-Type: " + m.multipart + "; boundary=\"" + boundary + "\"\n\n--" + boundary +
+         "\nContent-Type: text/plain; charset=us-ascii\n\n" + m.text + "\n--" + boundary +
+         "\nContent-Type: " + m.attachmentType + "; name=\"" + m.fileName +
+         "\"\nContent-Disposition: attachment; filename=\"" + m.fileName +
+         "\"\nContent-Transfer-Encoding: base64\n\n" + base64Lines(m.attachment) + "--" + boundary + "--\n";
+}
+
+std::string isoDay(std::time_t time) {
+  std::tm tm{};
+  ::gmtime_r(&time, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  return day;
+}
+
 std::string domainOf(const std::string& address) {
   const auto at = address.rfind('@');
   return util::lower(at == std::string::npos ? "" : address.substr(at + 1));

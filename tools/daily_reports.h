@@ -66,6 +66,22 @@ bool isDnsName(const std::string& name);
 std::string base64Lines(const std::string& data);
 // The domain of an address, lower case; "" without '@'.
 std::string domainOf(const std::string& address);
+// A report as mail, as RFC 7489 7.2.1.1 and RFC 8460 5.3 both shape it:
+// Subject "Report Domain: D Submitter: S Report-ID: <ID>", a multipart
+// with a text part and the report attached in base64.
+struct ReportMail {
+  std::string from, to, policyDomain, submitter, reportId;
+  std::string headers;         // more header lines, each ending in "\n"
+  std::string multipart;       // "multipart/mixed", "multipart/report; report-type=\"tlsrpt\""
+  std::string text;            // the text part's body
+  std::string attachmentType;  // "application/gzip"
+  std::string fileName, attachment;
+  std::time_t begin = 0;       // the report's day, for the boundary
+};
+std::string reportMail(const ReportMail& mail);
+// "2026-12-06" (UTC).
+std::string isoDay(std::time_t time);
+
 // Writes a report file into -o's directory; returns its path.
 std::string writeReportFile(const std::string& dir, const std::string& name, const std::string& data);
 

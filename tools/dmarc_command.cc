@@ -52,19 +52,15 @@ Options parseOptions(const std::vector<std::string>& args) {
 }
 
 std::string reportMessage(const AggregateReport& r, const std::string& to, const std::string& gz) {
-  const std::string file = aggregateReportFileName(r);
-  const std::string boundary = "=_posthorn_dmarc_" + std::to_string(static_cast<long long>(r.begin));
-  char day[16];
-  std::tm tm{};
-  ::gmtime_r(&r.begin, &tm);
-  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  return "From: " + r.reporter.email + "\nTo: " + to + "\nSubject: Report Domain: " + r.policyDomain +
-         " Submitter: " + r.reporter.orgName + " Report-ID: <" + r.reportId + ">\nMIME-Version: 1.0\n" +
-         "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\n\n--" + boundary +
-         "\nContent-Type: text/plain; charset=us-ascii\n\nDMARC aggregate report for " + r.policyDomain + ", " + day +
-         " (UTC), from " + r.reporter.receiver + ": " + std::to_string(r.messages()) + " messages.\n\n--" + boundary +
-         "\nContent-Type: application/gzip; name=\"" + file + "\"\nContent-Disposition: attachment; filename=\"" +
-         file + "\"\nContent-Transfer-Encoding: base64\n\n" + base64Lines(gz) + "--" + boundary + "--\n";
+  return reportMail({.from = r.reporter.email, .to = to, .policyDomain = r.policyDomain,
+                     .submitter = r.reporter.orgName, .reportId = r.reportId, .headers = "",
+                     .multipart = "multipart/mixed",
+                     .text = "DMARC aggregate report for " + r.policyDomain + ", " + isoDay(r.begin) + " (UTC), from " +
+                             r.reporter.receiver + ": " + std::to_string(r.messages()) + " messages.\n",
+                     .attachmentType = "application/gzip",
+                     .fileName = aggregateReportFileName(r),
+                     .attachment = gz,
+                     .begin = r.begin});
 }
 
 // RFC 7489 7.1: an address outside the policy domain's organizational

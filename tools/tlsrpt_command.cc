@@ -34,22 +34,18 @@ ReportOptions parseOptions(const std::vector<std::string>& args) {
 // RFC 8460 5.3: multipart/report; report-type="tlsrpt", a text part and
 // the gzipped JSON as application/tlsrpt+gzip named as 5.1 says.
 std::string reportMessage(const TlsReport& r, const std::string& to, const std::string& gz) {
-  const std::string file = tlsReportFileName(r);
-  const std::string boundary = "=_posthorn_tlsrpt_" + std::to_string(static_cast<long long>(r.begin));
-  char day[16];
-  std::tm tm{};
-  ::gmtime_r(&r.begin, &tm);
-  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
   const std::string& submitter = r.submitter.orgName;
-  return "From: " + r.submitter.contact + "\nTo: " + to + "\nSubject: Report Domain: " + r.policyDomain +
-         " Submitter: " + submitter + " Report-ID: <" + r.reportId + ">\nTLS-Report-Domain: " + r.policyDomain +
-         "\nTLS-Report-Submitter: " + submitter + "\nMIME-Version: 1.0\n" +
-         "Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"" + boundary + "\"\n\n--" + boundary +
-         "\nContent-Type: text/plain; charset=us-ascii\n\nSMTP TLS report (RFC 8460) for " + r.policyDomain + ", " +
-         day + " (UTC), from " + submitter + ": " + std::to_string(r.successes()) + " successful and " +
-         std::to_string(r.failures()) + " failed sessions.\n\n--" + boundary +
-         "\nContent-Type: application/tlsrpt+gzip; name=\"" + file + "\"\nContent-Disposition: attachment; filename=\"" +
-         file + "\"\nContent-Transfer-Encoding: base64\n\n" + base64Lines(gz) + "--" + boundary + "--\n";
+  return reportMail({.from = r.submitter.contact, .to = to, .policyDomain = r.policyDomain, .submitter = submitter,
+                     .reportId = r.reportId,
+                     .headers = "TLS-Report-Domain: " + r.policyDomain + "\nTLS-Report-Submitter: " + submitter + "\n",
+                     .multipart = "multipart/report; report-type=\"tlsrpt\"",
+                     .text = "SMTP TLS report (RFC 8460) for " + r.policyDomain + ", " + isoDay(r.begin) +
+                             " (UTC), from " + submitter + ": " + std::to_string(r.successes()) + " successful and " +
+                             std::to_string(r.failures()) + " failed sessions.\n",
+                     .attachmentType = "application/tlsrpt+gzip",
+                     .fileName = tlsReportFileName(r),
+                     .attachment = gz,
+                     .begin = r.begin});
 }
 
 int send(const ReportOptions& o, std::ostream& out, std::ostream& err) {
