@@ -173,14 +173,7 @@ bool isDay(const std::string& s) {
   return s.size() == 8 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y%m%d", &tm);
-  return text;
-}
+std::string today() { return utcText(std::time(nullptr), "%Y%m%d"); }
 
 std::time_t dayStart(const std::string& day) {
   std::tm tm{};
@@ -236,12 +229,11 @@ std::string reportMail(const ReportMail& m) {
          "\"\nContent-Transfer-Encoding: base64\n\n" + base64Lines(m.attachment) + "--" + boundary + "--\n";
 }
 
-std::string isoDay(std::time_t time) {
+std::string utcText(std::time_t time, const char* format) {
   std::tm tm{};
   ::gmtime_r(&time, &tm);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  return day;
+  char text[64];
+  return std::strftime(text, sizeof text, format, &tm) > 0 ? text : "";
 }
 
 std::string domainOf(const std::string& address) {

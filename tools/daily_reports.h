@@ -79,8 +79,8 @@ struct ReportMail {
   std::time_t begin = 0;       // the report's day, for the boundary
 };
 std::string reportMail(const ReportMail& mail);
-// "2026-12-06" (UTC).
-std::string isoDay(std::time_t time);
+// The time in UTC, formatted by strftime: utcText(t, "%Y-%m-%d").
+std::string utcText(std::time_t time, const char* format);
 
 // Writes a report file into -o's directory; returns its path.
 std::string writeReportFile(const std::string& dir, const std::string& name, const std::string& data);

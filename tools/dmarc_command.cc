@@ -55,8 +55,9 @@ std::string reportMessage(const AggregateReport& r, const std::string& to, const
   return reportMail({.from = r.reporter.email, .to = to, .policyDomain = r.policyDomain,
                      .submitter = r.reporter.orgName, .reportId = r.reportId, .headers = "",
                      .multipart = "multipart/mixed",
-                     .text = "DMARC aggregate report for " + r.policyDomain + ", " + isoDay(r.begin) + " (UTC), from " +
-                             r.reporter.receiver + ": " + std::to_string(r.messages()) + " messages.\n",
+                     .text = "DMARC aggregate report for " + r.policyDomain + ", " + utcText(r.begin, "%Y-%m-%d") +
+                             " (UTC), from " + r.reporter.receiver + ": " + std::to_string(r.messages()) +
+                             " messages.\n",
                      .attachmentType = "application/gzip",
                      .fileName = aggregateReportFileName(r),
                      .attachment = gz,

@@ -14,14 +14,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string isoTime(std::time_t t) {
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 std::string text(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
@@ -94,10 +86,7 @@ std::vector<TlsReport> buildTlsReports(const std::vector<std::string>& sessionLi
                       text(j, "failure_reason_code")}];
   }
   std::vector<TlsReport> reports;
-  char day[16];
-  std::tm tm{};
-  ::gmtime_r(&dayStart, &tm);
-  std::strftime(day, sizeof day, "%Y%m%d", &tm);
+  const std::string day = utcText(dayStart, "%Y%m%d");
   for (const std::string& domain : domainOrder) {
     Domain& d = domains[domain];
     TlsReport r;
@@ -107,7 +96,7 @@ std::vector<TlsReport> buildTlsReports(const std::vector<std::string>& sessionLi
     r.submitter = submitter;
     // The same for the same day and domain: a report sent again (-d
     // DAY.reported) is recognisably the same report.
-    r.reportId = std::string(day) + "." + domain + "@" + submitter.hostname;
+    r.reportId = day + "." + domain + "@" + submitter.hostname;
     for (const PolicyKey& key : d.order) {
       TlsPolicyResult p = d.policies[key];
       for (const auto& [k, count] : d.details[key])
@@ -122,7 +111,8 @@ std::vector<TlsReport> buildTlsReports(const std::vector<std::string>& sessionLi
 std::string tlsReportJson(const TlsReport& r) {
   json doc;
   doc["organization-name"] = r.submitter.orgName;
-  doc["date-range"] = {{"start-datetime", isoTime(r.begin)}, {"end-datetime", isoTime(r.end)}};
+  doc["date-range"] = {{"start-datetime", utcText(r.begin, "%Y-%m-%dT%H:%M:%SZ")},
+                       {"end-datetime", utcText(r.end, "%Y-%m-%dT%H:%M:%SZ")}};
   doc["contact-info"] = r.submitter.contact;
   doc["report-id"] = r.reportId;
   doc["policies"] = json::array();
@@ -156,12 +146,9 @@ std::string tlsReportJson(const TlsReport& r) {
 }
 
 std::string tlsReportFileName(const TlsReport& r) {
-  char day[16];
-  std::tm tm{};
-  ::gmtime_r(&r.begin, &tm);
-  std::strftime(day, sizeof day, "%Y%m%d", &tm);
   return r.submitter.orgName + "!" + r.policyDomain + "!" + std::to_string(static_cast<long long>(r.begin)) + "!" +
-         std::to_string(static_cast<long long>(r.end)) + "!" + day + ".json.gz";
+         std::to_string(static_cast<long long>(r.end)) + "!" + utcText(r.begin, "%Y%m%d") +
+         ".json.gz";
 }
 
 std::string tlsRptRua(const std::vector<std::string>& txt) {

@@ -39,7 +39,7 @@ std::string reportMessage(const TlsReport& r, const std::string& to, const std::
                      .reportId = r.reportId,
                      .headers = "TLS-Report-Domain: " + r.policyDomain + "\nTLS-Report-Submitter: " + submitter + "\n",
                      .multipart = "multipart/report; report-type=\"tlsrpt\"",
-                     .text = "SMTP TLS report (RFC 8460) for " + r.policyDomain + ", " + isoDay(r.begin) +
+                     .text = "SMTP TLS report (RFC 8460) for " + r.policyDomain + ", " + utcText(r.begin, "%Y-%m-%d") +
                              " (UTC), from " + submitter + ": " + std::to_string(r.successes()) + " successful and " +
                              std::to_string(r.failures()) + " failed sessions.\n",
                      .attachmentType = "application/tlsrpt+gzip",

@@ -20,7 +20,9 @@ namespace {
 const TlsSubmitter kSubmitter{"send.test", "reports@send.test", "mx.send.test"};
 constexpr std::time_t kDay = 1796515200;  // 2026-12-06 00:00:00 UTC
 
-const char* kSts = R"("policy_type":"sts","policy_string":["version: STSv1","mode: enforce","mx: *.example.org","max_age: 86400"],"policy_mx":["*.example.org"])";
+const char* kSts = R"("policy_type":"sts",)"
+                   R"("policy_string":["version: STSv1","mode: enforce","mx: *.example.org","max_age: 86400"],)"
+                   R"("policy_mx":["*.example.org"])";
 const char* kTlsa = R"("policy_type":"tlsa","policy_string":["3 1 1 AB12"],"policy_mx":["mx2.example.org"])";
 const char* kNone = R"("policy_type":"no-policy-found","policy_string":[],"policy_mx":[])";
 
