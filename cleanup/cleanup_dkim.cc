@@ -7,7 +7,7 @@
 namespace posthorn::cleanup {
 
 DkimStage::DkimStage(const mailauth::DkimSigningTable& table, mailauth::DkimSigner& signer, std::string queueId)
-    : table_(table), signer_(signer), queueId_(std::move(queueId)) {}
+    : table_(table), signer_(signer), queueId_(std::move(queueId)), held_(kMaxHeldHeader) {}
 
 DkimStage::~DkimStage() = default;
 
@@ -17,32 +17,26 @@ void DkimStage::feed(std::string_view content) {
     if (stream_) stream_->feed(content);
     return;
   }
-  // The header ends at the first empty line: "\n\n", or "\n" at the very start.
-  const std::size_t from = header_.empty() ? 0 : header_.size() - 1;
-  header_.append(content);
-  std::size_t end = std::string::npos;
-  if (header_.front() == '\n') end = 1;
-  else if (const auto at = header_.find("\n\n", from); at != std::string::npos) end = at + 2;
-  // The header's own length decides (its end may come in the piece that
-  // crosses the limit), so how the content was cut changes nothing.
-  if ((end == std::string::npos ? header_.size() : end) > kMaxHeldHeader) {
-    log::warning("%s: not DKIM-signed: header longer than %zu bytes", queueId_.c_str(), kMaxHeldHeader);
-    abandoned_ = true;
-    header_.clear();
-    header_.shrink_to_fit();
-    return;
+  switch (held_.add(content)) {
+    case HeldHeader::Status::More: return;
+    case HeldHeader::Status::TooLong:
+      log::warning("%s: not DKIM-signed: header longer than %zu bytes", queueId_.c_str(), kMaxHeldHeader);
+      abandoned_ = true;
+      return;
+    case HeldHeader::Status::Complete: headerComplete(); return;
   }
-  if (end == std::string::npos) return;
+}
+
+void DkimStage::headerComplete() {
   headerDone_ = true;
   startSigning();
-  if (stream_) stream_->feed(header_);
-  header_.clear();
-  header_.shrink_to_fit();
+  if (stream_) stream_->feed(held_.all());
+  held_.release();
 }
 
 void DkimStage::startSigning() {
   std::string why;
-  const std::optional<std::string> domain = mailauth::fromDomain(header_, &why);
+  const std::optional<std::string> domain = mailauth::fromDomain(held_.header(), &why);
   if (!domain) {
     log::info("%s: not DKIM-signed: %s", queueId_.c_str(), why.c_str());
     return;
@@ -57,11 +51,7 @@ void DkimStage::startSigning() {
 
 std::string DkimStage::finish() {
   if (abandoned_) return "";
-  if (!headerDone_ && !header_.empty()) {  // a message that is all header
-    headerDone_ = true;
-    startSigning();
-    if (stream_) stream_->feed(header_);
-  }
+  if (!headerDone_ && held_.endOfMessage() == HeldHeader::Status::Complete) headerComplete();  // all header
   if (!stream_) return "";
   std::string fields;
   for (const auto& sig : stream_->finish()) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "cleanup/held_header.h"
 #include "lib/mailauth/dkim_sign.h"
 #include "lib/mailauth/dkim_signing_table.h"
 
@@ -32,12 +33,13 @@ class DkimStage {
   std::string finish();
 
  private:
+  void headerComplete();
   void startSigning();
 
   const mailauth::DkimSigningTable& table_;
   mailauth::DkimSigner& signer_;
   std::string queueId_;
-  std::string header_;  // held until its end
+  HeldHeader held_;
   bool headerDone_ = false;
   bool abandoned_ = false;
   std::unique_ptr<mailauth::DkimSigner::Stream> stream_;

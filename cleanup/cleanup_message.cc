@@ -69,9 +69,12 @@ bool CleanupMessage::run(const ipc::Frame& openFrame) {
   if (!(flags_ & ipc::cleanup_flags::kReinjected)) policy.authservId = settings_.authservId;
   if ((flags_ & ipc::cleanup_flags::kSign) && settings_.dkimTable && settings_.dkimSigner)
     dkim_ = std::make_unique<DkimStage>(*settings_.dkimTable, *settings_.dkimSigner, queueId_);
+  if ((flags_ & ipc::cleanup_flags::kArcSeal) && settings_.arcSealer)
+    arc_ = std::make_unique<ArcStage>(*settings_.arcSealer, settings_.authservId, queueId_);
   filter_ = std::make_unique<HeaderFilter>(std::move(policy), [this](std::string_view out) {
     writer_->appendContent(out);
     if (dkim_) dkim_->feed(out);
+    if (arc_) arc_->feed(out);
   });
 
   receiveContent();
@@ -162,6 +165,8 @@ void CleanupMessage::commit() {
   if (amend_) applyAmend(*amend_, envelope);  // throws ipc::ProtocolError
   // Signed last, after every change; on top of the inbound results.
   if (dkim_) envelope.prependedHeader = dkim_->finish() + envelope.prependedHeader;
+  // ARC seals what leaves: the content as queued (a forward prepends nothing else).
+  if (arc_) envelope.prependedHeader = arc_->finish() + envelope.prependedHeader;
   if (filter_->removedAuthResults() > 0)
     log::info("%s: removed %d Authentication-Results field(s) claiming authserv-id %s", id(),
               filter_->removedAuthResults(), settings_.authservId.c_str());

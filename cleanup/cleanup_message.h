@@ -14,6 +14,7 @@
 #include "lib/queue/queue_envelope.h"
 #include "lib/queue/queue_error.h"
 #include "lib/queue/queue_file_writer.h"
+#include "cleanup/cleanup_arc.h"
 #include "cleanup/cleanup_dkim.h"
 #include "cleanup/cleanup_headers.h"
 #include "cleanup/cleanup_settings.h"
@@ -65,6 +66,7 @@ class CleanupMessage {
   std::optional<ipc::CleanupAmend> amend_;
   std::unique_ptr<HeaderFilter> filter_;
   std::unique_ptr<DkimStage> dkim_;  // signing, when asked and configured
+  std::unique_ptr<ArcStage> arc_;    // an ARC set on a forward, when configured
   std::uint64_t received_ = 0;
   std::size_t envelopeRecipients_ = 0;  // as committed
   std::uint64_t limit_ = 0;

@@ -12,6 +12,17 @@ namespace {
   throw config::ConfigError(std::string(name) + ": " + why);
 }
 
+// The first rsa-sha256 key the signing table names for the sealing domain.
+std::shared_ptr<const mailauth::ArcSealer> arcSealerFor(const config::Config& cfg,
+                                                       const mailauth::DkimSigningTable* table) {
+  std::string domain = cfg.get("arc_sealing_domain");
+  for (char& c : domain) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  if (domain.empty() || table == nullptr) return nullptr;
+  for (const auto& key : table->keysFor(domain))
+    if (key->algorithm == "rsa-sha256") return std::make_shared<const mailauth::ArcSealer>(key);
+  return nullptr;
+}
+
 }  // namespace
 
 Settings::Settings(const config::Config& cfg) {
@@ -49,6 +60,7 @@ Settings::Settings(const config::Config& cfg) {
       session.dkimSigner = std::make_shared<mailauth::DkimSigner>();
     }
   }
+  session.arcSealer = arcSealerFor(cfg, session.dkimTable.get());
 }
 
 void Settings::placeIn(const std::string& root) {

@@ -11,6 +11,7 @@
 
 #include "lib/address/srs.h"
 #include "lib/config/config.h"
+#include "lib/mailauth/arc_seal.h"
 #include "lib/mailauth/dkim_sign.h"
 #include "lib/mailauth/dkim_signing_table.h"
 
@@ -34,6 +35,9 @@ struct SessionSettings {
   // opened with cleanup_flags::kSign. Null: signing is off.
   std::shared_ptr<const mailauth::DkimSigningTable> dkimTable;
   std::shared_ptr<mailauth::DkimSigner> dkimSigner;
+  // The rsa-sha256 key of arc_sealing_domain in dkim_signing_maps: seals
+  // messages opened with cleanup_flags::kArcSeal. Null: no ARC sets.
+  std::shared_ptr<const mailauth::ArcSealer> arcSealer;
   // srs_domain: recipients that are our SRS addresses (bounces of mail we
   // forwarded) become the original senders; null = off.
   std::shared_ptr<const address::SrsCodec> srs;

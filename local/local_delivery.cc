@@ -493,8 +493,9 @@ Outcome LocalDelivery::forwardRemote(Context& ctx, const std::vector<std::string
   }
   if (const std::string* junk = env.attribute(queue::kJunkAttribute))
     e.attributes.push_back({std::string(queue::kJunkAttribute), *junk});
-  // Already accepted here: its Authentication-Results are ours and stay.
-  if (!client.begin(e, ipc::cleanup_flags::kReinjected) ||
+  // Already accepted here: its Authentication-Results are ours and stay,
+  // and an ARC set tells the next hop what they said.
+  if (!client.begin(e, ipc::cleanup_flags::kReinjected | ipc::cleanup_flags::kArcSeal) ||
       !client.write("Delivered-To: " + rcpt + "\n")) {
     return deferred("4.3.0", "cannot forward: " + client.error());
   }

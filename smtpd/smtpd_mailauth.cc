@@ -7,6 +7,12 @@
 // smtpd_mailauth_ignore_hosts ($mynetworks by default) and, with
 // smtpd_mailauth_ignore_authenticated, authenticated submission.
 //
+// A message with ARC sets gets its chain verified too (arc= in the field);
+// a DMARC failure of a message whose newest ARC set comes from a sealer in
+// arc_trusted_sealers and says DMARC passed there is not acted on (the
+// forwarder broke SPF and DKIM, not the author), and is reported as the
+// override "trusted_forwarder".
+//
 // With smtpd_dmarc_enforce, a message whose author domain publishes
 // p=reject and that fails DMARC (after pct) is refused with 550 5.7.1 and
 // nothing is queued; a DNS failure while deciding gets 451 4.7.1 (the
@@ -45,8 +51,11 @@ std::optional<Reply> Session::judgeSender(ipc::CleanupAmend& amend) {
 
   std::optional<Reply> refusal;
   std::string applied = "none";
-  const bool enforced =
-      settings_.dmarcEnforce && !policy_.dmarcAllowlisted(peer_.address, r.dmarc.fromDomain);
+  const bool enforced = settings_.dmarcEnforce && r.dmarcOverride.empty() &&
+                        !policy_.dmarcAllowlisted(peer_.address, r.dmarc.fromDomain);
+  if (!r.dmarcOverride.empty())
+    log::info("%s: DMARC failure of %s not acted on: ARC sealed by trusted forwarder %s", tx_.queueId.c_str(),
+              r.dmarc.fromDomain.c_str(), r.arc.sealer.c_str());
   if (enforced && r.dmarc.result == "fail" && r.dmarc.disposition == "reject") {
     refusal = Reply(550, "5.7.1", "Message rejected by the DMARC policy of " + r.dmarc.fromDomain);
     applied = "reject";
@@ -60,7 +69,8 @@ std::optional<Reply> Session::judgeSender(ipc::CleanupAmend& amend) {
     // No verdict: nothing to record, the client comes back.
     return Reply(451, "4.7.1", "Try again later: the DMARC policy of " + r.dmarc.fromDomain + " could not be looked up");
   }
-  if (dmarcHistory_ != nullptr) dmarcHistory_->record(r, {.queueId = tx_.queueId, .applied = applied});
+  if (dmarcHistory_ != nullptr)
+    dmarcHistory_->record(r, {.queueId = tx_.queueId, .applied = applied, .override = r.dmarcOverride});
   return refusal;
 }
 

@@ -205,6 +205,7 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_dmarc_enforce", "yes", T::Bool},
     {"smtpd_dmarc_allowlist", "", T::List},
     {"smtpd_dmarc_history", "yes", T::Bool},
+    {"arc_trusted_sealers", "", T::List},
 
     // Outbound trust (issue 15): DKIM signing in cleanup
     {"dkim_signing_maps", "", T::String},
@@ -212,6 +213,7 @@ const std::vector<ParamInfo> kParameters = {
     {"srs_domain", "", T::String},
     {"srs_secret_file", "$config_directory/srs.secret", T::String},
     {"srs_max_age", "21d", T::Time},
+    {"arc_sealing_domain", "$mydomain", T::String},
     {"smtp_mx_random_seed", "0", T::Int},
     {"smtp_helo_name", "$myhostname", T::String},
     {"smtp_tcp_port", "smtp", T::String},

@@ -99,3 +99,41 @@ std::string authservIdOf(std::string_view value) {
 }
 
 }  // namespace posthorn::mailauth
+
+namespace posthorn::mailauth {
+
+std::string methodResult(std::string_view value, std::string_view method) {
+  // Walk the value: a ';' outside comments and quotes starts a resinfo.
+  bool quoted = false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      continue;
+    }
+    if (c == '(') {
+      i = skipCfws(value, i) - 1;
+      continue;
+    }
+    if (c != ';') continue;
+    std::size_t p = skipCfws(value, i + 1);
+    std::string name;
+    for (; p < value.size() && value[p] != '=' && value[p] != '/' && !isFolding(value[p]) && value[p] != '('; ++p)
+      name += static_cast<char>(value[p] >= 'A' && value[p] <= 'Z' ? value[p] + 32 : value[p]);
+    if (name != method) continue;
+    while (p < value.size() && value[p] != '=') ++p;  // a "/version"
+    p = skipCfws(value, p + 1);
+    std::string result;
+    for (; p < value.size() && !isFolding(value[p]) && value[p] != ';' && value[p] != '('; ++p)
+      result += static_cast<char>(value[p] >= 'A' && value[p] <= 'Z' ? value[p] + 32 : value[p]);
+    return result;
+  }
+  return "";
+}
+
+}  // namespace posthorn::mailauth

@@ -40,4 +40,9 @@ class AuthResults {
 // What a border MTA compares with its own to remove forged fields.
 std::string authservIdOf(std::string_view value);
 
+// The result of the first `method` (lower case, e.g. "dmarc") in an
+// Authentication-Results or ARC-Authentication-Results value, lower case;
+// "" when the value reports no such method.
+std::string methodResult(std::string_view value, std::string_view method);
+
 }  // namespace posthorn::mailauth

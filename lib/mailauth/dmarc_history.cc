@@ -73,6 +73,7 @@ std::string historyLine(const CheckResults& r, const HistoryContext& context) {
   line += "," + field("dmarc", d.result);
   line += "," + field("disposition", d.disposition);
   line += "," + field("applied", context.applied);
+  if (!context.override.empty()) line += "," + field("override", context.override);
   line += ",\"spf\":{" + field("domain", util::lower(r.spf.domain)) + "," +
           field("scope", r.spf.identity == "helo" ? "helo" : "mfrom") + "," +
           field("result", spfResultName(r.spf.result)) +

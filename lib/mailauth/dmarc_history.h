@@ -18,7 +18,8 @@
 // "disposition" is what the domain's policy asks for this message (after
 // pct), "applied" what this server did (none when enforcement is off or
 // the client or domain is allowlisted; a rejected message is recorded
-// too). Only evaluations that found a DMARC record are kept: a domain
+// too), "override" (only when set) why a failure was let through:
+// "trusted_forwarder" for a trusted ARC sealer. Only evaluations that found a DMARC record are kept: a domain
 // without one asks for no reports. The lines are appended as
 // lib/log/daily_file.h does: one write() each to a file opened O_APPEND
 // (concurrent smtpd processes never mix lines), not fsynced (statistics).
@@ -35,6 +36,7 @@ namespace posthorn::mailauth {
 struct HistoryContext {
   std::string queueId;
   std::string applied = "none";  // none, quarantine, reject
+  std::string override = "";     // why the policy was not applied: "trusted_forwarder", or ""
   std::time_t time = 0;          // 0: now
 };
 

@@ -16,12 +16,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/config/config.h"
 #include "lib/dns/dns_resolver.h"
+#include "lib/mailauth/arc_verify.h"
 #include "lib/mailauth/auth_results.h"
 #include "lib/mailauth/dkim_verify.h"
 #include "lib/mailauth/dmarc_check.h"
+#include "lib/mailauth/relaxed_canon.h"
 #include "lib/mailauth/spf_check.h"
 
 namespace posthorn::mailauth {
@@ -30,6 +33,9 @@ struct CheckOptions {
   std::string authservId;        // authserv_id
   std::string publicSuffixList;  // dmarc_public_suffix_list
   std::string receiver;          // our host name, for SPF's %{r}
+  // arc_trusted_sealers: forwarders whose ARC results may stand in for a
+  // DMARC failure their forwarding caused (lower case domains).
+  std::vector<std::string> arcTrustedSealers;
 
   // From posthorn.conf; an unreadable public suffix list is a
   // config::ConfigError naming the parameter, its file:line and value.
@@ -51,6 +57,11 @@ struct CheckResults {
   bool messageChecked = false;
   DkimOutcome dkim;
   DmarcOutcome dmarc;
+  ArcOutcome arc;
+  // "trusted_forwarder" when a DMARC failure is not acted on because a
+  // trusted sealer's ARC set says the message passed before it forwarded
+  // it (RFC 7489's PolicyOverrideType, for the aggregate reports).
+  std::string dmarcOverride;
 };
 
 class SenderChecks {
@@ -63,7 +74,8 @@ class SenderChecks {
   // The same for a message that streams by (smtpd's DATA): feed() each
   // piece as it arrives, finish() at its end. Only the header section is
   // kept (up to kHeaderLimit, for the From field); DKIM hashes the rest as
-  // it goes. The lookups happen in finish().
+  // it goes, and so does ARC's body hash when the header has ARC fields.
+  // The lookups happen in finish().
   class MessageCheck {
    public:
     void feed(std::string_view piece);
@@ -75,20 +87,24 @@ class SenderChecks {
     SenderChecks& owner_;
     CheckInput envelope_;  // without the message
     std::unique_ptr<DkimVerifier::Stream> dkim_;
+    std::unique_ptr<RelaxedBodyHash> arcBody_;
     std::string header_;
     bool headerDone_ = false;
   };
   static constexpr std::size_t kHeaderLimit = 1 << 20;
   std::unique_ptr<MessageCheck> start(CheckInput envelope);
-  // RFC 8601: iprev, spf, dkim (one per signature), dmarc.
+  // RFC 8601: iprev, spf, dkim (one per signature), arc (when the message
+  // has ARC fields), dmarc.
   AuthResults field(const CheckResults& r) const;
   const std::string& authservId() const { return options_.authservId; }
 
  private:
+  void judgeArcOverride(CheckResults& r) const;
   CheckOptions options_;
   SpfChecker spf_;
   DkimVerifier dkim_;
   DmarcChecker dmarc_;
+  ArcVerifier arc_;
 };
 
 }  // namespace posthorn::mailauth

@@ -73,7 +73,11 @@ inline constexpr std::uint32_t kReinjected = 1u << 2;
 // Mail our users send (SASL-authenticated, mynetworks, sendmail(1)):
 // DKIM-signed when dkim_signing_maps has a key for its From domain.
 inline constexpr std::uint32_t kSign = 1u << 3;
-inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients | kReinjected | kSign;
+// A message local(8) forwards to another domain: it gets an ARC set
+// (RFC 8617) with our inbound results, sealed with the rsa-sha256 key
+// dkim_signing_maps has for arc_sealing_domain.
+inline constexpr std::uint32_t kArcSeal = 1u << 4;
+inline constexpr std::uint32_t kAll = kLocalSubmission | kExtractRecipients | kReinjected | kSign | kArcSeal;
 }  // namespace cleanup_flags
 
 // Starts a message. cleanup creates the queue file's temporary file and
