@@ -32,6 +32,7 @@ std::optional<Tlsa> parseTlsa(std::string_view rdata) {
 }
 
 std::string PeerTls::describe() const {
+  if (mtaSts) return "mta-sts enforce";
   switch (level) {
     case TlsLevel::None: return "none";
     case TlsLevel::May: return "may";

@@ -44,7 +44,7 @@ struct PeerTls {
   std::vector<std::string> tlsaText;  // that RRset, "3 1 1 9A0B..." each (for TLS-RPT)
   bool mtaSts = false;       // Verify because the domain's MTA-STS policy enforces it
   bool stsTesting = false;   // MTA-STS testing: check the certificate, only log a failure
-  std::string describe() const;  // "dane (2 TLSA records)", for the log
+  std::string describe() const;  // "dane (2 TLSA records)", "mta-sts enforce", "may": logs and defer reasons
 };
 
 // `secure`: the MX and address answers for the host were DNSSEC-secure.

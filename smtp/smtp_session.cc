@@ -58,8 +58,10 @@ void SmtpSession::streamFailed(const StreamError& e, const char* stage, bool bef
                      std::nullopt, beforeAnyReply);
 }
 
-void SmtpSession::tlsNotMet(const char* enhanced, const std::string& text) {
+void SmtpSession::tlsNotMet(const char* enhanced, const std::string& why) {
   usable_ = false;
+  // The policy that asked for TLS, so the queue listing and the log say it.
+  const std::string text = why + " (TLS policy: " + peer_.tls.describe() + ")";
   Reply r;
   r.code = 450;
   r.enhanced = enhanced;

@@ -113,7 +113,7 @@ class SmtpSession {
   [[noreturn]] void refused(const Reply& r, const char* stage);
   // A TLS requirement not met: 450 with `enhanced` (4.7.4, 4.7.5); the
   // mail is deferred, never bounced.
-  [[noreturn]] void tlsNotMet(const char* enhanced, const std::string& text);
+  [[noreturn]] void tlsNotMet(const char* enhanced, const std::string& why);
   void ehlo();
   void authenticate();
 

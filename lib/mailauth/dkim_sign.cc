@@ -16,7 +16,7 @@ const std::vector<std::string> kSigned = {
     "content-description", "in-reply-to", "references", "resent-date", "resent-from",
     "resent-sender", "resent-to", "resent-cc", "resent-message-id", "list-id", "list-help",
     "list-unsubscribe", "list-subscribe", "list-post", "list-owner", "list-archive",
-    "list-unsubscribe-post"};
+    "list-unsubscribe-post", "tls-report-domain", "tls-report-submitter"};
 const std::vector<std::string> kOverSigned = {
     "from", "reply-to", "subject", "date", "message-id", "to", "cc", "mime-version",
     "content-type", "content-transfer-encoding", "in-reply-to", "references"};

@@ -121,6 +121,8 @@ def run(scratch):
                                     ("bogus.test", "4.7.5", "TLSA lookup")):
                     line = a.wait_status(f"postmaster@{d}", "deferred")
                     expect(f"dsn={dsn}" in line and why in line, f"{d}: deferred with {dsn} ({why}): {line}")
+                    if d != "bogus.test":  # not connected: the TLSA lookup itself failed
+                        expect("(TLS policy: dane" in line, f"{d}: the reason names the policy: {line}")
 
                 line = a.wait_status("postmaster@insecure.test", "sent")
                 expect(not a.inst.find_log(r"Verified TLS connection established to mx\.insecure\.test"),

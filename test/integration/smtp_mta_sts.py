@@ -174,7 +174,8 @@ def run(scratch):
                 expect("dsn=4.7.5" in line and "does not list MX host mx.unlisted.test" in line,
                        f"an MX host the policy does not list is not used: {line}")
                 line = a.wait_status(recipients["badcert.test"], "deferred")
-                expect("dsn=4.7.5" in line and "not verified" in line, f"a certificate for another name: {line}")
+                expect("dsn=4.7.5" in line and "not verified" in line and "(TLS policy: mta-sts enforce)" in line,
+                       f"a certificate for another name, the policy named: {line}")
                 line = a.wait_status(recipients["testing.test"], "sent")
                 a.inst.wait_for_log(r"MTA-STS \(testing\): the certificate of mx\.testing\.test\[127\.0\.0\.64\] "
                                     r"would be refused")
