@@ -25,14 +25,14 @@ import smtplib
 import sys
 import time
 
-from dkim_keys import key_record, rsa_key
+from dkim_keys import key_record, rsa_key, txt_lookup
 from dns_util import Nsd
 from inbound_util import Inbound, system_user
 from posthorn_test import SKIP, expect, passed, wait_for
 
 try:
     import dkim  # python3-dkim
-    import dns.resolver  # noqa: F401 (python3-dnspython, for the key lookups)
+    import dns.resolver  # noqa: F401 (python3-dnspython, for dkim_keys.txt_lookup)
 except ImportError as e:
     print(f"SKIP: {e} (apt-get install python3-dkim python3-dnspython)")
     sys.exit(SKIP)
@@ -54,22 +54,6 @@ def message(subject):
     return (f"From: Alice <alice@origin.test>\r\nTo: list@fwd.test\r\nSubject: {subject}\r\n"
             f"Date: Mon, 07 Dec 2026 10:00:00 +0000\r\nMessage-ID: <{subject}@origin.test>\r\n\r\n"
             f"Hello from origin, {subject}.\r\n").encode()
-
-
-def txt_lookup(port):
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = ["127.0.0.1"]
-    resolver.port = port
-
-    def lookup(name, timeout=5):
-        try:
-            answer = resolver.resolve(name.decode() if isinstance(name, bytes) else name, "TXT", search=False)
-        except Exception:
-            return None
-        for rdata in answer:
-            return b"".join(rdata.strings)
-        return None
-    return lookup
 
 
 def sealed_by(msg, domain, key, srv_id):

@@ -6,6 +6,7 @@
     dkimpy_verifies(message, nsd.port)      # dkimpy's verdict, keys from NSD
     dkimpy_results(message, nsd.port)       # [(a=, d=, s=, passed)] per signature
     dkim_signatures(message, dnsfunc)       # [(tags, passed)], keys from any dnsfunc
+    txt_lookup(nsd.port)                    # a dnsfunc for dkimpy asking NSD (also for arc_verify)
 """
 import base64
 import subprocess
@@ -30,7 +31,7 @@ def key_record(selector, public_key, kind="rsa"):
     return f"{selector}._domainkey TXT {txt(f'v=DKIM1; k={kind}; p={public_key}')}\n"
 
 
-def _txt_lookup(port):
+def txt_lookup(port):
     """dkimpy's dnsfunc, asking the DNS server on 127.0.0.1:port."""
     import dns.resolver
     resolver = dns.resolver.Resolver(configure=False)
@@ -54,7 +55,7 @@ def dkimpy_verifies(message, port):
     """dkimpy's verdict on the first signature of message, asking the DNS
     server on 127.0.0.1:port for the keys (python3-dkim, python3-dnspython)."""
     import dkim
-    lookup = _txt_lookup(port)
+    lookup = txt_lookup(port)
     return dkim.verify(message, dnsfunc=lookup)
 
 
@@ -79,4 +80,4 @@ def dkim_signatures(message, dnsfunc):
 def dkimpy_results(message, port):
     """dkim_signatures with the keys from NSD on 127.0.0.1:port, as
     [(a= algorithm, d=, s=, passed)]."""
-    return [(t["a"], t["d"], t["s"], ok) for t, ok in dkim_signatures(message, _txt_lookup(port))]
+    return [(t["a"], t["d"], t["s"], ok) for t, ok in dkim_signatures(message, txt_lookup(port))]

@@ -27,6 +27,14 @@ std::string bodyHash(std::string_view body) {
   return h.finish();
 }
 
+// m with the first `from` replaced by `to`.
+std::string replaced(std::string m, std::string_view from, std::string_view to) {
+  const std::size_t at = m.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) m.replace(at, from.size(), to);
+  return m;
+}
+
 std::string sha256Base64(std::string_view text) {
   unsigned char md[32];
   unsigned int len = 0;
@@ -135,22 +143,15 @@ TEST_F(ArcTest, NoResultsOfOursNoSeal) {
 
 TEST_F(ArcTest, ChangesAfterSealingFail) {
   const std::string m = sealed(message_);
-  std::string body = m;
-  body.replace(body.find("Hello"), 5, "Hallo");
-  EXPECT_EQ(verify(body).result, "fail");
-  EXPECT_NE(verify(body).comment.find("body has changed"), std::string::npos);
-  std::string subject = m;
-  subject.replace(subject.find("ARC  test"), 9, "ARC test!");
-  EXPECT_EQ(verify(subject).result, "fail");
-  std::string aar = m;
-  aar.replace(aar.find("i=1; mx.forward.example;\n\tspf=pass"), 34, "i=1; mx.forward.example;\n\tspf=fail");
-  const ArcOutcome r = verify(aar);
+  const ArcOutcome body = verify(replaced(m, "Hello", "Hallo"));
+  EXPECT_EQ(body.result, "fail");
+  EXPECT_NE(body.comment.find("body has changed"), std::string::npos);
+  EXPECT_EQ(verify(replaced(m, "ARC  test", "ARC test!")).result, "fail");
+  const ArcOutcome r = verify(replaced(m, "i=1; mx.forward.example;\n\tspf=pass", "i=1; mx.forward.example;\n\tspf=fail"));
   EXPECT_EQ(r.result, "fail");
   EXPECT_NE(r.comment.find("ARC-Seal i=1"), std::string::npos) << r.comment;
   // Whitespace changes relaxed forms ignore do not matter.
-  std::string spaced = m;
-  spaced.replace(spaced.find("Hello"), 5, "Hello   ");
-  EXPECT_EQ(verify(spaced).result, "pass");
+  EXPECT_EQ(verify(replaced(m, "Hello", "Hello   ")).result, "pass");
 }
 
 TEST_F(ArcTest, SecondHopChainsAndCvPass) {
@@ -176,22 +177,15 @@ TEST_F(ArcTest, SecondHopWithoutVerdictDoesNotSeal) {
 
 TEST_F(ArcTest, BrokenStructureFails) {
   const std::string m = sealed(message_);
-  std::string renumbered = m;
-  renumbered.replace(renumbered.find("ARC-Seal: i=1"), 13, "ARC-Seal: i=2");
-  EXPECT_EQ(verify(renumbered).result, "fail");
-  std::string doubled = "ARC-Seal: i=1; cv=none; a=rsa-sha256; d=x; s=y; b=abcd\n" + m;
-  const ArcOutcome r = verify(doubled);
+  EXPECT_EQ(verify(replaced(m, "ARC-Seal: i=1", "ARC-Seal: i=2")).result, "fail");
+  const ArcOutcome r = verify("ARC-Seal: i=1; cv=none; a=rsa-sha256; d=x; s=y; b=abcd\n" + m);
   EXPECT_EQ(r.result, "fail");
   EXPECT_NE(r.comment.find("two ARC-Seal fields with i=1"), std::string::npos) << r.comment;
-  std::string cvFail = m;
-  cvFail.replace(cvFail.find("cv=none"), 7, "cv=fail");
-  EXPECT_EQ(verify(cvFail).result, "fail");
+  EXPECT_EQ(verify(replaced(m, "cv=none", "cv=fail")).result, "fail");
 }
 
 TEST_F(ArcTest, UnknownKeyFails) {
-  std::string m = sealed(message_);
-  m.replace(m.find("s=arc;"), 6, "s=old;");
-  const ArcOutcome r = verify(m);
+  const ArcOutcome r = verify(replaced(sealed(message_), "s=arc;", "s=old;"));
   EXPECT_EQ(r.result, "fail");
   EXPECT_NE(r.comment.find("no key at old._domainkey.forward.example"), std::string::npos) << r.comment;
 }
