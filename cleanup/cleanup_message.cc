@@ -173,6 +173,7 @@ void CleanupMessage::commit() {
   if (flags_ & ipc::cleanup_flags::kExtractRecipients)
     addRecipients(envelope, filter_->extractedRecipients(), settings_.myorigin);
   if (settings_.srs) reverseSrsRecipients(envelope);
+  if (settings_.rewriting && !rewriteEnvelope(envelope)) return;
   removeDuplicateRecipients(envelope);
   if (envelope.recipients.empty()) {
     fail({554, "5.5.1", "Error: no recipients specified"}, "no recipients");
@@ -185,6 +186,21 @@ void CleanupMessage::commit() {
     return;
   }
   envelopeRecipients_ = envelope.recipients.size();
+}
+
+bool CleanupMessage::rewriteEnvelope(queue::Envelope& envelope) {
+  try {
+    if (const std::size_t added = settings_.rewriting->rewriteEnvelope(envelope))
+      log::info("%s: virtual_alias_maps added %zu recipient(s)", id(), added);
+    return true;
+  } catch (const address::TableLookupError& e) {
+    log::warning("%s: address rewriting table lookup failed: %s", id(), e.what());
+    fail({451, "4.3.0", "Error: temporary lookup failure"}, "address rewriting lookup failure");
+  } catch (const address::RewriteLimitError& e) {
+    log::warning("%s: %s -- message not accepted, try again later", id(), e.what());
+    fail({451, "4.3.0", "Error: virtual alias expansion too large or too deep"}, e.what());
+  }
+  return false;
 }
 
 void CleanupMessage::reverseSrsRecipients(queue::Envelope& envelope) {

@@ -50,6 +50,8 @@ class CleanupMessage {
   void finishContent();
   void commit();
   void reverseSrsRecipients(queue::Envelope& envelope);
+  // Address rewriting (cleanup_rewrite.h); false when the message failed.
+  bool rewriteEnvelope(queue::Envelope& envelope);
   void fail(Outcome outcome, std::string logDetail);
   void writeError(const queue::QueueFileError& e);
   bool reply(const Outcome& outcome);

@@ -63,6 +63,10 @@ Settings::Settings(const config::Config& cfg) {
   session.arcSealer = arcSealerFor(cfg, session.dkimTable.get());
 }
 
+void Settings::connectRewriting(const config::Config& cfg, const std::string& mapdSocket) {
+  if (Rewriting::wanted(cfg)) session.rewriting = std::make_shared<Rewriting>(cfg, mapdSocket);
+}
+
 void Settings::placeIn(const std::string& root) {
   session.incomingDir = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Incoming));
   session.qmgrTrigger = root + "/" + std::string(queue::queueDirName(queue::QueueDir::Public)) + "/qmgr";

@@ -14,6 +14,7 @@
 #include "lib/mailauth/arc_seal.h"
 #include "lib/mailauth/dkim_sign.h"
 #include "lib/mailauth/dkim_signing_table.h"
+#include "cleanup/cleanup_rewrite.h"
 
 namespace posthorn::cleanup {
 
@@ -41,6 +42,9 @@ struct SessionSettings {
   // srs_domain: recipients that are our SRS addresses (bounces of mail we
   // forwarded) become the original senders; null = off.
   std::shared_ptr<const address::SrsCodec> srs;
+  // canonical_maps, masquerade_domains, virtual_alias_maps ...: the
+  // envelope's rewriting (cleanup_rewrite.h); null = none configured.
+  std::shared_ptr<Rewriting> rewriting;
 };
 
 struct Settings {
@@ -53,6 +57,9 @@ struct Settings {
   // Points the session at incoming/ and qmgr's trigger under `root`: the
   // queue directory, or "" inside the jail.
   void placeIn(const std::string& root);
+  // Sets session.rewriting, reading tables through mapd at mapdSocket,
+  // when cfg asks for any address rewriting.
+  void connectRewriting(const config::Config& cfg, const std::string& mapdSocket);
 };
 
 }  // namespace posthorn::cleanup

@@ -13,6 +13,7 @@
 #include "cleanup/cleanup_settings.h"
 #include "lib/ipc/ipc.h"
 #include "lib/log/log.h"
+#include "lib/proto/map_client.h"
 #include "lib/queue/queue_dirs.h"
 #include "lib/server/daemon_main.h"
 
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
     cleanup::Settings settings(worker.config());
     server::WorkerSettings jail = worker.defaults();
     settings.placeIn(worker.rootAfterJail(jail.chroot));
+    settings.connectRewriting(
+        worker.config(),
+        ipc::servicePath(jail.chroot, worker.chrootsInto(jail.chroot), mapd::kMapdService));
     // The local time zone for Date: headers, while /etc/localtime is reachable.
     jail.preJail = [] { ::tzset(); };
     jail.postJail = [&] {

@@ -3,4 +3,5 @@
 posthorn_gtest(address_test)
 posthorn_gtest(cidr_test)
 posthorn_gtest(address_resolver_test)
+posthorn_gtest(address_rewriter_test)
 posthorn_gtest(srs_test)

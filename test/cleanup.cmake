@@ -4,5 +4,6 @@
 posthorn_gtest(cleanup_headers_test)
 posthorn_gtest(cleanup_session_test)
 posthorn_gtest(cleanup_dkim_test)
+posthorn_gtest(cleanup_rewrite_test)
 posthorn_pytest(cleanup_queue 120)
 posthorn_pytest(cleanup_big 180)

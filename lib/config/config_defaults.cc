@@ -101,10 +101,21 @@ const std::vector<ParamInfo> kParameters = {
     {"virtual_mailbox_domains", "$virtual_mailbox_maps", T::List},
     {"virtual_mailbox_maps", "", T::List},
     {"canonical_maps", "", T::List},
+    {"sender_canonical_maps", "", T::List},
+    {"recipient_canonical_maps", "", T::List},
+    {"canonical_classes", "envelope_sender, envelope_recipient, header_sender, header_recipient",
+     T::List},
+    {"masquerade_domains", "", T::List},
+    {"masquerade_exceptions", "", T::List},
+    {"masquerade_classes", "envelope_sender, header_sender, header_recipient", T::List},
+    {"propagate_unmatched_extensions", "canonical, virtual", T::List},
+    {"virtual_alias_recursion_limit", "1000", T::Int},
+    {"virtual_alias_expansion_limit", "1000", T::Int},
     {"transport_maps", "", T::List},
     {"proxy_read_maps",
      "$alias_maps $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps "
-     "$virtual_mailbox_domains $transport_maps $relay_domains $canonical_maps",
+     "$virtual_mailbox_domains $transport_maps $relay_domains $canonical_maps "
+     "$sender_canonical_maps $recipient_canonical_maps",
      T::List},
     {"parent_domain_matches_subdomains",
      "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,"
