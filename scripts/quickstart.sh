@@ -20,7 +20,7 @@ BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
   zlib1g-dev libxml2-dev nlohmann-json3-dev"
 TEST_DEPS="procps swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl fetchmail
   postfix dovecot-imapd dovecot-pop3d nsd ldnsutils isync mutt python3-spf python3-dkim python3-nacl python3-dnspython
-  libxml2-utils libmail-dmarc-perl python3-srs"
+  libxml2-utils libmail-dmarc-perl python3-srs pflogsumm fail2ban"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

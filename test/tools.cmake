@@ -6,3 +6,5 @@ posthorn_gtest(tls_report_test)
 # posthorn dns: the records printed, then checked against NSD with each
 # one missing or wrong in turn.
 posthorn_pytest(dns_command 180)
+# logs_readers: pflogsumm and fail2ban-regex read our log as they read Postfix's.
+posthorn_pytest(logs_readers 300)
