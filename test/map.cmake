@@ -2,3 +2,5 @@
 # `posthorn map` and newaliases.
 posthorn_gtest(map_test)
 posthorn_gtest(map_command_test)
+# texthash:, inline:, cidr:, regexp:, pcre:, pgsql: settings.
+posthorn_gtest(map_types_test)

@@ -1,7 +1,11 @@
 // lookup_table - "type:name" table names and opening a table by its type.
 #include "lib/map/lookup_table.h"
 
+#include "lib/map/cidr_map.h"
 #include "lib/map/hash_map.h"
+#include "lib/map/memory_map.h"
+#include "lib/map/pgsql_map.h"
+#include "lib/map/regexp_map.h"
 #include "lib/util/ascii.h"
 
 namespace posthorn::map {
@@ -44,12 +48,37 @@ TableSpec TableSpec::parseOrDefault(std::string_view spec, std::string_view defa
   return TableSpec{std::string(defaultType), std::string(spec)};
 }
 
-bool isSupportedType(std::string_view type) { return type == "hash"; }
+namespace {
 
-std::string supportedTypes() { return "hash"; }
+constexpr std::string_view kTypes[] = {"cidr",   "hash",  "inline",  "pcre",
+                                       "pgsql",  "regexp", "texthash"};
+
+}  // namespace
+
+bool isSupportedType(std::string_view type) {
+  for (std::string_view t : kTypes) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+std::string supportedTypes() {
+  std::string out;
+  for (std::string_view t : kTypes) {
+    if (!out.empty()) out += " ";
+    out += t;
+  }
+  return out;
+}
 
 std::unique_ptr<LookupTable> openTable(const TableSpec& spec) {
   if (spec.type == "hash") return std::make_unique<HashMap>(spec.name);
+  if (spec.type == "texthash") return MemoryMap::texthash(spec.name);
+  if (spec.type == "inline") return MemoryMap::inlineTable(spec.name);
+  if (spec.type == "cidr") return std::make_unique<CidrMap>(spec.name);
+  if (spec.type == "regexp") return std::make_unique<RegexpMap>(RegexDialect::Posix, spec.name);
+  if (spec.type == "pcre") return std::make_unique<RegexpMap>(RegexDialect::Pcre, spec.name);
+  if (spec.type == "pgsql") return std::make_unique<PgsqlMap>(spec.name);
   throw MapError("unsupported table type \"" + spec.type + "\" in \"" + spec.str() +
                  "\" (supported: " + supportedTypes() + ")");
 }

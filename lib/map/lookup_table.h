@@ -3,11 +3,19 @@
 // Every table setting (alias_database, virtual_alias_maps, transport_maps,
 // access maps...) names tables as "type:name", for example
 // "hash:/etc/mail/aliases". This file parses such a name and opens the table
-// by its type. Only `hash` (Berkeley DB, lib/map/hash_map.h) exists for now; any
-// other type is a MapError that says which types are supported.
+// by its type, as Postfix has them (posthorn-tables(5)):
+//   hash      Berkeley DB, built by posthorn map (lib/map/hash_map.h)
+//   texthash  a postmap source read directly; inline:{ k=v, ... } (memory_map.h)
+//   cidr      network blocks, first match wins (cidr_map.h)
+//   regexp    POSIX regular expressions; pcre: PCRE2 (regexp_map.h)
+//   pgsql     PostgreSQL queries through libpq (pgsql_map.h)
+// Any other type is a MapError that says which types are supported.
 //
-// Keys are case-insensitive everywhere: tables store keys in lower case and
-// lookup() folds the key it is given.
+// Keys of hash, texthash, inline and pgsql tables are case-insensitive:
+// those tables fold the key they are given to lower case themselves.
+// cidr, regexp and pcre tables see the key as given (a regexp pattern is
+// case-insensitive by its `i` flag, on by default). So callers, mapd
+// included, pass keys through unchanged.
 #pragma once
 
 #include <memory>
@@ -43,15 +51,15 @@ struct TableSpec {
 
 // True for the table types this build can open.
 bool isSupportedType(std::string_view type);
-// "hash" today; for error messages and documentation.
+// "cidr hash inline pcre pgsql regexp texthash"; for error messages.
 std::string supportedTypes();
 
 // An open table. Implementations are not thread-safe: one per thread.
 class LookupTable {
  public:
   virtual ~LookupTable() = default;
-  // The value stored for key (folded to lower case), or nullopt when the
-  // table has no such key. A table that cannot be read throws MapError;
+  // The value for key (folded to lower case first where the type does
+  // that), or nullopt when the table has no such key. A table that cannot be read throws MapError;
   // a failure is never reported as a miss.
   virtual std::optional<std::string> lookup(std::string_view key) = 0;
   // The table's "type:name", for logs.
@@ -63,7 +71,7 @@ class LookupTable {
 std::unique_ptr<LookupTable> openTable(const TableSpec& spec);
 std::unique_ptr<LookupTable> openTable(std::string_view spec);
 
-// ASCII lower case: how keys are stored and looked up.
+// ASCII lower case: how keys of folding tables are stored and looked up.
 std::string foldKey(std::string_view key);
 
 }  // namespace posthorn::map

@@ -25,25 +25,6 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
-[[noreturn]] void syntaxError(const std::string& file, int line, const std::string& what,
-                              std::string_view text) {
-  throw MapError(file + ":" + std::to_string(line) + ": " + what + ": " + quoted(text));
-}
-
-// Table sources: only spaces and tabs indent, and every line loses its
-// trailing white space (CR, FF and VT included) before anything else.
-std::vector<util::LogicalLine> sourceLines(std::string_view text, const std::string& file) {
-  try {
-    return util::logicalLines(text, {.indent = " \t", .trimTrailing = true, .rejectNul = true});
-  } catch (const util::LineError& e) {
-    syntaxError(file, e.line(),
-                e.kind() == util::LineError::Kind::NulByte
-                    ? "NUL byte in line"
-                    : "continuation line without a preceding line",
-                e.text());
-  }
-}
-
 SourceEntry parsePostmapLine(const util::LogicalLine& l, const std::string& file) {
   std::string_view text = l.text;
   std::size_t keyEnd = 0;
@@ -94,6 +75,25 @@ SourceEntry parseAliasesLine(const util::LogicalLine& l, const std::string& file
 
 }  // namespace
 
+void syntaxError(const std::string& file, int line, const std::string& what,
+                 std::string_view text) {
+  throw MapError(file + ":" + std::to_string(line) + ": " + what + ": " + quoted(text));
+}
+
+// Table sources: only spaces and tabs indent, and every line loses its
+// trailing white space (CR, FF and VT included) before anything else.
+std::vector<util::LogicalLine> sourceLines(std::string_view text, const std::string& file) {
+  try {
+    return util::logicalLines(text, {.indent = " \t", .trimTrailing = true, .rejectNul = true});
+  } catch (const util::LineError& e) {
+    syntaxError(file, e.line(),
+                e.kind() == util::LineError::Kind::NulByte
+                    ? "NUL byte in line"
+                    : "continuation line without a preceding line",
+                e.text());
+  }
+}
+
 MapSource parseMapSource(std::string_view text, const std::string& file, SourceFormat format) {
   MapSource source;
   source.file = file;
@@ -114,7 +114,7 @@ MapSource parseMapSource(std::string_view text, const std::string& file, SourceF
   return source;
 }
 
-MapSource readMapSource(const std::string& path, SourceFormat format) {
+std::string readSourceText(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw MapError("cannot open " + path + ": " + std::strerror(errno));
   std::string text;
@@ -131,7 +131,11 @@ MapSource readMapSource(const std::string& path, SourceFormat format) {
     text.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  return parseMapSource(text, path, format);
+  return text;
+}
+
+MapSource readMapSource(const std::string& path, SourceFormat format) {
+  return parseMapSource(readSourceText(path), path, format);
 }
 
 }  // namespace posthorn::map

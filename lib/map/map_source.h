@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lib/map/lookup_table.h"
+#include "lib/util/logical_lines.h"
 
 namespace posthorn::map {
 
@@ -40,5 +41,13 @@ struct MapSource {
 MapSource parseMapSource(std::string_view text, const std::string& file, SourceFormat format);
 // Reads and parses the file; MapError when it cannot be read.
 MapSource readMapSource(const std::string& path, SourceFormat format);
+
+// What every table file parser shares (cidr:, regexp:, pcre:, pgsql: too):
+// the whole file (MapError "cannot open/read PATH: why"); its logical
+// lines as above; and the error "FILE:LINE: what: "text"".
+std::string readSourceText(const std::string& path);
+std::vector<util::LogicalLine> sourceLines(std::string_view text, const std::string& file);
+[[noreturn]] void syntaxError(const std::string& file, int line, const std::string& what,
+                              std::string_view text);
 
 }  // namespace posthorn::map

@@ -8,7 +8,7 @@ namespace posthorn::address {
 
 std::optional<std::string> MapdTableLookup::lookup(std::string_view table, std::string_view key) {
   try {
-    return client_.lookup(table, map::foldKey(key));
+    return client_.lookup(table, key);  // mapd's table folds it, if its type does
   } catch (const mapd::MapError& e) {
     throw TableLookupError(std::string(table) + ": " + e.what());
   }

@@ -5,7 +5,8 @@
 //    workers such as smtpd, which cannot open /etc/mail files themselves.
 //  - DirectTableLookup opens the tables itself (lib/map/lookup_table.h): for
 //    processes that are not chrooted, commands, and tests.
-// Both fold keys to lower case (the tables store them so) and report any
+// Both pass keys unchanged (a hash: table folds them to lower case itself,
+// a regexp: or cidr: table must see them as given) and report any
 // failure other than "no such key" as TableLookupError, so that a caller
 // answers with a temporary error instead of mistaking an outage for a miss.
 #pragma once
