@@ -4,3 +4,5 @@ posthorn_gtest(map_test)
 posthorn_gtest(map_command_test)
 # texthash:, inline:, cidr:, regexp:, pcre:, pgsql: settings.
 posthorn_gtest(map_types_test)
+# pgsql: against a real PostgreSQL server, through posthorn map and mapd.
+posthorn_pytest(map_pgsql 120)

@@ -21,7 +21,7 @@ constexpr int kMapError = 2;
 
 constexpr Command kMap{"posthorn map",
                        "usage: posthorn map [-c DIR] [-a] [hash:]FILE\n"
-                       "       posthorn map [-c DIR] -q KEY [hash:]FILE",
+                       "       posthorn map [-c DIR] -q KEY [type:]name",
                        kMapError, kMapError};
 constexpr Command kNewaliases{"newaliases", "usage: newaliases [-c DIR]", 1, 1};
 
@@ -57,8 +57,13 @@ void printWarnings(std::ostream& err, std::string_view program, const std::vecto
 bool buildTable(const map::TableSpec& spec, map::SourceFormat format, std::ostream& err,
                 std::string_view program) {
   if (spec.type != "hash") {
-    err << program << ": unsupported table type \"" << spec.type << "\" in \"" << spec.str()
-        << "\" (supported: " << map::supportedTypes() << ")\n";
+    if (map::isSupportedType(spec.type)) {
+      err << program << ": " << spec.type << ": tables are read as they are, not built (\""
+          << spec.str() << "\"); only hash: tables are built\n";
+    } else {
+      err << program << ": unsupported table type \"" << spec.type << "\" in \"" << spec.str()
+          << "\" (supported: " << map::supportedTypes() << ")\n";
+    }
     return false;
   }
   map::BuildReport report = map::buildHashMap(spec.name, format);

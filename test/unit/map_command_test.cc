@@ -109,8 +109,34 @@ TEST(MapCommand, Errors) {
     Outcome run = mapCommand(args);
     EXPECT_EQ(run.status, 2);
     EXPECT_EQ(run.err,
-              "posthorn map: unsupported table type \"btree\" in \"btree:/etc/x\" (supported: hash)\n");
+              "posthorn map: unsupported table type \"btree\" in \"btree:/etc/x\" (supported: "
+              "cidr hash inline pcre pgsql regexp texthash)\n");
   }
+}
+
+TEST(MapCommand, QueriesEveryTableType) {
+  ScratchDir dir;
+  writeFile(dir.file("virtual"), "Alice@Example.com alice@other.example\n");
+  writeFile(dir.file("client.cidr"), "192.168.0.0/16 REJECT\n");
+  writeFile(dir.file("a.regexp"), "/^(.*)-outgoing@(.*)$/ 550 Use ${1}@${2} instead\n");
+  writeFile(dir.file("a.pcre"), "/^(?!owner-)(.*)-outgoing@/ list $1\n");
+  writeFile(dir.file("bad.regexp"), "# comment\n/^(a/ x\n");
+  EXPECT_EQ(mapCommand({"-q", "ALICE@example.com", "texthash:" + dir.file("virtual")}).out,
+            "alice@other.example\n");
+  EXPECT_EQ(mapCommand({"-q", "key", "inline:{ k=v, { key = a value } }"}).out, "a value\n");
+  EXPECT_EQ(mapCommand({"-q", "192.168.4.5", "cidr:" + dir.file("client.cidr")}).out, "REJECT\n");
+  EXPECT_EQ(mapCommand({"-q", "10.0.0.1", "cidr:" + dir.file("client.cidr")}).status, 1);
+  EXPECT_EQ(mapCommand({"-q", "List-outgoing@X", "regexp:" + dir.file("a.regexp")}).out,
+            "550 Use List@X instead\n");
+  EXPECT_EQ(mapCommand({"-q", "Team-outgoing@x", "pcre:" + dir.file("a.pcre")}).out, "list Team\n");
+  Outcome bad = mapCommand({"-q", "a", "regexp:" + dir.file("bad.regexp")});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err.find("posthorn map: " + dir.file("bad.regexp") + ":2: bad pattern: "), 0u)
+      << bad.err;
+  Outcome build = mapCommand({"cidr:" + dir.file("client.cidr")});
+  EXPECT_EQ(build.status, 2);
+  EXPECT_EQ(build.err, "posthorn map: cidr: tables are read as they are, not built (\"cidr:" +
+                           dir.file("client.cidr") + "\"); only hash: tables are built\n");
 }
 
 TEST(MapCommand, UsageErrors) {
@@ -170,7 +196,8 @@ TEST(Newaliases, ReportsEachBadTableAndBuildsTheOthers) {
   EXPECT_EQ(run.err,
             "newaliases: cannot open " + dir.file("missing") + ": No such file or directory\n" +
                 "newaliases: unsupported table type \"btree\" in \"btree:" + dir.file("b") +
-                "\" (supported: hash)\n" + "newaliases: warning: " + dir.file("aliases") +
+                "\" (supported: cidr hash inline pcre pgsql regexp texthash)\n" +
+                "newaliases: warning: " + dir.file("aliases") +
                 ":2: duplicate entry \"abuse\" ignored; the entry at line 1 is kept\n" +
                 "newaliases: " + dir.file("bad") + ":1: expected \"name: value\": \"no colon\"\n");
   EXPECT_EQ(map::HashMap(dir.file("aliases")).lookup("abuse"), "root");
