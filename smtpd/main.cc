@@ -7,7 +7,9 @@
 // the jail, as root. With smtpd_sasl_auth_enable it offers AUTH, checked
 // by authd's passdb side at private/authd-passdb (smtpd_cmd_auth.cc).
 // The resolver (libunbound) is set up before the jail; the client's name
-// is looked up through the loop (smtpd_peername_lookup).
+// is looked up through the loop (smtpd_peername_lookup); the blocking
+// resolver of the sender checks also answers the access restrictions'
+// DNS lookups (DNSBLs, reject_unknown_*_domain).
 #include <ctime>
 #include <memory>
 
@@ -61,11 +63,13 @@ int main(int argc, char** argv) {
       ::tzset();  // the time zone file is outside the jail
       // resolv.conf and the trust anchors are outside the jail too.
       if (settings.peernameLookup) resolver = std::make_unique<dns::Resolver>(dns::ResolverConfig::fromConfig(cfg));
-      if (settings.mailauthChecks) {  // the Public Suffix List too
+      if (settings.mailauthChecks || settings.restrictionsUseDns())
         checksResolver = std::make_unique<dns::Resolver>(dns::ResolverConfig::fromConfig(cfg));
+      if (settings.mailauthChecks) {  // the Public Suffix List too
         senderChecks = std::make_unique<mailauth::SenderChecks>(*checksResolver, mailauth::CheckOptions::fromConfig(cfg));
       }
       policy = std::make_unique<smtpd::Policy>(settings, lookups);  // reads mynetworks files
+      policy->restrictions().setResolver(checksResolver.get());  // DNSBLs, unknown domains
       if (settings.tlsLevel != smtpd::TlsLevel::None || settings.tlsWrapperMode) {
         tlsContext = tls::serverContext({.certFile = settings.tlsCertFile,
                                          .keyFile = settings.tlsKeyFile,

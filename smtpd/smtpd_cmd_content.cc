@@ -33,6 +33,14 @@ std::optional<Reply> Session::contentStateError() const {
 }
 
 bool Session::openSink() {
+  if (policy_.restrictions().anyAt(CheckStage::Data)) {
+    CheckVerdict v = runChecks(checkRequest(CheckStage::Data), "");
+    if (v.refusal) {
+      tx_.failure = v.refusal;
+      return false;
+    }
+    applyVerdict(v);
+  }
   queue::Envelope env;
   env.sender = tx_.sender;
   env.arrival = queue::now();
@@ -52,6 +60,12 @@ bool Session::openSink() {
   env.client.saslMethod = saslMethod_;
   env.client.saslUsername = saslUser_;
   env.recipients = tx_.recipients;
+  if (!tx_.redirect.empty()) {  // REDIRECT: one recipient instead of all
+    queue::Recipient r;
+    r.address = tx_.redirect;
+    r.originalAddress = tx_.redirect;
+    env.recipients = {r};
+  }
   try {
     tx_.sink = sinks_.open(env, !saslUser_.empty() || trusted());
   } catch (const SinkError& e) {
@@ -114,6 +128,20 @@ void Session::flushPending(bool force) {
   }
 }
 
+// smtpd_end_of_data_restrictions, then the sender checks; the header
+// fields PREPEND actions asked for go on top.
+std::optional<Reply> Session::endOfDataRefusal(ipc::CleanupAmend& amend) {
+  if (policy_.restrictions().anyAt(CheckStage::EndOfData)) {
+    CheckVerdict v = policy_.restrictions().check(checkRequest(CheckStage::EndOfData));
+    if (v.refusal) return v.refusal;
+    for (const auto& [action, text] : v.notes) logAction(action, "END-OF-MESSAGE", text, "");
+    applyVerdict(v);
+  }
+  if (std::optional<Reply> refused = judgeSender(amend)) return refused;
+  amendWithActions(amend);
+  return std::nullopt;
+}
+
 void Session::finishContent() {
   Reply r(250, "2.0.0", "Ok");
   ipc::CleanupAmend amend;
@@ -122,11 +150,15 @@ void Session::finishContent() {
     r = *tx_.failure;
     if (r.code == kTooBig.code || r.code == kBareLf.code)
       logReject("END-OF-MESSAGE", r, "");
-  } else if (const std::optional<Reply> refused = judgeSender(amend)) {
+  } else if (const std::optional<Reply> refused = endOfDataRefusal(amend)) {
     r = *refused;
     tx_.sink->abort();  // nothing queued
     tx_.sink.reset();
     logReject("END-OF-MESSAGE", r, "");
+  } else if (tx_.discard) {  // DISCARD: the client is told it was accepted
+    tx_.sink->abort();
+    tx_.sink.reset();
+    log::info("%s: discarded as an access restriction asked", tx_.queueId.c_str());
   } else {
     try {
       r = tx_.sink->finish(amend);

@@ -1,5 +1,6 @@
 // smtpd_cmd_envelope - MAIL FROM and RCPT TO
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/address/address.h"
 #include "lib/log/log.h"
@@ -28,6 +29,10 @@ void Session::cmdMail(std::string_view args) {
   }
   if (tx_.active) {
     reply(Reply(503, "5.5.1", "Error: nested MAIL command"));
+    return;
+  }
+  if (clientRefusal_) {
+    reply(*clientRefusal_);
     return;
   }
   if (settings_.saslAuthRequired && saslUser_.empty()) {
@@ -80,7 +85,19 @@ void Session::cmdMail(std::string_view args) {
   tx_ = Transaction();
   tx_.active = true;
   tx_.sender = sender.toString();
+  tx_.senderAddress = sender;
   tx_.params = std::move(mp);
+  tx_.instance = std::to_string(::getpid()) + "." + std::to_string(++transactions_);
+  if (policy_.restrictions().anyAt(CheckStage::Mail)) {
+    (void)trusted();
+    CheckVerdict v = runChecks(checkRequest(CheckStage::Mail), "");
+    if (v.refusal) {
+      tx_ = Transaction();
+      reply(*v.refusal);
+      return;
+    }
+    applyVerdict(v);
+  }
   reply(Reply(250, "2.1.0", "Ok"));
 }
 
@@ -126,12 +143,23 @@ void Session::cmdRcpt(std::string_view args) {
     if (auto domain = address::canonicalDomain(settings_.myorigin, true)) rcpt.domain = *domain;
   }
   const std::string full = rcpt.toString();
-  const std::optional<Reply> refusal = policy_.checkRecipient(rcpt, !saslUser_.empty() || trusted());
-  if (refusal) {
+  // The restrictions (relay check among them), then Postfix's implicit
+  // reject_unlisted_recipient.
+  (void)trusted();
+  CheckRequest request = checkRequest(CheckStage::Rcpt);
+  request.haveRecipient = true;
+  request.recipient = rcpt;
+  CheckVerdict verdict = runChecks(request, full);
+  if (verdict.refusal) {
+    reply(*verdict.refusal);
+    return;
+  }
+  if (const std::optional<Reply> refusal = policy_.checkRecipient(rcpt, true)) {
     logReject("RCPT", *refusal, full);
     reply(*refusal);
     return;
   }
+  applyVerdict(verdict);
   queue::Recipient r;
   r.address = full;
   r.originalAddress = given;

@@ -1,10 +1,30 @@
 // smtpd_cmd_hello - HELO, EHLO and STARTTLS
 #include <algorithm>
+#include <utility>
 
 #include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
 
 namespace posthorn::smtpd {
+
+// A client refused at connect gets that refusal; the HELO restrictions
+// (smtpd_delay_reject = no) judge the name. True: refused (replied).
+bool Session::heloRefused(std::string_view name) {
+  if (clientRefusal_) {
+    reply(*clientRefusal_);
+    return true;
+  }
+  if (!policy_.restrictions().anyAt(CheckStage::Helo)) return false;
+  std::string previous = std::exchange(helo_, std::string(name));
+  CheckVerdict v = runChecks(checkRequest(CheckStage::Helo), "");
+  if (v.refusal) {
+    helo_ = std::move(previous);
+    reply(*v.refusal);
+    return true;
+  }
+  applyVerdict(v);
+  return false;
+}
 
 namespace {
 
@@ -23,6 +43,7 @@ void Session::cmdHelo(std::string_view args) {
     return;
   }
   resetTransaction();
+  if (heloRefused(args)) return;
   helo_ = std::string(args);
   esmtp_ = false;
   reply(Reply(250, "", settings_.myhostname));
@@ -35,8 +56,9 @@ void Session::cmdEhlo(std::string_view args) {
     return;
   }
   resetTransaction();
-  helo_ = std::string(args);
   esmtp_ = true;
+  if (heloRefused(args)) return;
+  helo_ = std::string(args);
   Reply r(250, "", settings_.myhostname);
   const auto& discard = settings_.discardEhloKeywords;
   auto add = [&](std::string_view keyword, const std::string& line) {

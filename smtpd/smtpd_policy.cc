@@ -59,7 +59,10 @@ Policy::Policy(const Settings& settings, Lookups& lookups)
   std::vector<std::string> networks;
   splitAllowlist(settings.dmarcAllowlist, &networks, &dmarcAllowDomains_);
   dmarcAllowNetworks_ = parseNetworks(networks, "smtpd_dmarc_allowlist");
+  restrictions_ = std::make_unique<Restrictions>(settings_, *this, lookups_);
 }
+
+Policy::~Policy() = default;
 
 bool Policy::mailauthIgnored(std::string_view clientAddress) const {
   return mailauthIgnoreHosts_.matches(clientAddress);

@@ -1,6 +1,9 @@
 // smtpd_policy - who may send to whom: the relay and recipient checks
 //
-// For each RCPT TO the resolver's class of the address decides (Postfix's
+// The access restrictions (smtpd_restrictions.h) run first; the relay
+// check is their reject_unauth_destination (smtpd_relay_restrictions).
+// Then, as Postfix's implicit reject_unlisted_recipient, checkRecipient():
+// for each RCPT TO the resolver's class of the address decides (Postfix's
 // reject_unauth_destination + reject_unlisted_recipient, in that order):
 //   Local     postmaster, a user the user database knows (system users),
 //             an alias (alias_maps, by local part), or a virtual alias
@@ -21,6 +24,7 @@
 // "user".
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +32,7 @@
 #include "lib/address/address.h"
 #include "lib/address/cidr.h"
 #include "smtpd/smtp_reply.h"
+#include "smtpd/smtpd_restrictions.h"
 #include "smtpd/smtpd_services.h"
 #include "smtpd/smtpd_settings.h"
 
@@ -38,6 +43,10 @@ class Policy {
   // Parses mynetworks and smtpd_forbid_bare_newline_exclusions (files they
   // name are read now, before the jail); throws config::ConfigError.
   Policy(const Settings& settings, Lookups& lookups);
+  ~Policy();
+
+  // The access restrictions (smtpd_*_restrictions), run by the session.
+  Restrictions& restrictions() { return *restrictions_; }
 
   // Whether the client may relay (mynetworks).
   bool trustedClient(std::string_view clientAddress) const;
@@ -73,6 +82,7 @@ class Policy {
   address::CidrList mailauthIgnoreHosts_;
   address::CidrList dmarcAllowNetworks_;
   std::vector<std::string> dmarcAllowDomains_;  // lower case
+  std::unique_ptr<Restrictions> restrictions_;
 };
 
 }  // namespace posthorn::smtpd

@@ -37,6 +37,12 @@ Session::~Session() {
 
 void Session::start(bool waitForTls) {
   log::info("connect from %s", peer_.describe().c_str());
+  if (policy_.restrictions().anyAt(CheckStage::Connect)) {
+    (void)trusted();
+    CheckVerdict v = runChecks(checkRequest(CheckStage::Connect), "");
+    if (v.refusal) clientRefusal_ = v.refusal;
+    else applyVerdict(v);
+  }
   if (waitForTls) {
     mode_ = Mode::Handshake;
     return;
@@ -300,13 +306,7 @@ bool Session::trusted() {
 }
 
 void Session::logReject(std::string_view stage, const Reply& r, std::string_view recipient) const {
-  std::string line = (tx_.queueId.empty() ? std::string("NOQUEUE") : tx_.queueId) +
-                     ": reject: " + std::string(stage) + " from " + peer_.describe() + ": " +
-                     r.text() + ";";
-  if (tx_.active) line += " from=<" + tx_.sender + ">";
-  if (!recipient.empty()) line += " to=<" + std::string(recipient) + ">";
-  line += " proto=" + std::string(esmtp_ ? "ESMTP" : "SMTP") + " helo=<" + helo_ + ">";
-  log::info("%s", line.c_str());
+  logAction("reject", stage, r.text(), recipient);
 }
 
 void Session::resetTransaction() {

@@ -22,6 +22,11 @@
 // Received: "with ESMTPSA"), AUTH= on MAIL is kept, and with
 // smtpd_reject_sender_login_mismatch its MAIL FROM must be an address the
 // login owns (smtpd_sender_login_maps, else the login itself).
+//
+// Access restrictions (smtpd_restrictions.h) run at connect, HELO, MAIL,
+// RCPT, DATA and the end of the content as smtpd_delay_reject says; their
+// PREPEND, DISCARD and REDIRECT actions are carried out here
+// (smtpd_checks.cc).
 #pragma once
 
 #include <cstdint>
@@ -144,6 +149,11 @@ class Session {
     std::optional<Reply> failure;      // the content is refused with this
     std::unique_ptr<mailauth::SenderChecks::MessageCheck> check;  // sender checks, as content goes by
     std::size_t ownHeaderBytes = 0;    // our Received: at the start of the content, not checked
+    address::Address senderAddress;    // as the restrictions see it
+    std::string instance;              // the policy services' name for this transaction
+    std::vector<std::string> prepend;  // header fields from PREPEND actions
+    bool discard = false;              // DISCARD: accepted, then dropped
+    std::string redirect;              // REDIRECT: the only recipient
   };
 
   // input
@@ -173,7 +183,18 @@ class Session {
   // The verdict at the end of the content: a refusal, or what goes into
   // the queue file with the message (Authentication-Results, junk).
   std::optional<Reply> judgeSender(ipc::CleanupAmend& amend);
+  bool heloRefused(std::string_view name);
+  std::optional<Reply> endOfDataRefusal(ipc::CleanupAmend& amend);
   void logReject(std::string_view stage, const Reply& r, std::string_view recipient) const;
+  // "NOQUEUE: warn: RCPT from host[addr]: text; from=<> to=<> proto=ESMTP helo=<>"
+  void logAction(std::string_view action, std::string_view stage, std::string_view text,
+                 std::string_view recipient) const;
+  // Access restrictions (smtpd_checks.cc): the request for a stage, the
+  // verdict (logged), and what an accepted verdict asks for.
+  CheckRequest checkRequest(CheckStage stage) const;
+  CheckVerdict runChecks(const CheckRequest& request, std::string_view logRecipient);
+  void applyVerdict(CheckVerdict& verdict);
+  void amendWithActions(ipc::CleanupAmend& amend) const;
   std::string protocol() const;
   std::optional<Reply> contentStateError() const;
   Offered offered() const;
@@ -209,6 +230,9 @@ class Session {
   std::string saslUser_;         // authenticated: the account
   std::string authMechanism_;    // the AUTH in progress (Mode::Auth)
   std::optional<bool> trusted_;   // in mynetworks, looked up once
+  std::optional<Reply> clientRefusal_;  // smtpd_client_restrictions at connect (smtpd_delay_reject = no)
+  std::vector<std::string> sessionPrepend_;  // PREPEND actions of the connect and HELO checks
+  unsigned transactions_ = 0;
   std::optional<bool> bareLfExcluded_;
   int errors_ = 0;
   std::string lastCommand_ = "CONNECT";

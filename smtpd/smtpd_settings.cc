@@ -45,6 +45,32 @@ Settings::Settings(const config::Config& cfg) {
   disableVrfy = cfg.getBool("disable_vrfy_command");
   strictEnvelopes = cfg.getBool("strict_rfc821_envelopes");
 
+  clientRestrictions = access::parseRestrictions(cfg, "smtpd_client_restrictions");
+  heloRestrictions = access::parseRestrictions(cfg, "smtpd_helo_restrictions");
+  senderRestrictions = access::parseRestrictions(cfg, "smtpd_sender_restrictions");
+  relayRestrictions = access::parseRestrictions(cfg, "smtpd_relay_restrictions");
+  recipientRestrictions = access::parseRestrictions(cfg, "smtpd_recipient_restrictions");
+  dataRestrictions = access::parseRestrictions(cfg, "smtpd_data_restrictions");
+  endOfDataRestrictions = access::parseRestrictions(cfg, "smtpd_end_of_data_restrictions");
+  if (auto problem = access::openRelayProblem(cfg)) throw config::ConfigError(*problem);
+  delayReject = cfg.getBool("smtpd_delay_reject");
+  nullAccessKey = cfg.get("smtpd_null_access_lookup_key");
+  accessMapRejectCode = replyCode(cfg, "access_map_reject_code");
+  accessMapDeferCode = replyCode(cfg, "access_map_defer_code");
+  rejectCode = replyCode(cfg, "reject_code");
+  deferCode = replyCode(cfg, "defer_code");
+  invalidHostnameRejectCode = replyCode(cfg, "invalid_hostname_reject_code");
+  nonFqdnRejectCode = replyCode(cfg, "non_fqdn_reject_code");
+  unknownAddressRejectCode = replyCode(cfg, "unknown_address_reject_code");
+  unknownClientRejectCode = replyCode(cfg, "unknown_client_hostname_reject_code");
+  unknownHostnameRejectCode = replyCode(cfg, "unknown_hostname_reject_code");
+  rblRejectCode = replyCode(cfg, "maps_rbl_reject_code");
+  rblReplyMaps = cfg.getList("rbl_reply_maps");
+  policyTimeout = cfg.getTime("smtpd_policy_service_timeout");
+  if (policyTimeout.count() <= 0) throw config::ConfigError("smtpd_policy_service_timeout must be positive");
+  policyDefaultAction = cfg.get("smtpd_policy_service_default_action");
+  policyTryLimit = static_cast<int>(integer(cfg, "smtpd_policy_service_try_limit", 1, 100));
+
   const std::string bare = util::lower(cfg.get("smtpd_forbid_bare_newline"));
   if (bare == "normalize" || bare == "yes" || bare == "no" || bare.empty()) {
     // "no" (accept "\n.\n" as the end) is never honoured: see data_reader.h.
@@ -101,6 +127,19 @@ Settings::Settings(const config::Config& cfg) {
     throw config::ConfigError("smtpd_sasl_auth_required = yes needs smtpd_sasl_auth_enable = yes");
 
   queueDirectory = cfg.get("queue_directory");
+}
+
+bool Settings::restrictionsUseDns() const {
+  for (const auto* list : {&clientRestrictions, &heloRestrictions, &senderRestrictions, &relayRestrictions,
+                           &recipientRestrictions, &dataRestrictions, &endOfDataRestrictions}) {
+    for (const access::Restriction& r : *list) {
+      if (r.name.starts_with("reject_rbl") || r.name.starts_with("reject_rhsbl") ||
+          r.name == "reject_unknown_sender_domain" || r.name == "reject_unknown_recipient_domain" ||
+          r.name == "reject_unknown_helo_hostname")
+        return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace posthorn::smtpd

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/access/restriction_list.h"
 #include "lib/address/srs.h"
 #include "lib/config/config.h"
 #include "smtpd/data_reader.h"
@@ -47,6 +48,33 @@ struct Settings {
   std::vector<std::string> aliasMaps;                // alias_maps
   std::vector<std::string> virtualAliasMaps;         // virtual_alias_maps
   std::string recipientDelimiter;                    // recipient_delimiter
+
+  // Access restrictions (smtpd_restrictions.h), Postfix's parameters
+  access::RestrictionList clientRestrictions;     // smtpd_client_restrictions
+  access::RestrictionList heloRestrictions;       // smtpd_helo_restrictions
+  access::RestrictionList senderRestrictions;     // smtpd_sender_restrictions
+  access::RestrictionList relayRestrictions;      // smtpd_relay_restrictions
+  access::RestrictionList recipientRestrictions;  // smtpd_recipient_restrictions
+  access::RestrictionList dataRestrictions;       // smtpd_data_restrictions
+  access::RestrictionList endOfDataRestrictions;  // smtpd_end_of_data_restrictions
+  bool delayReject{};                             // smtpd_delay_reject
+  std::string nullAccessKey;                      // smtpd_null_access_lookup_key
+  int accessMapRejectCode{};                      // access_map_reject_code
+  int accessMapDeferCode{};                       // access_map_defer_code
+  int rejectCode{};                               // reject_code
+  int deferCode{};                                // defer_code
+  int invalidHostnameRejectCode{};                // invalid_hostname_reject_code
+  int nonFqdnRejectCode{};                        // non_fqdn_reject_code
+  int unknownAddressRejectCode{};                 // unknown_address_reject_code
+  int unknownClientRejectCode{};                  // unknown_client_hostname_reject_code
+  int unknownHostnameRejectCode{};                // unknown_hostname_reject_code
+  int rblRejectCode{};                            // maps_rbl_reject_code
+  std::vector<std::string> rblReplyMaps;          // rbl_reply_maps
+  std::chrono::seconds policyTimeout{};           // smtpd_policy_service_timeout
+  std::string policyDefaultAction;                // smtpd_policy_service_default_action
+  int policyTryLimit{};                           // smtpd_policy_service_try_limit
+  // Whether some list needs DNS lookups (DNSBLs, unknown domains).
+  bool restrictionsUseDns() const;
 
   // TLS
   TlsLevel tlsLevel{};                 // smtpd_tls_security_level

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lib/access/restriction_list.h"
 #include "lib/address/srs.h"
 #include "lib/config/config.h"
 #include "lib/config/master_conf.h"
@@ -59,7 +60,7 @@ void checkServices(const config::Config& base, const std::vector<config::Service
       if (s.command.find('/') != std::string::npos) {
         report.fatal(s.where() + ": service " + s.name + ": command \"" + s.command +
                      "\" must be a program name in daemon_directory, not a path");
-      } else if (access(path.c_str(), X_OK) != 0) {
+      } else if (::access(path.c_str(), X_OK) != 0) {
         report.fatal(s.where() + ": service " + s.name + ": command " + s.command +
                      ": no executable " + path);
       }
@@ -123,6 +124,14 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     try {
       mailauth::CheckOptions::fromConfig(*cfg);
+    } catch (const config::ConfigError& e) {
+      report.fatal(e.what());
+    }
+    // smtpd refuses to start on a restriction list it cannot read, or one
+    // that lets any client relay anywhere (Postfix's own check).
+    try {
+      for (std::string_view param : access::kRestrictionParams) (void)access::parseRestrictions(*cfg, param);
+      if (auto problem = access::openRelayProblem(*cfg)) report.fatal(*problem);
     } catch (const config::ConfigError& e) {
       report.fatal(e.what());
     }
