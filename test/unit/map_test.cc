@@ -60,7 +60,8 @@ TEST(OpenTable, UnknownTypeIsAClearError) {
   EXPECT_FALSE(isSupportedType("btree"));
   EXPECT_TRUE(isSupportedType("hash"));
   EXPECT_EQ(errorOf([] { openTable("btree:/etc/mail/virtual"); }),
-            "unsupported table type \"btree\" in \"btree:/etc/mail/virtual\" (supported: hash)");
+            "unsupported table type \"btree\" in \"btree:/etc/mail/virtual\" (supported: cidr hash "
+            "inline pcre pgsql regexp texthash)");
 }
 
 TEST(OpenTable, MissingDbFileIsAnErrorNamingIt) {
