@@ -25,6 +25,21 @@ bool isResentRecipientHeader(std::string_view name) {
   return name == "resent-to" || name == "resent-cc" || name == "resent-bcc";
 }
 
+}  // namespace
+
+bool isSenderAddressHeader(std::string_view name) {
+  return name == "from" || name == "sender" || name == "reply-to" || name == "errors-to" ||
+         name == "return-receipt-to" || name == "resent-from" || name == "resent-sender" ||
+         name == "resent-reply-to";
+}
+
+bool isAddressHeader(std::string_view name) {
+  return isSenderAddressHeader(name) || isRecipientHeader(name) || isResentRecipientHeader(name) ||
+         name == "apparently-to";
+}
+
+namespace {
+
 bool isDroppedHeader(std::string_view name) {
   return name == "bcc" || name == "resent-bcc" || name == "return-path" ||
          name == "content-length";
@@ -178,6 +193,8 @@ void HeaderFilter::startHeader(std::string_view name) {
   dropHeader_ = isDroppedHeader(headerName_);
   captureHeader_ = false;
   holdHeader_ = headerName_ == "authentication-results" && !policy_.authservId.empty();
+  rewriteHeader_ = policy_.rewriteField && !dropHeader_ && isAddressHeader(headerName_);
+  holdHeader_ = holdHeader_ || rewriteHeader_;
   held_.clear();
   if (headerName_ == "message-id") {
     captureHeader_ = !sawMessageId_;
@@ -213,7 +230,14 @@ void HeaderFilter::headerBytes(std::string_view bytes) {
 void HeaderFilter::finishHeader() {
   if (!inHeader_) return;
   inHeader_ = false;
-  if (holdHeader_) {
+  if (rewriteHeader_) {
+    holdHeader_ = rewriteHeader_ = false;
+    if (phase_ == Phase::Headers) {
+      const std::optional<std::string> field = policy_.rewriteField(headerName_, held_);
+      emit(field ? *field : held_);
+    }
+    held_.clear();
+  } else if (holdHeader_) {
     holdHeader_ = false;
     const auto colon = held_.find(':');
     const std::string id = mailauth::authservIdOf(std::string_view(held_).substr(colon + 1));

@@ -33,11 +33,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace posthorn::cleanup {
+
+// The fields whose addresses canonical mapping and masquerading rewrite:
+// sender fields (From, Sender, Reply-To, Errors-To, Return-Receipt-To and
+// their Resent- forms) and recipient fields (To, Cc, Bcc, Apparently-To,
+// Resent-To, Resent-Cc, Resent-Bcc). name in lower case.
+bool isSenderAddressHeader(std::string_view name);
+bool isAddressHeader(std::string_view name);
 
 // A character of a header field's name (RFC 5322: printable ASCII but ':').
 inline bool isFieldNameChar(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
@@ -50,6 +58,13 @@ struct HeaderPolicy {
   std::string from;       // From value to add when missing; "" = never add
   bool extractRecipients = false;  // collect To/Cc/Bcc (or Resent-*) addresses
   std::string authservId;  // drop Authentication-Results: claiming it; "" = keep all
+  // Address rewriting of header fields (cleanup_rewrite.h): called for each
+  // field rewriteField names are given to (From:, To:, Cc: ...) with the
+  // lower-case name and the whole field as received, folded lines and line
+  // end included; returns the field to write instead, or nullopt to keep
+  // it. Empty: no header is rewritten.
+  std::function<std::optional<std::string>(std::string_view name, std::string_view field)>
+      rewriteField;
 };
 
 enum class HeaderVerdict { Ok, HeaderTooLong, TooManyHops };
@@ -118,6 +133,7 @@ class HeaderFilter {
   bool dropHeader_ = false;
   bool captureHeader_ = false;
   bool holdHeader_ = false;  // an Authentication-Results: waiting for its verdict
+  bool rewriteHeader_ = false;  // an address field held for policy_.rewriteField
   std::string held_;
   std::size_t headerSize_ = 0;
   std::string headerName_;  // lower case

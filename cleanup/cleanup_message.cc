@@ -67,6 +67,16 @@ bool CleanupMessage::run(const ipc::Frame& openFrame) {
     policy.from = fromValue(envelope_.sender, envelope_.fullName, settings_.myhostname);
   policy.extractRecipients = (flags_ & ipc::cleanup_flags::kExtractRecipients) != 0;
   if (!(flags_ & ipc::cleanup_flags::kReinjected)) policy.authservId = settings_.authservId;
+  if (settings_.rewriting && settings_.rewriting->rewritesHeaders())
+    policy.rewriteField = [this](std::string_view name,
+                                 std::string_view field) -> std::optional<std::string> {
+      try {
+        return settings_.rewriting->rewriteField(name, field);
+      } catch (const address::TableLookupError& e) {
+        if (headerRewriteError_.empty()) headerRewriteError_ = e.what();
+        return std::nullopt;
+      }
+    };
   if ((flags_ & ipc::cleanup_flags::kSign) && settings_.dkimTable && settings_.dkimSigner)
     dkim_ = std::make_unique<DkimStage>(*settings_.dkimTable, *settings_.dkimSigner, queueId_);
   if ((flags_ & ipc::cleanup_flags::kArcSeal) && settings_.arcSealer)
@@ -190,6 +200,7 @@ void CleanupMessage::commit() {
 
 bool CleanupMessage::rewriteEnvelope(queue::Envelope& envelope) {
   try {
+    if (!headerRewriteError_.empty()) throw address::TableLookupError(headerRewriteError_);
     if (const std::size_t added = settings_.rewriting->rewriteEnvelope(envelope))
       log::info("%s: virtual_alias_maps added %zu recipient(s)", id(), added);
     return true;

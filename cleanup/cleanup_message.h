@@ -73,6 +73,7 @@ class CleanupMessage {
   std::size_t envelopeRecipients_ = 0;  // as committed
   std::uint64_t limit_ = 0;
   std::optional<Outcome> failure_;
+  std::string headerRewriteError_;  // a table lookup of header rewriting failed
   bool committed_ = false;
 };
 

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 
 #include "lib/address/address_rewriter.h"
@@ -40,6 +42,18 @@ class Rewriting {
   // aliasing added (0 when none). Throws address::TableLookupError,
   // address::RewriteLimitError.
   std::size_t rewriteEnvelope(queue::Envelope& envelope);
+
+  // Whether header fields need rewriting (canonical tables for a header
+  // class, or masquerade_domains with one).
+  bool rewritesHeaders() const;
+  // A From:/To:/Cc:... field ("To: Joe <joe@x>,\n ann@y\n") with its
+  // addresses rewritten (canonical mapping, masquerading; sender or
+  // recipient class by the name), or nullopt when nothing changed. Only
+  // plain addresses are rewritten: "<local@domain>" and bare
+  // "local@domain" outside quoted strings and comments; quoted local parts
+  // and unqualified addresses are left as they are. Throws
+  // address::TableLookupError.
+  std::optional<std::string> rewriteField(std::string_view name, std::string_view field);
 
  private:
   std::unique_ptr<address::TableLookup> tables_;

@@ -78,6 +78,8 @@ def main():
                    f"relayed to user+tag@dest.test: {dest.commands('rcpt')}")
             expect(any("<alice.smith@sender.test>" in c for c in dest.commands("mail")),
                    f"MAIL FROM is the canonical sender: {dest.commands('mail')}")
+            expect(b"From: alice.smith@sender.test\n" in dest.messages()[-1].replace(b"\r\n", b"\n"),
+                   "and so is the From: header")
 
             # The list: three local users, each logged with the list as orig_to.
             box.smtp("bob@sender.test", ["list@alias.test"], "Subject: to-the-list\n\nhello all\n")

@@ -126,5 +126,55 @@ TEST_F(CleanupRewriteTest, UnreadableTableIs451AndNothingQueued) {
   EXPECT_TRUE(testing::listDir(dir_ / "incoming").empty());
 }
 
+TEST_F(CleanupRewriteTest, HeaderAddressesRewritten) {
+  start();
+  ipc::CleanupEnvelope e;
+  e.sender = "joe@host.example.org";
+  e.recipients.push_back({"ann@example.org", "", 0, ""});
+  CleanupClient client(socket_);
+  client.begin(e, 0);
+  client.write("From: Joe <joe@host.example.org>\nTo: \"joe@host.example.org\" <ann@example.org>,\n"
+               " joe@host.example.org (Joe)\nBcc: joe@host.example.org\n"
+               "Subject: joe@host.example.org\n\nbody joe@host.example.org\n");
+  const ipc::CleanupReply reply = client.finish();
+  ASSERT_EQ(reply.code, 250u) << reply.line();
+  const std::string content = q::QueueFileReader(dir_ / ("incoming/" + reply.queueId)).readContent();
+  EXPECT_NE(content.find("From: Joe <joe.smith@example.org>\n"), std::string::npos) << content;
+  // The quoted phrase and the comment stay; the addresses change.
+  EXPECT_NE(content.find("To: \"joe@host.example.org\" <ann@example.org>,\n"
+                         " joe.smith@example.org (Joe)\n"), std::string::npos) << content;
+  EXPECT_EQ(content.find("Bcc:"), std::string::npos) << content;
+  // Neither other fields nor the body.
+  EXPECT_NE(content.find("Subject: joe@host.example.org\n"), std::string::npos) << content;
+  EXPECT_NE(content.find("\n\nbody joe@host.example.org\n"), std::string::npos) << content;
+}
+
+TEST(RewriteField, SimpleFormsAndMasquerading) {
+  const config::Config cfg = config::Config::parse(
+      "myhostname = mx.example\nmyorigin = example.org\nmydestination = example.org\n"
+      "masquerade_domains = example.org\nmasquerade_exceptions = root\n",
+      "posthorn.conf");
+  Rewriting rw(cfg, std::make_unique<testing::FakeTableLookup>());
+  EXPECT_TRUE(rw.rewritesHeaders());
+  EXPECT_EQ(rw.rewriteField("from", "From: a@host.example.org\n").value_or("?"), "From: a@example.org\n");
+  EXPECT_EQ(rw.rewriteField("cc", "Cc: team: a@x.example.org, b@y.example.org;, root@z.example.org\n")
+                .value_or("?"),
+            "Cc: team: a@example.org, b@example.org;, root@z.example.org\n");
+  EXPECT_EQ(rw.rewriteField("to", "To: Ann <ann@example.org>\n"), std::nullopt);  // unchanged
+  EXPECT_EQ(rw.rewriteField("to", "To: undisclosed-recipients:;\n"), std::nullopt);
+  EXPECT_EQ(rw.rewriteField("reply-to", "Reply-To: \"x@a.example.org\" <y@b.example.org>\n").value_or("?"),
+            "Reply-To: \"x@a.example.org\" <y@example.org>\n");
+}
+
+TEST(RewriteField, TableFailureThrows) {
+  const config::Config cfg = config::Config::parse(
+      std::string("myhostname = mx.example\nmyorigin = example.org\ncanonical_maps = ") + kCanonical + "\n",
+      "posthorn.conf");
+  auto tables = std::make_unique<testing::FakeTableLookup>();
+  tables->breakTable(kCanonical);
+  Rewriting rw(cfg, std::move(tables));
+  EXPECT_THROW(rw.rewriteField("from", "From: a@b.example\n"), address::TableLookupError);
+}
+
 }  // namespace
 }  // namespace posthorn::cleanup
