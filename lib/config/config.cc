@@ -474,7 +474,16 @@ std::vector<std::string> Config::getList(std::string_view name) const {
       continue;
     }
     std::size_t j = i;
-    while (j < value.size() && !isSpace(value[j]) && value[j] != ',') ++j;
+    while (j < value.size() && !isSpace(value[j]) && value[j] != ',') {
+      // A brace inside a word (inline:{ a=b, c=d }) holds the rest of its
+      // element together, braces kept, as Postfix's list splitting does.
+      if (value[j] == '{') {
+        const std::size_t close = matchingClose(value, j);
+        if (close == std::string::npos) badValue(name, value, "unmatched '{' in list");
+        j = close;
+      }
+      ++j;
+    }
     out.emplace_back(value.substr(i, j - i));
     i = j;
   }

@@ -273,6 +273,9 @@ TEST(ConfigTyped, ListsSplitOnCommasAndWhiteSpace) {
   EXPECT_EQ(c.getList("b"), (std::vector<std::string>{"one element, with comma", "two"}));
   EXPECT_TRUE(c.getList("empty").empty());
   EXPECT_TRUE(c.getList("relay_domains").empty());
+  const Config maps = parse("m = hash:/x, inline:{ a=b, { c = d e } },texthash:/y\n");
+  EXPECT_EQ(maps.getList("m"), (std::vector<std::string>{"hash:/x", "inline:{ a=b, { c = d e } }",
+                                                          "texthash:/y"}));
 }
 
 TEST(ConfigTyped, KeywordListsAreUpperCase) {
