@@ -17,6 +17,7 @@
 #include "lib/mailauth/sender_checks.h"
 #include "lib/tls/tls_check.h"
 #include "tools/command.h"
+#include "tools/map_command.h"
 
 namespace posthorn::tools {
 
@@ -141,6 +142,9 @@ int runCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     } catch (const config::ConfigError& e) {
       report.fatal(e.what());
     }
+    // mapd reads cidr:, regexp:, pcre:, texthash: and pgsql: files when it
+    // opens them: a syntax error is named here, FILE:LINE.
+    for (const std::string& problem : tableFileProblems(*cfg)) report.fatal(problem);
     // cleanup reads the DKIM signing table and its keys at its start.
     try {
       if (const std::string table = cfg->get("dkim_signing_maps"); !table.empty())

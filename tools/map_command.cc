@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "lib/config/config.h"
 #include "lib/map/lookup_table.h"
@@ -90,6 +91,29 @@ int runMap(const std::vector<std::string>& args, std::ostream& out, std::ostream
     auto format = options.aliases ? map::SourceFormat::Aliases : map::SourceFormat::Postmap;
     return buildTable(spec, format, err, kMap.name) ? 0 : kMapError;
   });
+}
+
+std::vector<std::string> tableFileProblems(const config::Config& cfg) {
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  std::vector<std::string> words;
+  try {
+    words = cfg.getList("proxy_read_maps");
+  } catch (const config::ConfigError& e) {
+    return {e.what()};
+  }
+  for (std::string word : words) {
+    if (word.rfind("proxy:", 0) == 0) word.erase(0, 6);
+    if (word.find(':') == std::string::npos || !seen.insert(word).second) continue;
+    try {
+      const map::TableSpec spec = map::TableSpec::parse(word);
+      if (spec.type == "hash") continue;
+      (void)map::openTable(spec);
+    } catch (const map::MapError& e) {
+      problems.push_back("table " + word + ": " + e.what());
+    }
+  }
+  return problems;
 }
 
 int runNewaliases(const std::vector<std::string>& args) {

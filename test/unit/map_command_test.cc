@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdlib.h>
 
+#include "lib/config/config.h"
 #include "lib/map/hash_map.h"
 #include "test/unit/command_test_util.h"
 #include "test/unit/map_test_util.h"
@@ -137,6 +138,26 @@ TEST(MapCommand, QueriesEveryTableType) {
   EXPECT_EQ(build.status, 2);
   EXPECT_EQ(build.err, "posthorn map: cidr: tables are read as they are, not built (\"cidr:" +
                            dir.file("client.cidr") + "\"); only hash: tables are built\n");
+}
+
+TEST(MapCommand, CheckNamesTableSyntaxErrors) {
+  ScratchDir dir;
+  writeFile(dir.file("good.cidr"), "10.0.0.0/8 OK\n");
+  writeFile(dir.file("bad.cidr"), "# ok\n10.0.0.1/8 OK\n");
+  writeFile(dir.file("bad.pcre"), "/a/ x\n\n/(?/ y\n");
+  const config::Config cfg = config::Config::parse(
+      "proxy_read_maps = cidr:" + dir.file("good.cidr") + " proxy:cidr:" + dir.file("bad.cidr") +
+          " pcre:" + dir.file("bad.pcre") + " hash:/nonexistent $nothing mysql:/x\n",
+      "posthorn.conf");
+  const std::vector<std::string> problems = tableFileProblems(cfg);
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0], "table cidr:" + dir.file("bad.cidr") + ": " + dir.file("bad.cidr") +
+                             ":2: non-null host address bits in \"10.0.0.1/8\": \"10.0.0.1/8 OK\"");
+  EXPECT_EQ(problems[1].find("table pcre:" + dir.file("bad.pcre") + ": " + dir.file("bad.pcre") +
+                             ":3: bad pattern: "),
+            0u)
+      << problems[1];
+  EXPECT_EQ(problems[2].find("table mysql:/x: unsupported table type"), 0u) << problems[2];
 }
 
 TEST(MapCommand, UsageErrors) {
