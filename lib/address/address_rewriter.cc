@@ -200,11 +200,12 @@ std::string AddressRewriter::mapCanonical(const std::vector<std::string>& tables
   return address;
 }
 
-std::string AddressRewriter::rewriteSender(const std::string& address, unsigned cls) {
+std::string AddressRewriter::rewrite(const std::string& address, unsigned cls,
+                                     const std::vector<std::string>& ownMaps) {
   if (address.empty()) return address;
   std::string out = address;
   if (settings_.canonicalClasses & cls) {
-    out = mapCanonical(settings_.senderCanonicalMaps, out);
+    out = mapCanonical(ownMaps, out);
     out = mapCanonical(settings_.canonicalMaps, out);
   }
   if (settings_.masqueradeClasses & cls)
@@ -212,16 +213,12 @@ std::string AddressRewriter::rewriteSender(const std::string& address, unsigned 
   return out;
 }
 
+std::string AddressRewriter::rewriteSender(const std::string& address, unsigned cls) {
+  return rewrite(address, cls, settings_.senderCanonicalMaps);
+}
+
 std::string AddressRewriter::rewriteRecipient(const std::string& address, unsigned cls) {
-  if (address.empty()) return address;
-  std::string out = address;
-  if (settings_.canonicalClasses & cls) {
-    out = mapCanonical(settings_.recipientCanonicalMaps, out);
-    out = mapCanonical(settings_.canonicalMaps, out);
-  }
-  if (settings_.masqueradeClasses & cls)
-    out = masqueradeAddress(out, settings_.masqueradeDomains, settings_.masqueradeExceptions);
-  return out;
+  return rewrite(address, cls, settings_.recipientCanonicalMaps);
 }
 
 bool AddressRewriter::hasVirtualEntry(const std::string& address) {

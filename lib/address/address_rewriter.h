@@ -122,6 +122,9 @@ class AddressRewriter {
   std::optional<std::vector<std::string>> lookup(const std::vector<std::string>& tables,
                                                  const std::string& address, bool propagate);
   std::string mapCanonical(const std::vector<std::string>& tables, std::string address);
+  // ownMaps (sender_ or recipient_canonical_maps), canonical_maps, masquerading.
+  std::string rewrite(const std::string& address, unsigned cls,
+                      const std::vector<std::string>& ownMaps);
   bool isLocal(std::string_view domain);
 
   RewriteSettings settings_;
