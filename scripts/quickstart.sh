@@ -18,7 +18,7 @@ run="$top/_run"
 BUILD_DEPS="autoconf automake make g++ pkg-config libevent-dev libssl-dev
   libopendkim-dev libspf2-dev libopendmarc-dev libunbound-dev publicsuffix dns-root-data libdb-dev libcrypt-dev libpam0g-dev libgtest-dev cmake python3
   zlib1g-dev libxml2-dev nlohmann-json3-dev libpcre2-dev libpq-dev"
-TEST_DEPS="procps swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl fetchmail
+TEST_DEPS="procps swaks postgrey postfix-policyd-spf-python libnet-ssleay-perl libio-socket-ssl-perl msmtp gsasl fetchmail
   postfix dovecot-imapd dovecot-pop3d nsd ldnsutils isync mutt python3-spf python3-dkim python3-nacl python3-dnspython
   libxml2-utils libmail-dmarc-perl python3-srs postgresql pflogsumm fail2ban"
 
