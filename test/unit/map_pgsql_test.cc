@@ -5,18 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "lib/map/pgsql_map.h"
+#include "test/unit/map_test_util.h"
 
 namespace posthorn::map {
 namespace {
 
-std::string errorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const MapError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::errorOf;
 
 std::string bracket(std::string_view s) { return "[" + std::string(s) + "]"; }
 

@@ -11,19 +11,10 @@
 namespace posthorn::map {
 namespace {
 
+using testing::errorOf;
+using testing::valueOf;
 using testing::ScratchDir;
 using testing::writeFile;
-
-std::string errorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const MapError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-std::string get(LookupTable& t, std::string_view key) { return t.lookup(key).value_or("<miss>"); }
 
 // regexp_table(5), EXAMPLE SMTPD ACCESS MAP.
 constexpr const char* kRegexpAccess =
@@ -50,25 +41,25 @@ constexpr const char* kRegexpHeaders =
 
 TEST(Regexp, PostfixAccessExample) {
   RegexpMap table(RegexDialect::Posix, kRegexpAccess, "access.regexp");
-  EXPECT_EQ(get(table, "user%other@relay.example"), "550 Sender-specified routing rejected");
-  EXPECT_EQ(get(table, "a!b@example.com"), "550 Sender-specified routing rejected");
-  EXPECT_EQ(get(table, "postmaster@example.com"), "OK");
-  EXPECT_EQ(get(table, "PostMaster@Example.COM"), "OK");  // i is on by default
-  EXPECT_EQ(get(table, "list-outgoing@example.com"), "550 Use list@example.com instead");
+  EXPECT_EQ(valueOf(table, "user%other@relay.example"), "550 Sender-specified routing rejected");
+  EXPECT_EQ(valueOf(table, "a!b@example.com"), "550 Sender-specified routing rejected");
+  EXPECT_EQ(valueOf(table, "postmaster@example.com"), "OK");
+  EXPECT_EQ(valueOf(table, "PostMaster@Example.COM"), "OK");  // i is on by default
+  EXPECT_EQ(valueOf(table, "list-outgoing@example.com"), "550 Use list@example.com instead");
   // Substitutions keep the key's case: the key is not folded.
-  EXPECT_EQ(get(table, "List-Outgoing@Example.COM"), "550 Use List@Example.COM instead");
-  EXPECT_EQ(get(table, "owner-list-outgoing@example.com"), "<miss>");
-  EXPECT_EQ(get(table, "someone@example.com"), "<miss>");
+  EXPECT_EQ(valueOf(table, "List-Outgoing@Example.COM"), "550 Use List@Example.COM instead");
+  EXPECT_EQ(valueOf(table, "owner-list-outgoing@example.com"), "<miss>");
+  EXPECT_EQ(valueOf(table, "someone@example.com"), "<miss>");
 }
 
 TEST(Regexp, PostfixHeaderAndBodyExamples) {
   RegexpMap table(RegexDialect::Posix, kRegexpHeaders, "header_checks");
-  EXPECT_EQ(get(table, "Subject: Make Money Fast!!!"), "REJECT");
-  EXPECT_EQ(get(table, "To: friend@public.com"), "REJECT");
-  EXPECT_EQ(get(table, "To: friend@publicXcom"), "<miss>");
-  EXPECT_EQ(get(table, "<iframe src=3Dcid:x height=3D0 width=3D0>"),
+  EXPECT_EQ(valueOf(table, "Subject: Make Money Fast!!!"), "REJECT");
+  EXPECT_EQ(valueOf(table, "To: friend@public.com"), "REJECT");
+  EXPECT_EQ(valueOf(table, "To: friend@publicXcom"), "<miss>");
+  EXPECT_EQ(valueOf(table, "<iframe src=3Dcid:x height=3D0 width=3D0>"),
             "REJECT IFRAME vulnerability exploit");
-  EXPECT_EQ(get(table, "Subject: hello"), "<miss>");
+  EXPECT_EQ(valueOf(table, "Subject: hello"), "<miss>");
 }
 
 TEST(Regexp, FlagsAndSubstitutions) {
@@ -79,13 +70,13 @@ TEST(Regexp, FlagsAndSubstitutions) {
                   "!/@/                no-at $$5\n"
                   "|^(x)(y)?z@(.*)$|   [$1] [$2] [${3}] [$(3)]\n",
                   "t.regexp");
-  EXPECT_EQ(get(table, "Exact"), "case-sensitive");
-  EXPECT_EQ(get(table, "exact"), "no-at $5");
-  EXPECT_EQ(get(table, "a+b"), "basic");
-  EXPECT_EQ(get(table, "aab"), "no-at $5");
-  EXPECT_EQ(get(table, "xz@Host"), "[x] [] [Host] [Host]");
-  EXPECT_EQ(get(table, "xyz@h"), "[x] [y] [h] [h]");
-  EXPECT_EQ(get(table, "q@h"), "<miss>");
+  EXPECT_EQ(valueOf(table, "Exact"), "case-sensitive");
+  EXPECT_EQ(valueOf(table, "exact"), "no-at $5");
+  EXPECT_EQ(valueOf(table, "a+b"), "basic");
+  EXPECT_EQ(valueOf(table, "aab"), "no-at $5");
+  EXPECT_EQ(valueOf(table, "xz@Host"), "[x] [] [Host] [Host]");
+  EXPECT_EQ(valueOf(table, "xyz@h"), "[x] [y] [h] [h]");
+  EXPECT_EQ(valueOf(table, "q@h"), "<miss>");
 }
 
 TEST(Regexp, SyntaxErrorsNameFileAndLine) {
@@ -127,11 +118,11 @@ constexpr const char* kPcreAccess =
 
 TEST(Pcre, PostfixAccessExample) {
   RegexpMap table(RegexDialect::Pcre, kPcreAccess, "access.pcre");
-  EXPECT_EQ(get(table, "list-outgoing@example.com"), "550 Use list@example.com instead");
-  EXPECT_EQ(get(table, "owner-list-outgoing@example.com"), "<miss>");
-  EXPECT_EQ(get(table, "friend@example.com"), "550 Stick this in your pipe friend@example.com");
-  EXPECT_EQ(get(table, "friend@my.domain"), "<miss>");
-  EXPECT_EQ(get(table, "Noddy@My.Domain"),
+  EXPECT_EQ(valueOf(table, "list-outgoing@example.com"), "550 Use list@example.com instead");
+  EXPECT_EQ(valueOf(table, "owner-list-outgoing@example.com"), "<miss>");
+  EXPECT_EQ(valueOf(table, "friend@example.com"), "550 Stick this in your pipe friend@example.com");
+  EXPECT_EQ(valueOf(table, "friend@my.domain"), "<miss>");
+  EXPECT_EQ(valueOf(table, "Noddy@My.Domain"),
             "550 This user is a funny one. You really don't want to send mail to them as it "
             "only makes their life easier.");
 }
@@ -147,13 +138,13 @@ TEST(Pcre, FlagsAndIf) {
                   "/^line2$/m                        multiline\n"
                   "/^(a+?)(a*)!$/U                   [$1][$2]\n",
                   "t.pcre");
-  EXPECT_EQ(get(table, "From: spam   here"), "extended");
-  EXPECT_EQ(get(table, "Subject: spam   here"), "<miss>");
-  EXPECT_EQ(get(table, "Exact"), "case-sensitive");
-  EXPECT_EQ(get(table, "EXACT"), "<miss>");
-  EXPECT_EQ(get(table, "a\nb"), "dotall");
-  EXPECT_EQ(get(table, "line1\nline2"), "multiline");
-  EXPECT_EQ(get(table, "aaa!"), "[aaa][]");  // U makes +? greedy
+  EXPECT_EQ(valueOf(table, "From: spam   here"), "extended");
+  EXPECT_EQ(valueOf(table, "Subject: spam   here"), "<miss>");
+  EXPECT_EQ(valueOf(table, "Exact"), "case-sensitive");
+  EXPECT_EQ(valueOf(table, "EXACT"), "<miss>");
+  EXPECT_EQ(valueOf(table, "a\nb"), "dotall");
+  EXPECT_EQ(valueOf(table, "line1\nline2"), "multiline");
+  EXPECT_EQ(valueOf(table, "aaa!"), "[aaa][]");  // U makes +? greedy
 }
 
 TEST(RegexpTables, OpenFromFilesWithTheirSpec) {
@@ -164,8 +155,8 @@ TEST(RegexpTables, OpenFromFilesWithTheirSpec) {
   auto pcre = openTable("pcre:" + dir.file("a.pcre"));
   EXPECT_EQ(regexp->spec(), "regexp:" + dir.file("a.regexp"));
   EXPECT_EQ(pcre->spec(), "pcre:" + dir.file("a.pcre"));
-  EXPECT_EQ(get(*regexp, "Postmaster@x"), "OK");
-  EXPECT_EQ(get(*pcre, "Friend@X"), "550 Stick this in your pipe Friend@X");
+  EXPECT_EQ(valueOf(*regexp, "Postmaster@x"), "OK");
+  EXPECT_EQ(valueOf(*pcre, "Friend@X"), "550 Stick this in your pipe Friend@X");
 }
 
 }  // namespace

@@ -18,17 +18,9 @@ namespace posthorn::map {
 namespace {
 
 using testing::readFile;
+using testing::errorOf;
 using testing::ScratchDir;
 using testing::writeFile;
-
-std::string errorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const MapError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(TableSpec, ParsesTypeAndName) {
   TableSpec spec = TableSpec::parse("hash:/etc/mail/aliases");

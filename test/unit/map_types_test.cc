@@ -12,19 +12,10 @@
 namespace posthorn::map {
 namespace {
 
+using testing::errorOf;
+using testing::valueOf;
 using testing::ScratchDir;
 using testing::writeFile;
-
-std::string errorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const MapError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-std::string get(LookupTable& t, std::string_view key) { return t.lookup(key).value_or("<miss>"); }
 
 TEST(SupportedTypes, ListsEveryType) {
   EXPECT_EQ(supportedTypes(), "cidr hash inline pcre pgsql regexp texthash");
@@ -48,11 +39,11 @@ TEST(Texthash, ReadsThePostmapSourceWithoutADbFile) {
             "alice@example.com   duplicate\n");
   auto table = openTable("texthash:" + dir.file("virtual"));
   EXPECT_EQ(table->spec(), "texthash:" + dir.file("virtual"));
-  EXPECT_EQ(get(*table, "alice@example.com"), "alice@other.example");
-  EXPECT_EQ(get(*table, "ALICE@EXAMPLE.COM"), "alice@other.example");
-  EXPECT_EQ(get(*table, "@example.net"), "catchall");
-  EXPECT_EQ(get(*table, "list@example.com"), "a@example.com, b@example.com");
-  EXPECT_EQ(get(*table, "bob@example.com"), "<miss>");
+  EXPECT_EQ(valueOf(*table, "alice@example.com"), "alice@other.example");
+  EXPECT_EQ(valueOf(*table, "ALICE@EXAMPLE.COM"), "alice@other.example");
+  EXPECT_EQ(valueOf(*table, "@example.net"), "catchall");
+  EXPECT_EQ(valueOf(*table, "list@example.com"), "a@example.com, b@example.com");
+  EXPECT_EQ(valueOf(*table, "bob@example.com"), "<miss>");
 }
 
 TEST(Texthash, ErrorsNameFileAndLine) {
@@ -67,12 +58,12 @@ TEST(Texthash, ErrorsNameFileAndLine) {
 TEST(Inline, KeyValuePairsAndBracedElements) {
   auto table = openTable("inline:{ Key1=value1, key2=value2 { key3 = text with spaces },"
                          "{key4=a=b} }");
-  EXPECT_EQ(get(*table, "key1"), "value1");
-  EXPECT_EQ(get(*table, "KEY2"), "value2");
-  EXPECT_EQ(get(*table, "key3"), "text with spaces");
-  EXPECT_EQ(get(*table, "key4"), "a=b");
-  EXPECT_EQ(get(*table, "key5"), "<miss>");
-  EXPECT_EQ(get(*openTable("inline:{}"), "x"), "<miss>");
+  EXPECT_EQ(valueOf(*table, "key1"), "value1");
+  EXPECT_EQ(valueOf(*table, "KEY2"), "value2");
+  EXPECT_EQ(valueOf(*table, "key3"), "text with spaces");
+  EXPECT_EQ(valueOf(*table, "key4"), "a=b");
+  EXPECT_EQ(valueOf(*table, "key5"), "<miss>");
+  EXPECT_EQ(valueOf(*openTable("inline:{}"), "x"), "<miss>");
 }
 
 TEST(Inline, BadSyntax) {
@@ -96,17 +87,17 @@ constexpr const char* kPostfixCidrExample =
 
 TEST(Cidr, PostfixManualExample) {
   CidrMap table(kPostfixCidrExample, "client.cidr");
-  EXPECT_EQ(get(table, "192.168.1.1"), "OK");
-  EXPECT_EQ(get(table, "192.168.1.2"), "REJECT");
-  EXPECT_EQ(get(table, "192.168.255.255"), "REJECT");
-  EXPECT_EQ(get(table, "192.169.0.1"), "<miss>");
-  EXPECT_EQ(get(table, "2001:db8::1"), "OK");
-  EXPECT_EQ(get(table, "2001:0db8:0000::0001"), "OK");  // compared in binary
-  EXPECT_EQ(get(table, "2001:DB8:1::5"), "REJECT");     // not folded, still an address
-  EXPECT_EQ(get(table, "2001:db9::1"), "<miss>");
-  EXPECT_EQ(get(table, "[192.168.3.4]"), "REJECT");
-  EXPECT_EQ(get(table, "not-an-address"), "<miss>");
-  EXPECT_EQ(get(table, "::ffff:192.168.1.1"), "<miss>");  // another family
+  EXPECT_EQ(valueOf(table, "192.168.1.1"), "OK");
+  EXPECT_EQ(valueOf(table, "192.168.1.2"), "REJECT");
+  EXPECT_EQ(valueOf(table, "192.168.255.255"), "REJECT");
+  EXPECT_EQ(valueOf(table, "192.169.0.1"), "<miss>");
+  EXPECT_EQ(valueOf(table, "2001:db8::1"), "OK");
+  EXPECT_EQ(valueOf(table, "2001:0db8:0000::0001"), "OK");  // compared in binary
+  EXPECT_EQ(valueOf(table, "2001:DB8:1::5"), "REJECT");     // not folded, still an address
+  EXPECT_EQ(valueOf(table, "2001:db9::1"), "<miss>");
+  EXPECT_EQ(valueOf(table, "[192.168.3.4]"), "REJECT");
+  EXPECT_EQ(valueOf(table, "not-an-address"), "<miss>");
+  EXPECT_EQ(valueOf(table, "::ffff:192.168.1.1"), "<miss>");  // another family
 }
 
 TEST(Cidr, IfEndifNegationAndCatchAll) {
@@ -121,11 +112,11 @@ TEST(Cidr, IfEndifNegationAndCatchAll) {
       "!10.0.0.0/8   outside-ten\n"
       "::/0          any-v6\n",
       "t.cidr");
-  EXPECT_EQ(get(table, "10.1.2.3"), "inner");
-  EXPECT_EQ(get(table, "10.3.0.1"), "ten-not-two");
-  EXPECT_EQ(get(table, "10.2.0.1"), "<miss>");
-  EXPECT_EQ(get(table, "192.0.2.1"), "outside-ten");
-  EXPECT_EQ(get(table, "::1"), "outside-ten");  // !v4-network matches any v6 key
+  EXPECT_EQ(valueOf(table, "10.1.2.3"), "inner");
+  EXPECT_EQ(valueOf(table, "10.3.0.1"), "ten-not-two");
+  EXPECT_EQ(valueOf(table, "10.2.0.1"), "<miss>");
+  EXPECT_EQ(valueOf(table, "192.0.2.1"), "outside-ten");
+  EXPECT_EQ(valueOf(table, "::1"), "outside-ten");  // !v4-network matches any v6 key
 }
 
 TEST(Cidr, SyntaxErrorsNameFileAndLine) {
@@ -153,7 +144,7 @@ TEST(Cidr, OpensAFile) {
   writeFile(dir.file("client.cidr"), kPostfixCidrExample);
   auto table = openTable("cidr:" + dir.file("client.cidr"));
   EXPECT_EQ(table->spec(), "cidr:" + dir.file("client.cidr"));
-  EXPECT_EQ(get(*table, "192.168.7.7"), "REJECT");
+  EXPECT_EQ(valueOf(*table, "192.168.7.7"), "REJECT");
 }
 
 }  // namespace
