@@ -19,6 +19,12 @@ std::string clean(std::string_view text) {
 Reply::Reply(int code_, std::string enhanced_, std::string text)
     : code(code_), enhanced(std::move(enhanced_)), lines{std::move(text)} {}
 
+std::string withClass(int code, std::string_view enhanced) {
+  std::string e(enhanced);
+  if (!e.empty()) e[0] = static_cast<char>('0' + code / 100);
+  return e;
+}
+
 std::string Reply::text() const {
   std::string out = std::to_string(code);
   if (!enhanced.empty()) out += " " + enhanced;

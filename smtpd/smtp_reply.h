@@ -31,6 +31,10 @@ struct Reply {
   std::string wire() const;
 };
 
+// The enhanced code with its class made the reply code's: a 450 carries
+// "4.x.x", a 554 "5.x.x" (withClass(450, "5.7.1") is "4.7.1").
+std::string withClass(int code, std::string_view enhanced);
+
 // "<" + address + ">", with control characters made harmless, for reply
 // texts that quote a client's address.
 std::string quoted(std::string_view address);

@@ -11,13 +11,6 @@ namespace posthorn::smtpd {
 
 namespace {
 
-// The enhanced code's class follows the reply code's (a 450 carries 4.x.x).
-std::string withClass(int code, std::string_view enhanced) {
-  std::string e(enhanced);
-  e[0] = static_cast<char>('0' + code / 100);
-  return e;
-}
-
 address::CidrList parseNetworks(const std::vector<std::string>& entries, const char* param) {
   try {
     return address::CidrList::parse(entries, param);

@@ -16,12 +16,6 @@ namespace {
 
 constexpr int kMaxDepth = 4;  // restrictions named by table values, nested
 
-std::string withClass(int code, std::string_view enhanced) {
-  std::string e(enhanced);
-  if (!e.empty()) e[0] = static_cast<char>('0' + code / 100);
-  return e;
-}
-
 bool validHostname(std::string_view name) {
   if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
     std::string inner(name.substr(1, name.size() - 2));

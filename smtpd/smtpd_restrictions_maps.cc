@@ -14,12 +14,6 @@ namespace posthorn::smtpd {
 
 namespace {
 
-std::string withClass(int code, std::string_view enhanced) {
-  std::string e(enhanced);
-  if (!e.empty()) e[0] = static_cast<char>('0' + code / 100);
-  return e;
-}
-
 // "554 5.7.1 text" (the enhanced code optional) as a reply; nullopt when
 // it does not start with a 4xx or 5xx code.
 std::optional<Reply> parseReplyText(std::string_view s, std::string_view defaultEnhanced) {
