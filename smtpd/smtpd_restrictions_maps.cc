@@ -263,7 +263,7 @@ Restrictions::Result Restrictions::dnsList(const access::Restriction& r, Eval& e
   bool listed = false;
   for (const dns::Record& rec : a.records) {
     if (rec.type != dns::RrType::A) continue;
-    if (want.empty() ? rec.address.starts_with("127.") : rec.address == want) listed = true;
+    if (want.empty() ? rec.address.starts_with("127.") : access::rblFilterMatches(want, rec.address)) listed = true;
   }
   if (!listed) return Result::Dunno;
   return listedReply(ev, r.arg, rblClass, what, name);

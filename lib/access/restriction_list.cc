@@ -2,6 +2,7 @@
 #include "lib/access/restriction_list.h"
 
 #include <algorithm>
+#include <array>
 
 #include "lib/util/ascii.h"
 
@@ -64,11 +65,84 @@ bool hasRequired(const RestrictionList& list) {
   return false;
 }
 
+// A decimal octet, 0..255.
+bool octetNumber(std::string_view t, int* out) {
+  if (t.empty() || t.size() > 3) return false;
+  int n = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n > 255) return false;
+  *out = n;
+  return true;
+}
+
+// Whether one octet's pattern ("2", "[2..11]", "[2;4;9]", "[2;4..6]")
+// holds `value`; nullopt when the pattern is malformed.
+std::optional<bool> octetMatches(std::string_view pat, int value) {
+  int n = 0;
+  if (octetNumber(pat, &n)) return n == value;
+  if (pat.size() < 3 || pat.front() != '[' || pat.back() != ']') return std::nullopt;
+  std::string_view inner = pat.substr(1, pat.size() - 2);
+  bool match = false;
+  while (true) {
+    const std::size_t semi = inner.find(';');
+    const std::string_view elem = inner.substr(0, semi);
+    const std::size_t dots = elem.find("..");
+    int lo = 0, hi = 0;
+    if (dots == std::string_view::npos) {
+      if (!octetNumber(elem, &lo)) return std::nullopt;
+      hi = lo;
+    } else if (!octetNumber(elem.substr(0, dots), &lo) || !octetNumber(elem.substr(dots + 2), &hi) || lo > hi) {
+      return std::nullopt;
+    }
+    if (value >= lo && value <= hi) match = true;
+    if (semi == std::string_view::npos) break;
+    inner.remove_prefix(semi + 1);
+  }
+  return match;
+}
+
+// The four octet patterns of a filter (a range's ".." stays inside its
+// brackets); false for fewer than four.
+bool splitOctets(std::string_view s, std::array<std::string_view, 4>& out) {
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::size_t from = 0;
+    if (!s.empty() && s.front() == '[') {
+      from = s.find(']');
+      if (from == std::string_view::npos) return false;
+    }
+    const std::size_t end = i < 3 ? s.find('.', from) : s.size();
+    if (end == std::string_view::npos) return false;
+    out[i] = s.substr(0, end);
+    if (i < 3) s.remove_prefix(end + 1);
+  }
+  return true;  // a fifth octet stays in out[3] and fails to parse there
+}
+
 std::string describeParam(const config::Config& cfg, std::string_view param) {
   return cfg.origin(param).describe() + ": " + std::string(param) + " = \"" + cfg.get(param) + "\"";
 }
 
 }  // namespace
+
+bool rblFilterValid(std::string_view filter) {
+  std::array<std::string_view, 4> pats;
+  if (!splitOctets(filter, pats)) return false;
+  return std::all_of(pats.begin(), pats.end(), [](std::string_view p) { return octetMatches(p, 0).has_value(); });
+}
+
+bool rblFilterMatches(std::string_view filter, std::string_view address) {
+  std::array<std::string_view, 4> pats, octets;
+  if (!splitOctets(filter, pats) || !splitOctets(address, octets)) return false;
+  for (std::size_t i = 0; i < 4; ++i) {
+    int value = 0;
+    if (!octetNumber(octets[i], &value)) return false;
+    if (octetMatches(pats[i], value) != std::optional<bool>(true)) return false;
+  }
+  return true;
+}
 
 bool knownRestriction(std::string_view name, bool* takesArg) {
   for (const Known& k : kKnown) {
@@ -95,6 +169,12 @@ RestrictionList parseRestrictions(const std::vector<std::string>& words, std::st
                                   " needs an argument");
       }
       r.arg = words[++i];
+      const std::size_t eq = r.arg.find('=');
+      if ((r.name == "reject_rbl_client" || r.name.starts_with("reject_rhsbl_")) && eq != std::string::npos &&
+          !rblFilterValid(std::string_view(r.arg).substr(eq + 1))) {
+        throw config::ConfigError(std::string(where) + ": " + r.name + " " + r.arg +
+                                  ": bad reply filter (want d.d.d.d, each d a number, [n..m] or [n;m;...])");
+      }
     }
     out.push_back(std::move(r));
   }

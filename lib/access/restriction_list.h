@@ -47,6 +47,14 @@ RestrictionList parseRestrictions(const std::vector<std::string>& words, std::st
 // The parameter `param` of cfg. Throws config::ConfigError.
 RestrictionList parseRestrictions(const config::Config& cfg, std::string_view param);
 
+// A DNS list's reply filter, Postfix's "zen.example=127.0.0.[2..11]":
+// four octets, each a number, a range [n..m] or a list [n;m;k] whose
+// elements may be ranges ([2;4..6]). rblFilterValid() says whether
+// `filter` (the part after '=') is one; rblFilterMatches() whether an A
+// record `address` matches it (an invalid filter matches nothing).
+bool rblFilterValid(std::string_view filter);
+bool rblFilterMatches(std::string_view filter, std::string_view address);
+
 // nullopt when the relay and recipient restrictions refuse unauthorised
 // destinations; otherwise the complaint, naming both parameters' origins
 // and values. Throws config::ConfigError for a list that does not parse.

@@ -44,6 +44,31 @@ TEST(RestrictionList, RefusesUnknownNamesAndMissingArguments) {
   }
 }
 
+TEST(RestrictionList, DnsListReplyFilters) {
+  // Postfix's forms: one address, a range, a list, a list with a range.
+  EXPECT_TRUE(access::rblFilterMatches("127.0.0.2", "127.0.0.2"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.2", "127.0.0.3"));
+  EXPECT_TRUE(access::rblFilterMatches("127.0.0.[2..11]", "127.0.0.2"));
+  EXPECT_TRUE(access::rblFilterMatches("127.0.0.[2..11]", "127.0.0.11"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.[2..11]", "127.0.0.1"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.[2..11]", "127.0.0.12"));
+  EXPECT_TRUE(access::rblFilterMatches("127.0.0.[2;4;9]", "127.0.0.4"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.[2;4;9]", "127.0.0.3"));
+  EXPECT_TRUE(access::rblFilterMatches("127.0.[0..1].[2;4..6]", "127.0.1.5"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.[0..1].[2;4..6]", "127.0.2.5"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.2", "127.0.0.2.1"));
+  EXPECT_FALSE(access::rblFilterMatches("127.0.0.[2..x]", "127.0.0.2"));
+  for (const char* bad : {"127.0.0", "127.0.0.256", "127.0.0.[2..]", "127.0.0.[5..2]", "127.0.0.[2;;4]",
+                          "127.0.0.[2", "127.0.0.2.1", "zen"})
+    EXPECT_FALSE(access::rblFilterValid(bad)) << bad;
+  EXPECT_TRUE(access::rblFilterValid("127.0.0.[2;4..6]"));
+  // A filter that is not one is refused when the list is read.
+  EXPECT_NO_THROW(access::parseRestrictions({"reject_rbl_client", "zen.example=127.0.0.[2..11]"}, "x"));
+  EXPECT_NO_THROW(access::parseRestrictions({"reject_rhsbl_sender", "dbl.example=127.0.1.[2;4;9]"}, "x"));
+  EXPECT_THROW(access::parseRestrictions({"reject_rbl_client", "zen.example=127.0.0.[2..]"}, "x"),
+               config::ConfigError);
+}
+
 TEST(RestrictionList, DefaultsAreNoOpenRelay) {
   EXPECT_EQ(access::openRelayProblem(config::Config::defaults()), std::nullopt);
 }
