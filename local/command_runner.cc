@@ -39,7 +39,7 @@ mailbox::DeliveryResult result(mailbox::DeliveryResult::Kind kind, std::string d
   }
   ::signal(SIGPIPE, SIG_DFL);
   if (!becomeUser(spec.uid, spec.gid)) ::_exit(75);
-  if (spec.home.empty() || ::chdir(spec.home.c_str()) != 0) (void)::chdir("/");
+  if ((spec.home.empty() || ::chdir(spec.home.c_str()) != 0) && ::chdir("/") != 0) ::_exit(75);
   std::vector<std::string> env = {"SHELL=/bin/sh", "PATH=/usr/bin:/bin:/usr/local/bin"};
   for (const auto& [name, value] : spec.env) env.push_back(name + "=" + value);
   std::vector<char*> envp;

@@ -16,8 +16,8 @@ AsUser::AsUser(uid_t uid, gid_t gid) {
   if (::geteuid() != 0 || uid == 0) return;
   if (::setgroups(1, &gid) != 0 || ::setegid(gid) != 0 || ::seteuid(uid) != 0) {
     const std::string why = std::strerror(errno);
-    (void)::seteuid(0);
-    (void)::setegid(0);
+    // Back to root as the destructor would; a process stuck half-way must not go on.
+    if (::seteuid(0) != 0 || ::setegid(0) != 0) std::abort();
     throw std::runtime_error("cannot change to uid " + std::to_string(uid) + ": " + why);
   }
   switched_ = true;
