@@ -1,6 +1,8 @@
 // mapd_settings - reads mapd's parameters from posthorn.conf
 #include "mapd/mapd_settings.h"
 
+#include "lib/access/restriction_list.h"
+
 namespace posthorn::mapd {
 
 std::string allowedTableEntry(const std::string& word) {
@@ -13,7 +15,8 @@ std::string allowedTableEntry(const std::string& word) {
 }
 
 Settings::Settings(const config::Config& cfg) {
-  for (const auto& word : cfg.getList("proxy_read_maps")) {
+  // The restriction lists in it name access tables and policy servers.
+  for (const auto& word : access::withoutPolicyServers(cfg.getList("proxy_read_maps"))) {
     auto entry = allowedTableEntry(word);
     if (!entry.empty()) allowedTables.insert(std::move(entry));
   }

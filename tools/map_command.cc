@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "lib/access/restriction_list.h"
 #include "lib/config/config.h"
 #include "lib/map/lookup_table.h"
 #include "lib/map/map_builder.h"
@@ -98,7 +99,7 @@ std::vector<std::string> tableFileProblems(const config::Config& cfg) {
   std::set<std::string> seen;
   std::vector<std::string> words;
   try {
-    words = cfg.getList("proxy_read_maps");
+    words = access::withoutPolicyServers(cfg.getList("proxy_read_maps"));
   } catch (const config::ConfigError& e) {
     return {e.what()};
   }

@@ -127,6 +127,15 @@ std::string describeParam(const config::Config& cfg, std::string_view param) {
 
 }  // namespace
 
+std::vector<std::string> withoutPolicyServers(const std::vector<std::string>& words) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    out.push_back(words[i]);
+    if (util::lower(words[i]) == "check_policy_service") ++i;
+  }
+  return out;
+}
+
 bool rblFilterValid(std::string_view filter) {
   std::array<std::string_view, 4> pats;
   if (!splitOctets(filter, pats)) return false;

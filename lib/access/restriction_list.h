@@ -47,6 +47,12 @@ RestrictionList parseRestrictions(const std::vector<std::string>& words, std::st
 // The parameter `param` of cfg. Throws config::ConfigError.
 RestrictionList parseRestrictions(const config::Config& cfg, std::string_view param);
 
+// The words of a list of tables that may take in restriction lists
+// (proxy_read_maps = ... $smtpd_client_restrictions ...), without the
+// server named after each check_policy_service ("inet:127.0.0.1:10023" is
+// no table). The other words are kept: callers take the "type:name" ones.
+std::vector<std::string> withoutPolicyServers(const std::vector<std::string>& words);
+
 // A DNS list's reply filter, Postfix's "zen.example=127.0.0.[2..11]":
 // four octets, each a number, a range [n..m] or a list [n;m;k] whose
 // elements may be ranges ([2;4..6]). rblFilterValid() says whether

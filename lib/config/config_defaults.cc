@@ -115,7 +115,10 @@ const std::vector<ParamInfo> kParameters = {
     {"proxy_read_maps",
      "$alias_maps $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps "
      "$virtual_mailbox_domains $transport_maps $relay_domains $canonical_maps "
-     "$sender_canonical_maps $recipient_canonical_maps",
+     "$sender_canonical_maps $recipient_canonical_maps $smtpd_sender_login_maps "
+     "$smtpd_client_restrictions $smtpd_helo_restrictions $smtpd_sender_restrictions "
+     "$smtpd_relay_restrictions $smtpd_recipient_restrictions $smtpd_data_restrictions "
+     "$smtpd_end_of_data_restrictions $rbl_reply_maps",
      T::List},
     {"parent_domain_matches_subdomains",
      "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,"

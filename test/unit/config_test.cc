@@ -293,7 +293,32 @@ TEST(ConfigTyped, ProxyReadMapsDefaultExpandsTheTables) {
   // mapd ignores the plain domain name.
   EXPECT_EQ(maps, (std::vector<std::string>{"hash:" + c.get("config_directory") + "/aliases",
                                             "hash:/etc/mail/virtual", "hash:/etc/mail/virtual",
-                                            "example.org", "hash:/etc/mail/vdomains"}));
+                                            "example.org", "hash:/etc/mail/vdomains",
+                                            // the default smtpd_relay_restrictions
+                                            "permit_mynetworks", "permit_sasl_authenticated",
+                                            "reject_unauth_destination"}));
+}
+
+TEST(ConfigTyped, ProxyReadMapsDefaultTakesInTheRestrictionLists) {
+  // As Postfix's: the access tables named in the restriction lists (and
+  // rbl_reply_maps, smtpd_sender_login_maps) are allowed; mapd takes the
+  // type:name words of it.
+  const Config c = parse(
+      "mydomain = x\nalias_maps =\nsmtpd_relay_restrictions = permit_mynetworks reject_unauth_destination\n"
+      "smtpd_client_restrictions = check_client_access cidr:/etc/mail/clients\n"
+      "smtpd_helo_restrictions = check_helo_access hash:/etc/mail/helo\n"
+      "smtpd_sender_restrictions = check_sender_access hash:/etc/mail/senders\n"
+      "smtpd_recipient_restrictions = check_recipient_access pcre:/etc/mail/rcpt.pcre\n"
+      "smtpd_data_restrictions = check_client_access hash:/etc/mail/data\n"
+      "smtpd_end_of_data_restrictions = check_sender_access hash:/etc/mail/eod\n"
+      "rbl_reply_maps = hash:/etc/mail/rbl_reply\nsmtpd_sender_login_maps = hash:/etc/mail/logins\n");
+  EXPECT_EQ(c.getList("proxy_read_maps"),
+            (std::vector<std::string>{"hash:/etc/mail/logins", "check_client_access", "cidr:/etc/mail/clients",
+                                      "check_helo_access", "hash:/etc/mail/helo", "check_sender_access",
+                                      "hash:/etc/mail/senders", "permit_mynetworks", "reject_unauth_destination",
+                                      "check_recipient_access", "pcre:/etc/mail/rcpt.pcre", "check_client_access",
+                                      "hash:/etc/mail/data", "check_sender_access", "hash:/etc/mail/eod",
+                                      "hash:/etc/mail/rbl_reply"}));
 }
 
 TEST(ConfigTyped, OverridesWinOverTheFile) {

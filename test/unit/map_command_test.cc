@@ -160,6 +160,23 @@ TEST(MapCommand, CheckNamesTableSyntaxErrors) {
   EXPECT_EQ(problems[2].find("table mysql:/x: unsupported table type"), 0u) << problems[2];
 }
 
+TEST(MapCommand, CheckOpensTheAccessTablesOfRestrictionLists) {
+  ScratchDir dir;
+  writeFile(dir.file("bad.cidr"), "10.0.0.1/8 OK\n");
+  // The default proxy_read_maps takes in the restriction lists: their
+  // tables are checked, the restriction names, the DNS list and the policy
+  // server are not tables.
+  const config::Config cfg = config::Config::parse(
+      "smtpd_client_restrictions = permit_mynetworks, check_client_access cidr:" + dir.file("bad.cidr") +
+          ", reject_rbl_client zen.example=127.0.0.[2..11]\n"
+          "smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:10023, "
+          "check_policy_service unix:private/policy\n",
+      "posthorn.conf");
+  const std::vector<std::string> problems = tableFileProblems(cfg);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].find("table cidr:" + dir.file("bad.cidr") + ": "), 0u) << problems[0];
+}
+
 TEST(MapCommand, UsageErrors) {
   const std::vector<std::vector<std::string>> bad = {
       {}, {"a", "b"}, {"-x", "a"}, {"-q"}, {"-ab", "a"}, {"-c"}};

@@ -69,6 +69,14 @@ TEST(RestrictionList, DnsListReplyFilters) {
                config::ConfigError);
 }
 
+TEST(RestrictionList, PolicyServersAreNoTables) {
+  EXPECT_EQ(access::withoutPolicyServers({"check_client_access", "hash:/a", "CHECK_POLICY_SERVICE",
+                                          "inet:127.0.0.1:10023", "check_policy_service", "unix:private/p",
+                                          "cidr:/b"}),
+            (std::vector<std::string>{"check_client_access", "hash:/a", "CHECK_POLICY_SERVICE",
+                                      "check_policy_service", "cidr:/b"}));
+}
+
 TEST(RestrictionList, DefaultsAreNoOpenRelay) {
   EXPECT_EQ(access::openRelayProblem(config::Config::defaults()), std::nullopt);
 }
