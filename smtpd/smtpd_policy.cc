@@ -99,12 +99,16 @@ bool Policy::aliasKnown(const address::Address& recipient) {
   return inTables(settings_.aliasMaps, keys);
 }
 
-bool Policy::virtualAliasKnown(const address::Address& recipient) {
+bool Policy::virtualAliasKnown(const address::Address& recipient, bool localClass) {
   if (settings_.virtualAliasMaps.empty()) return false;
   const std::string local = address::foldCase(recipient.localPart);
   std::vector<std::string> keys{local + "@" + recipient.domain};
   auto split = address::splitExtension(local, settings_.recipientDelimiter);
   if (split.extension) keys.push_back(split.user + "@" + recipient.domain);
+  if (localClass || address::foldCase(recipient.domain) == address::foldCase(settings_.myorigin)) {
+    keys.push_back(local);
+    if (split.extension) keys.push_back(split.user);
+  }
   keys.push_back("@" + recipient.domain);
   return inTables(settings_.virtualAliasMaps, keys);
 }
@@ -135,14 +139,14 @@ std::optional<Reply> Policy::checkRecipient(const address::Address& recipient,
                      quoted(addr) + ": Relay access denied");
       case address::AddressClass::Local:
         if (recipient.isPostmaster()) return std::nullopt;
-        if (lookups_.userExists(addr) || aliasKnown(recipient) || virtualAliasKnown(recipient))
+        if (lookups_.userExists(addr) || aliasKnown(recipient) || virtualAliasKnown(recipient, true))
           return std::nullopt;
         return unknown(settings_.unknownLocalRejectCode, "local recipient table");
       case address::AddressClass::Virtual:
-        if (lookups_.userExists(addr) || virtualAliasKnown(recipient)) return std::nullopt;
+        if (lookups_.userExists(addr) || virtualAliasKnown(recipient, false)) return std::nullopt;
         return unknown(settings_.unknownVirtualRejectCode, "virtual mailbox table");
       case address::AddressClass::Alias:
-        if (virtualAliasKnown(recipient)) return std::nullopt;
+        if (virtualAliasKnown(recipient, false)) return std::nullopt;
         return unknown(550, "virtual alias table");
       case address::AddressClass::Refused:
         return Reply(550, "5.1.2",

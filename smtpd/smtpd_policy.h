@@ -72,7 +72,10 @@ class Policy {
 
  private:
   bool aliasKnown(const address::Address& recipient);
-  bool virtualAliasKnown(const address::Address& recipient);
+  // virtual(5)'s keys in cleanup's order (lib/address/address_rewriter):
+  // user+ext@domain, user@domain, and for a local domain (localClass:
+  // mydestination) or $myorigin the bare user+ext and user, then @domain.
+  bool virtualAliasKnown(const address::Address& recipient, bool localClass);
   bool inTables(const std::vector<std::string>& tables, const std::vector<std::string>& keys);
 
   const Settings& settings_;

@@ -203,6 +203,27 @@ TEST_F(SessionTest, RecipientDelimiterAndVirtualAliases) {
   EXPECT_EQ(last("RCPT TO:<other@alias.example>\r\n").substr(0, 9), "550 5.1.1");
 }
 
+TEST_F(SessionTest, VirtualAliasBareUserForLocalDomains) {
+  // virtual(5): for $myorigin and the local domains the bare user is a key
+  // too (after user@domain, before @domain), as cleanup expands it.
+  settings.recipientDelimiter = "+";
+  settings.virtualAliasMaps = {"hash:/etc/mail/virtual"};
+  lookups.tables["hash:/etc/mail/virtual"] = {{"webmaster", "alice@example.org"},
+                                              {"press", "alice@example.org"}};
+  settings.myorigin = "origin.example";
+  lookups.domains["origin.example"] = AC::Virtual;
+  start();
+  send("EHLO c\r\nMAIL FROM:<a@example.net>\r\n");
+  EXPECT_EQ(last("RCPT TO:<webmaster@example.org>\r\n"), "250 2.1.5 Ok");     // mydestination
+  EXPECT_EQ(last("RCPT TO:<Webmaster+x@example.org>\r\n"), "250 2.1.5 Ok");  // user, extension dropped
+  EXPECT_EQ(last("RCPT TO:<press@origin.example>\r\n"), "250 2.1.5 Ok");  // $myorigin
+  // Not for other classes: a virtual mailbox domain needs user@domain.
+  EXPECT_EQ(last("RCPT TO:<webmaster@virtual.example>\r\n"),
+            "550 5.1.1 <webmaster@virtual.example>: Recipient address rejected: User unknown in "
+            "virtual mailbox table");
+  EXPECT_EQ(last("RCPT TO:<webmaster@alias.example>\r\n").substr(0, 9), "550 5.1.1");
+}
+
 TEST_F(SessionTest, LookupFailuresAreTemporary) {
   start();
   send("EHLO c\r\nMAIL FROM:<a@example.net>\r\n");
