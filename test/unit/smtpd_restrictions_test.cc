@@ -264,6 +264,39 @@ TEST_F(RestrictionSessionTest, RelayDeniedByDefaultListAndLogged) {
             std::string::npos);
 }
 
+TEST_F(RestrictionSessionTest, OpenRelayAddressTricksAreRefused) {
+  // The relay decision uses the domain after the last unquoted @ (source
+  // routes dropped, RFC 5321 C): a %-hack, a !-path or a quoted @ addressed
+  // to our domain is a local address, unknown here; nothing is relayed.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"user%remote.example@example.org",
+       "550 5.1.1 <user%remote.example@example.org>: Recipient address rejected: User unknown in local "
+       "recipient table"},
+      {"remote.example!user@example.org",
+       "550 5.1.1 <remote.example!user@example.org>: Recipient address rejected: User unknown in local "
+       "recipient table"},
+      {"\"user@remote.example\"@example.org",
+       "550 5.1.1 <\"user@remote.example\"@example.org>: Recipient address rejected: User unknown in local "
+       "recipient table"},
+      {"@example.org:user@remote.example", "554 5.7.1 <user@remote.example>: Relay access denied"},
+      {"@a.example,@example.org:user@remote.example", "554 5.7.1 <user@remote.example>: Relay access denied"},
+      {"user%40remote.example@example.org",
+       "550 5.1.1 <user%40remote.example@example.org>: Recipient address rejected: User unknown in local "
+       "recipient table"},
+  };
+  for (const auto& [to, want] : cases) {
+    session.reset();
+    EXPECT_EQ(rcpt("a@example.net", to), want) << to;
+  }
+  session.reset();
+  EXPECT_EQ(rcpt("a@example.net", "user@remote.example@example.org").substr(0, 3), "501");
+  // A relay attempt after a valid local recipient is refused all the same.
+  session.reset();
+  EXPECT_EQ(rcpt("a@example.net", "alice@example.org"), "250 2.1.5 Ok");
+  EXPECT_EQ(last("RCPT TO:<victim@remote.example>\r\n"), "554 5.7.1 <victim@remote.example>: Relay access denied");
+  EXPECT_EQ(last("RCPT TO:<victim%remote.example@[192.0.2.1]>\r\n").substr(0, 1), "5");
+}
+
 TEST_F(RestrictionSessionTest, DeferUnauthDestination) {
   settings.relayRestrictions = parse("permit_mynetworks defer_unauth_destination");
   EXPECT_EQ(rcpt("a@example.net", "x@elsewhere.example"), "454 4.7.1 <x@elsewhere.example>: Relay access denied");
