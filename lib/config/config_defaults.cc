@@ -177,6 +177,9 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_discard_ehlo_keywords", "", T::List},
     {"smtpd_forbid_bare_newline", "normalize", T::String},
     {"smtpd_forbid_bare_newline_exclusions", "$mynetworks", T::List},
+    // anvil(8): per-client counts and rates
+    {"anvil_rate_time_unit", "60s", T::Time},
+    {"anvil_status_update_time", "600s", T::Time},
     {"disable_vrfy_command", "no", T::Bool},
     {"strict_rfc821_envelopes", "no", T::Bool},
     {"relay_domains_reject_code", "554", T::Int},

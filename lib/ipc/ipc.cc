@@ -107,6 +107,8 @@ std::string msgTypeName(std::uint32_t type) {
     case MsgType::PassdbReply: return "PassdbReply";
     case MsgType::Pop3Handover: return "Pop3Handover";
     case MsgType::ImapHandover: return "ImapHandover";
+    case MsgType::AnvilRequest: return "AnvilRequest";
+    case MsgType::AnvilReply: return "AnvilReply";
     case MsgType::TestPing: return "TestPing";
     case MsgType::TestEcho: return "TestEcho";
   }

@@ -68,6 +68,9 @@ enum class MsgType : std::uint32_t {
   Pop3Handover = 80,
   // imapd login stage to mailbox stage (proto_imap.h): 90-99
   ImapHandover = 90,
+  // anvil, per-client counts and rates (proto_anvil.h): 100-109
+  AnvilRequest = 100,
+  AnvilReply = 101,
   // tests only (test/unit): never sent by a daemon
   TestPing = 900,
   TestEcho = 901,
