@@ -9,7 +9,8 @@
 // The resolver (libunbound) is set up before the jail; the client's name
 // is looked up through the loop (smtpd_peername_lookup); the blocking
 // resolver of the sender checks also answers the access restrictions'
-// DNS lookups (DNSBLs, reject_unknown_*_domain).
+// DNS lookups (DNSBLs, reject_unknown_*_domain). The per-client limits are
+// counted by anvil at private/anvil (smtpd_limits.h).
 #include <ctime>
 #include <memory>
 
@@ -24,9 +25,11 @@
 #include "lib/tls/tls.h"
 #include "lib/proto/userdb_client.h"
 #include "lib/proto/passdb_client.h"
+#include "lib/proto/anvil_client.h"
 #include "smtpd/smtpd_authenticator.h"
 #include "smtpd/smtpd_cleanup_sink.h"
 #include "smtpd/smtpd_connection.h"
+#include "smtpd/smtpd_limits.h"
 #include "smtpd/smtpd_lookups.h"
 #include "smtpd/smtpd_policy.h"
 #include "smtpd/smtpd_settings.h"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     if (settings.saslAuthEnable)
       authenticator = std::make_unique<smtpd::PassdbAuthenticator>(path(passdb::kPassdbService));
     std::unique_ptr<smtpd::Policy> policy;
+    std::unique_ptr<smtpd::AnvilLimits> limits;  // smtpd_client_*_limit, counted by anvil
     std::shared_ptr<tls::Context> tlsContext;
     std::unique_ptr<smtpd::ConnectionContext> context;
     std::unique_ptr<dns::Resolver> resolver;
@@ -77,9 +81,14 @@ int main(int argc, char** argv) {
                                          .ciphers = settings.tlsCiphers},
                                         "smtpd_tls_protocols");
       }
+      if (settings.anyClientLimit()) {  // reads the exceptions' files
+        const std::string service = worker.options().service;
+        limits = std::make_unique<smtpd::AnvilLimits>(
+            settings, service, smtpd::AnvilLimits::anvilCounter(path(anvil::kAnvilService), service));
+      }
       context = std::make_unique<smtpd::ConnectionContext>(
           smtpd::ConnectionContext{settings, *policy, sinks, tlsContext, authenticator.get(), nullptr,
-                                   senderChecks.get(), dmarcHistory.get()});
+                                   senderChecks.get(), dmarcHistory.get(), limits.get()});
     };
     jail.postJail = [&] {
       if (!resolver) return;

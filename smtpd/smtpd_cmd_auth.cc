@@ -59,6 +59,12 @@ void Session::cmdAuth(std::string_view args) {
     reply(Reply(503, "5.5.1", "Error: MAIL transaction in progress"));
     return;
   }
+  if (limits_ != nullptr) {
+    if (auto refusal = limits_->check(LimitEvent::Auth, peer_.address, peer_.describe())) {
+      reply(*refusal);
+      return;
+    }
+  }
   const auto space = args.find(' ');
   const std::string mechanism = util::upper(args.substr(0, space));
   std::string_view initial = space == std::string_view::npos ? std::string_view() : args.substr(space + 1);

@@ -67,6 +67,12 @@ void Session::cmdMail(std::string_view args) {
     reply(kNeedsSmtpUtf8);
     return;
   }
+  if (limits_ != nullptr) {
+    if (auto refusal = limits_->check(LimitEvent::Message, peer_.address, peer_.describe())) {
+      reply(*refusal);
+      return;
+    }
+  }
   address::Address sender = path.address;
   if (!sender.isNull() && !sender.hasDomain()) {
     if (auto domain = address::canonicalDomain(settings_.myorigin, true)) sender.domain = *domain;
@@ -136,6 +142,18 @@ void Session::cmdRcpt(std::string_view args) {
     const Reply tooMany(452, "4.5.3", "Error: too many recipients");
     logReject("RCPT", tooMany, given);
     reply(tooMany);
+    return;
+  }
+  if (limits_ != nullptr) {
+    if (auto refusal = limits_->check(LimitEvent::Recipient, peer_.address, peer_.describe())) {
+      reply(*refusal);
+      return;
+    }
+  }
+  if (pregreeted_ && settings_.greetAction == GreetAction::Enforce) {
+    const Reply protocolError(550, "5.5.1", "Protocol error");
+    logReject("RCPT", protocolError, given);
+    reply(protocolError);
     return;
   }
   address::Address rcpt = path.address;

@@ -23,11 +23,20 @@ std::string peerAddress(const std::string& peer) {
   return colon == std::string::npos ? peer : peer.substr(0, colon);
 }
 
+std::string peerPort(const std::string& peer) {
+  const std::size_t colon = peer.rfind(':');
+  if (peer.empty() || peer == "local" || colon == std::string::npos) return "";
+  if (peer.front() == '[' && peer.find(']') > colon) return "";
+  if (peer.front() != '[' && peer.find(':') != colon) return "";  // a bare IPv6 address
+  return peer.substr(colon + 1);
+}
+
 // ---------------------------------------------------------------- life cycle
 
 void SmtpConnection::serve(event_base* base, server::Connection conn, ConnectionContext& context) {
   Peer peer;
   peer.address = peerAddress(conn.peer);
+  peer.port = peerPort(conn.peer);
   const bool local = peer.address.empty();
   if (local) peer.address = "127.0.0.1";  // a unix socket: local
   if (local || !context.settings.peernameLookup || context.dns == nullptr) {
@@ -72,6 +81,16 @@ void SmtpConnection::begin(event_base* base, server::Connection conn, Connection
   }
   c->setup(bev);
   c->session_->start(wrapper);
+  if (!c->finished_ && c->session_->awaitingGreetWait()) {
+    const auto wait = context.settings.greetWait;
+    const timeval tv{static_cast<time_t>(wait.count() / 1000),
+                     static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+    c->greetTimer_ = evtimer_new(base, greetWaitCb, c);
+    if (c->greetTimer_ == nullptr || evtimer_add(c->greetTimer_, &tv) != 0) {
+      log::error("%s: cannot schedule the greeting", c->conn_.peer.c_str());
+      c->session_->greetWaitOver();
+    }
+  }
 }
 
 SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
@@ -82,9 +101,12 @@ SmtpConnection::SmtpConnection(event_base* base, server::Connection conn,
                                        std::move(peer), starttls, context_.auth);
   session_->setSenderChecks(context_.senderChecks);
   session_->setDmarcHistory(context_.dmarcHistory);
+  session_->setLimits(context_.limits);
 }
 
-SmtpConnection::~SmtpConnection() = default;
+SmtpConnection::~SmtpConnection() {
+  if (greetTimer_ != nullptr) event_free(greetTimer_);
+}
 
 void SmtpConnection::setup(bufferevent* bev) {
   bev_ = bev;
@@ -256,6 +278,11 @@ void SmtpConnection::eventCb(bufferevent*, short what, void* self) {
 }
 void SmtpConnection::deferredCb(int, short, void* self) {
   static_cast<SmtpConnection*>(self)->runDeferred();
+}
+void SmtpConnection::greetWaitCb(int, short, void* self) {
+  auto* conn = static_cast<SmtpConnection*>(self);
+  if (conn->finished_ || conn->closing_) return;
+  conn->session_->greetWaitOver();
 }
 
 }  // namespace posthorn::smtpd

@@ -12,7 +12,9 @@
 // the client is gone. With smtpd_peername_lookup, the client's
 // forward-confirmed reverse name is looked up first, through the loop
 // (lib/dns/peer_name.h); the greeting waits for it, and nothing is read
-// from the client meanwhile.
+// from the client meanwhile. With postscreen_greet_wait the session sends
+// the greeting's first line and the connection a timer later tells it to
+// send the rest; what the client sends meanwhile is read (and judged).
 #pragma once
 
 #include <memory>
@@ -28,6 +30,7 @@ struct bufferevent;
 struct event_base;
 struct evbuffer;
 struct evbuffer_cb_info;
+struct event;
 
 namespace posthorn::smtpd {
 
@@ -41,11 +44,14 @@ struct ConnectionContext {
   dns::EventResolver* dns = nullptr;  // null: no client name lookups
   mailauth::SenderChecks* senderChecks = nullptr;  // null: smtpd_mailauth_checks off
   mailauth::DmarcHistory* dmarcHistory = nullptr;  // null: smtpd_dmarc_history off
+  ClientLimits* limits = nullptr;                  // null: no per-client limits
 };
 
 // The client's address from server::Connection::peer ("192.0.2.7:4321",
 // "[2001:db8::7]:4321"); "" when there is none ("local").
 std::string peerAddress(const std::string& peer);
+// Its port ("4321"), or "" when there is none.
+std::string peerPort(const std::string& peer);
 
 class SmtpConnection : public SessionIo {
  public:
@@ -81,6 +87,7 @@ class SmtpConnection : public SessionIo {
   static void writeCb(bufferevent* bev, void* self);
   static void eventCb(bufferevent* bev, short what, void* self);
   static void deferredCb(int fd, short what, void* self);
+  static void greetWaitCb(int fd, short what, void* self);
   static void underlyingDrainedCb(evbuffer* buffer, const evbuffer_cb_info* info, void* self);
 
   event_base* base_;
@@ -95,6 +102,7 @@ class SmtpConnection : public SessionIo {
   bool watchingUnderlying_ = false;  // waiting for the socket under TLS to drain
   unsigned deferred_ = 0;     // Deferred bits requested
   bool deferredArmed_ = false;  // a callback is scheduled: this must live until it runs
+  event* greetTimer_ = nullptr;  // postscreen_greet_wait: the rest of the greeting
 };
 
 }  // namespace posthorn::smtpd

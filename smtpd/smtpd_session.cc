@@ -37,6 +37,14 @@ Session::~Session() {
 
 void Session::start(bool waitForTls) {
   log::info("connect from %s", peer_.describe().c_str());
+  if (limits_ != nullptr) {
+    if (auto refusal = limits_->check(LimitEvent::Connect, peer_.address, peer_.describe())) {
+      lastCommand_ = "CONNECT";
+      io_.send(refusal->wire());
+      closeSession();
+      return;
+    }
+  }
   if (policy_.restrictions().anyAt(CheckStage::Connect)) {
     (void)trusted();
     CheckVerdict v = runChecks(checkRequest(CheckStage::Connect), "");
@@ -47,7 +55,45 @@ void Session::start(bool waitForTls) {
     mode_ = Mode::Handshake;
     return;
   }
+  // The pre-greeting test, as postscreen does it: the first line of a
+  // multi-line greeting, then a wait; a client that talks before the last
+  // line is a bot in a hurry. Clients in mynetworks are not tested.
+  if (settings_.greetWait.count() > 0 && !trusted()) {
+    greetStart_ = std::chrono::steady_clock::now();
+    mode_ = Mode::Pregreet;
+    io_.send("220-" + settings_.banner + "\r\n");
+    return;
+  }
   greet();
+}
+
+void Session::greetWaitOver() {
+  if (mode_ != Mode::Pregreet || closing_) return;
+  mode_ = Mode::Command;
+  greet();
+  process();  // what an ignored (or enforced) early talker sent meanwhile
+}
+
+void Session::pregreet(std::string_view bytes) {
+  if (!pregreeted_) {
+    pregreeted_ = true;
+    const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - greetStart_);
+    std::string text;
+    for (unsigned char c : bytes.substr(0, 100)) {
+      if (c == '\r') text += "\\r";
+      else if (c == '\n') text += "\\n";
+      else text += (c < 0x20 || c >= 0x7f) ? '?' : static_cast<char>(c);
+    }
+    // Postfix's postscreen line, which fail2ban's postscreen filter matches.
+    log::info("PREGREET %zu after %.2f from [%s]:%s: %s", bytes.size(), elapsed.count(),
+              peer_.address.c_str(), peer_.port.empty() ? "0" : peer_.port.c_str(), text.c_str());
+  }
+  if (settings_.greetAction == GreetAction::Drop) {
+    io_.send(Reply(521, "5.5.1", "Protocol error").wire());
+    closeSession();
+    return;
+  }
+  in_.append(bytes);  // answered after the greeting
 }
 
 void Session::greet() {
@@ -60,6 +106,10 @@ void Session::greet() {
 void Session::receive(std::string_view bytes) {
   if (closing_ || mode_ == Mode::Closed) return;
   if (mode_ == Mode::Handshake) return;  // the TLS layer owns the bytes now
+  if (mode_ == Mode::Pregreet) {
+    pregreet(bytes);
+    return;
+  }
   in_.append(bytes);
   process();
   // Keep the buffer small: drop what was used.
@@ -85,6 +135,8 @@ void Session::process() {
       case Mode::Bdat:
         bdatStep();
         break;
+      case Mode::Pregreet:
+        return;
       case Mode::Handshake:
       case Mode::Closed:
         // STARTTLS: what the client sent after it, in plaintext, is never
@@ -239,6 +291,13 @@ void Session::tlsEstablished(const TlsState& state) {
             state.description.c_str());
   // RFC 3207 4.2: forget everything the client said before TLS.
   tls_ = state;
+  if (limits_ != nullptr) {
+    if (auto refusal = limits_->check(LimitEvent::NewTls, peer_.address, peer_.describe())) {
+      io_.send(refusal->wire());
+      closeSession();
+      return;
+    }
+  }
   helo_.clear();
   saslUser_.clear();
   saslMethod_.clear();
@@ -272,6 +331,7 @@ void Session::closed() {
   }
   resetTransaction();
   mode_ = Mode::Closed;
+  if (limits_ != nullptr) limits_->disconnect(peer_.address);
   log::info("disconnect from %s%s", peer_.describe().c_str(), stats_.summary().c_str());
 }
 

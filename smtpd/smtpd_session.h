@@ -29,6 +29,7 @@
 // (smtpd_checks.cc).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +43,7 @@
 #include "smtpd/data_reader.h"
 #include "smtpd/esmtp_params.h"
 #include "smtpd/smtp_reply.h"
+#include "smtpd/smtpd_limits.h"
 #include "smtpd/smtpd_policy.h"
 #include "smtpd/smtpd_services.h"
 #include "smtpd/smtpd_settings.h"
@@ -55,6 +57,7 @@ struct Peer {
   std::string name = "unknown";  // a verified reverse name, or "unknown"
   std::string reverseName;       // the PTR name, verified or not; "" none (Postfix's reverse_client_name)
   std::string iprev;             // RFC 8601 iprev: pass, fail, permerror, temperror; "" not looked up
+  std::string port;              // the client's port, "" unknown (the PREGREET log line)
   // "name[address]", Postfix's way of naming a client in the log.
   std::string describe() const { return name + "[" + address + "]"; }
 };
@@ -103,6 +106,13 @@ class Session {
   void setSenderChecks(mailauth::SenderChecks* checks) { senderChecks_ = checks; }
   // smtpd_dmarc_history: where each DMARC evaluation is kept; null: nowhere.
   void setDmarcHistory(mailauth::DmarcHistory* history) { dmarcHistory_ = history; }
+  // The per-client limits (smtpd_limits.h); null: none. Before start().
+  void setLimits(ClientLimits* limits) { limits_ = limits; }
+  // The pre-greeting test (postscreen_greet_wait): after start(), true
+  // when only the first line of the greeting ("220-") was sent; the
+  // connection then calls greetWaitOver() once the wait has passed.
+  bool awaitingGreetWait() const { return mode_ == Mode::Pregreet; }
+  void greetWaitOver();
   void receive(std::string_view bytes);
   void timedOut();
   void tlsEstablished(const TlsState& state);
@@ -134,7 +144,7 @@ class Session {
   void cmdAuth(std::string_view args);
 
  private:
-  enum class Mode { Command, Data, Bdat, Handshake, Auth, Closed };
+  enum class Mode { Command, Data, Bdat, Handshake, Auth, Pregreet, Closed };
 
   // One mail transaction: from MAIL to the end of the content or RSET.
   struct Transaction {
@@ -168,6 +178,7 @@ class Session {
   void reply(const Reply& r);
   void intermediate(const Reply& r);
   void greet();
+  void pregreet(std::string_view bytes);
   void tooManyErrors();
   void closeSession();
 
@@ -214,6 +225,9 @@ class Session {
   Authenticator* auth_;
   mailauth::SenderChecks* senderChecks_ = nullptr;
   mailauth::DmarcHistory* dmarcHistory_ = nullptr;
+  ClientLimits* limits_ = nullptr;
+  std::chrono::steady_clock::time_point greetStart_;  // the "220-" line went out
+  bool pregreeted_ = false;  // the client talked before the greeting's last line
 
   Mode mode_ = Mode::Command;
   std::string in_;

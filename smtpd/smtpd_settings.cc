@@ -37,6 +37,21 @@ Settings::Settings(const config::Config& cfg) {
   if (timeout.count() <= 0) throw config::ConfigError("smtpd_timeout must be positive");
   hardErrorLimit = static_cast<int>(integer(cfg, "smtpd_hard_error_limit", 1, 1000000));
 
+  connectionCountLimit = static_cast<int>(integer(cfg, "smtpd_client_connection_count_limit", 0, 1000000000));
+  connectionRateLimit = static_cast<int>(integer(cfg, "smtpd_client_connection_rate_limit", 0, 1000000000));
+  messageRateLimit = static_cast<int>(integer(cfg, "smtpd_client_message_rate_limit", 0, 1000000000));
+  recipientRateLimit = static_cast<int>(integer(cfg, "smtpd_client_recipient_rate_limit", 0, 1000000000));
+  newTlsRateLimit = static_cast<int>(integer(cfg, "smtpd_client_new_tls_session_rate_limit", 0, 1000000000));
+  authRateLimit = static_cast<int>(integer(cfg, "smtpd_client_auth_rate_limit", 0, 1000000000));
+  eventLimitExceptions = cfg.getList("smtpd_client_event_limit_exceptions");
+  greetWait = cfg.getTime("postscreen_greet_wait");
+  if (greetWait.count() < 0) throw config::ConfigError("postscreen_greet_wait must not be negative");
+  const std::string greetAct = util::lower(cfg.get("postscreen_greet_action"));
+  if (greetAct == "ignore") greetAction = GreetAction::Ignore;
+  else if (greetAct == "enforce") greetAction = GreetAction::Enforce;
+  else if (greetAct == "drop") greetAction = GreetAction::Drop;
+  else throw config::ConfigError("postscreen_greet_action = " + greetAct + ": expected ignore, enforce or drop");
+
   srs = address::SrsCodec::fromConfig(cfg);
   relayRejectCode = replyCode(cfg, "relay_domains_reject_code");
   unknownLocalRejectCode = replyCode(cfg, "unknown_local_recipient_reject_code");

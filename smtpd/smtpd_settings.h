@@ -20,6 +20,10 @@ namespace posthorn::smtpd {
 
 enum class TlsLevel { None, May, Encrypt };
 
+// What a client that talks before the greeting gets (postscreen_greet_action):
+// only logged, refused at each RCPT (550 5.5.1), or dropped (521 5.5.1).
+enum class GreetAction { Ignore, Enforce, Drop };
+
 struct Settings {
   // Identity
   std::string myhostname;
@@ -32,6 +36,22 @@ struct Settings {
   int recipientLimit{};              // smtpd_recipient_limit
   std::chrono::seconds timeout{};    // smtpd_timeout
   int hardErrorLimit{};              // smtpd_hard_error_limit
+
+  // Per-client limits, counted by anvil (smtpd_limits.h); 0 = none
+  int connectionCountLimit{};   // smtpd_client_connection_count_limit
+  int connectionRateLimit{};    // smtpd_client_connection_rate_limit
+  int messageRateLimit{};       // smtpd_client_message_rate_limit
+  int recipientRateLimit{};     // smtpd_client_recipient_rate_limit
+  int newTlsRateLimit{};        // smtpd_client_new_tls_session_rate_limit
+  int authRateLimit{};          // smtpd_client_auth_rate_limit
+  std::vector<std::string> eventLimitExceptions;  // smtpd_client_event_limit_exceptions
+  bool anyClientLimit() const {
+    return connectionCountLimit > 0 || connectionRateLimit > 0 || messageRateLimit > 0 ||
+           recipientRateLimit > 0 || newTlsRateLimit > 0 || authRateLimit > 0;
+  }
+  // The pre-greeting test (postscreen's, done by smtpd): 0 = off
+  std::chrono::milliseconds greetWait{};  // postscreen_greet_wait
+  GreetAction greetAction{};              // postscreen_greet_action
 
   // Policy
   int relayRejectCode{};                   // relay_domains_reject_code

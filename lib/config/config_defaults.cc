@@ -177,9 +177,19 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_discard_ehlo_keywords", "", T::List},
     {"smtpd_forbid_bare_newline", "normalize", T::String},
     {"smtpd_forbid_bare_newline_exclusions", "$mynetworks", T::List},
-    // anvil(8): per-client counts and rates
+    // Per-client limits, counted by anvil(8) (smtpd_limits.h)
+    {"smtpd_client_connection_count_limit", "50", T::Int},
+    {"smtpd_client_connection_rate_limit", "0", T::Int},
+    {"smtpd_client_message_rate_limit", "0", T::Int},
+    {"smtpd_client_recipient_rate_limit", "0", T::Int},
+    {"smtpd_client_new_tls_session_rate_limit", "0", T::Int},
+    {"smtpd_client_auth_rate_limit", "0", T::Int},
+    {"smtpd_client_event_limit_exceptions", "$mynetworks", T::List},
     {"anvil_rate_time_unit", "60s", T::Time},
     {"anvil_status_update_time", "600s", T::Time},
+    // The pre-greeting test (Postfix's postscreen, done by smtpd itself)
+    {"postscreen_greet_wait", "0s", T::Time},
+    {"postscreen_greet_action", "drop", T::String},
     {"disable_vrfy_command", "no", T::Bool},
     {"strict_rfc821_envelopes", "no", T::Bool},
     {"relay_domains_reject_code", "554", T::Int},

@@ -1,0 +1,195 @@
+"""Per-client limits counted by anvil, and the pre-greeting test.
+
+Against the real master, smtpd, cleanup, mapd, authd and anvil
+(smtpd_util, mynetworks = 127.0.0.1/32, anvil_rate_time_unit = 2s), each
+limit on its own smtpd service (anvil counts per service and address):
+- smtpd_client_connection_count_limit = 2: the 3rd concurrent connection
+  from 127.0.0.5 gets 421 4.7.0 ... too many connections (logged as
+  Postfix's "Connection concurrency limit exceeded"), while 127.0.0.6 is
+  served; once one of the two leaves, 127.0.0.5 is served again; 127.0.0.7
+  (smtpd_client_event_limit_exceptions) is never limited;
+- smtpd_client_connection_rate_limit = 3: the 4th connection within the
+  window gets 421 ("Connection rate limit exceeded: 4 from ..."), and after
+  the window a new one is served;
+- smtpd_client_message_rate_limit = 2: the 3rd MAIL gets 450 4.7.1 Error:
+  too much mail; smtpd_client_recipient_rate_limit = 3: the 4th RCPT gets
+  450 4.7.1 Error: too many recipients; both served again after the window;
+- postscreen_greet_wait = 1s: a client that sends EHLO after the greeting's
+  first line ("220-") gets 521 5.5.1 and is logged as PREGREET; a patient
+  one is served; a client in mynetworks is not made to wait;
+- anvil logs its statistics when it stops.
+"""
+import socket
+import time
+
+from posthorn_test import expect, passed, wait_for
+from smtpd_util import Client, make_instance, services, wait_ready
+
+UNIT = 2  # anvil_rate_time_unit, seconds
+
+
+def greeting(port, source):
+    with Client(port, source=source) as c:
+        return c.greeting
+
+
+def refused_connection(inst, port, warning, n):
+    """Connection number `n` from 127.0.0.5 gets 421 4.7.0 and is logged as
+    "`warning` limit exceeded"; meanwhile 127.0.0.6 is served."""
+    offset = inst.log_size()
+    code, lines = greeting(port, "127.0.0.5")
+    expect(code == 421 and lines[-1] == "4.7.0 localhost.localdomain Error: too many connections from 127.0.0.5",
+           f"connection {n} from 127.0.0.5 gets 421 4.7.0: {code} {lines}")
+    inst.wait_for_log(rf"warning: {warning} limit exceeded: {n} from unknown\[127\.0\.0\.5\]"
+                      rf" for service {port}$", offset=offset)
+    passed(f"connection {n} from 127.0.0.5: 421 4.7.0 too many connections, logged as {warning} limit exceeded")
+    other = greeting(port, "127.0.0.6")
+    expect(other[0] == 220, f"127.0.0.6 is served meanwhile: {other}")
+    passed("a client from 127.0.0.6 is served while 127.0.0.5 is limited")
+
+
+def check_count(inst, port):
+    first = Client(port, source="127.0.0.5")
+    second = Client(port, source="127.0.0.5")
+    try:
+        expect(first.greeting[0] == 220 and second.greeting[0] == 220,
+               f"two connections from 127.0.0.5 served: {first.greeting} {second.greeting}")
+        refused_connection(inst, port, "Connection concurrency", 3)
+        excepted = [Client(port, source="127.0.0.7") for _ in range(4)]
+        try:
+            expect(all(c.greeting[0] == 220 for c in excepted),
+                   f"127.0.0.7 (smtpd_client_event_limit_exceptions) never limited: {[c.greeting for c in excepted]}")
+        finally:
+            for c in excepted:
+                c.close()
+        passed("4 concurrent connections from an excepted client are all served")
+    finally:
+        first.close()
+    try:
+        wait_for(lambda: greeting(port, "127.0.0.5")[0] == 220, 10,
+                 what="127.0.0.5 served again once one of its connections closed")
+        passed("the count goes down at disconnect: 127.0.0.5 is served again")
+    finally:
+        second.close()
+
+
+def check_rate(inst, port):
+    for i in range(3):
+        code, lines = greeting(port, "127.0.0.5")
+        expect(code == 220, f"connection {i + 1} of 3 within the rate: {code} {lines}")
+    refused_connection(inst, port, "Connection rate", 4)
+    time.sleep(UNIT + 0.3)
+    code, lines = greeting(port, "127.0.0.5")
+    expect(code == 220, f"after the window 127.0.0.5 is served again: {code} {lines}")
+    passed("after anvil_rate_time_unit a new connection is served")
+
+
+def check_event_rate(inst, c, port, command, limit, refusal, warning, between=None):
+    """`limit` commands accepted (each followed by `between`), the next one
+    refused with `refusal` and logged as "`warning` limit exceeded", then
+    accepted again after the window (and left so)."""
+    for i in range(limit):
+        reply = c.cmd(command)
+        expect(reply.startswith("250"), f"{command} {i + 1} of {limit}: {reply}")
+        if between:
+            c.cmd(between)
+    offset = inst.log_size()
+    reply = c.cmd(command)
+    expect(reply == refusal, f"{command} number {limit + 1}: {reply}")
+    inst.wait_for_log(rf"warning: {warning} limit exceeded: {limit + 1} from "
+                      rf"unknown\[127\.0\.0\.5\] for service {port}$", offset=offset)
+    passed(f"{command} number {limit + 1} within the window: {refusal}, logged")
+    time.sleep(UNIT + 0.3)
+    reply = c.cmd(command)
+    expect(reply.startswith("250"), f"{command} after the window: {reply}")
+    passed(f"after the window {command} is accepted again")
+
+
+def check_message_and_recipient_rates(inst, port):
+    with Client(port, source="127.0.0.5") as c:
+        expect(c.cmd("EHLO rate.example").startswith("250"), "EHLO")
+        check_event_rate(inst, c, port, "MAIL FROM:<a@example.net>", 2,
+                         "450 4.7.1 Error: too much mail from 127.0.0.5",
+                         "Message delivery request rate", between="RSET")
+        check_event_rate(inst, c, port, "RCPT TO:<root@localhost>", 3,
+                         "450 4.7.1 Error: too many recipients from 127.0.0.5",
+                         "Recipient address rate")
+    with Client(port, source="127.0.0.7") as c:
+        c.cmd("EHLO excepted.example")
+        replies = []
+        for _ in range(4):
+            replies.append(c.cmd("MAIL FROM:<a@example.net>"))
+            c.cmd("RSET")
+        expect(all(r.startswith("250") for r in replies), f"an excepted client is never limited: {replies}")
+        passed("an excepted client's MAILs are never limited")
+
+
+def check_pregreet(inst, port):
+    offset = inst.log_size()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=("127.0.0.5", 0))
+    try:
+        first = b""
+        while b"\n" not in first:
+            chunk = sock.recv(4096)
+            expect(chunk, "the greeting's first line")
+            first += chunk
+        expect(first.startswith(b"220-"), f"a multi-line greeting starts: {first!r}")
+        sock.sendall(b"EHLO hurry.example\r\n")
+        rest = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            rest += chunk
+        expect(rest == b"521 5.5.1 Protocol error\r\n", f"an early talker is dropped: {rest!r}")
+    finally:
+        sock.close()
+    inst.wait_for_log(r"PREGREET 20 after \d+\.\d\d from \[127\.0\.0\.5\]:\d+: EHLO hurry\.example\\r\\n$",
+                      offset=offset)
+    passed("EHLO before the greeting's end: 521 5.5.1 Protocol error, logged as PREGREET")
+    start = time.monotonic()
+    with Client(port, source="127.0.0.5") as c:
+        waited = time.monotonic() - start
+        expect(c.greeting[0] == 220 and waited >= 0.9, f"a patient client waits and is greeted: {c.greeting} after {waited:.2f}s")
+        expect(c.cmd("EHLO patient.example").startswith("250"), "the patient client's EHLO")
+    passed(f"a patient client is served (greeting after {waited:.2f}s)")
+    start = time.monotonic()
+    with Client(port, source="127.0.0.1") as c:
+        waited = time.monotonic() - start
+        expect(c.greeting[0] == 220 and waited < 0.9, f"mynetworks is not tested: {waited:.2f}s")
+    passed("a client in mynetworks is greeted at once")
+
+
+def main():
+    inst, port = make_instance("smtpd_limits", anvil_rate_time_unit=f"{UNIT}s")
+    with inst:
+        count = inst.free_port()
+        rate = inst.free_port()
+        events = inst.free_port()
+        greet = inst.free_port()
+        inst.write_master_conf(services(port, (
+            "anvil unix - - y - 1 anvil\n"
+            f"{count} inet n - y - - smtpd -o smtpd_client_connection_count_limit=2"
+            " -o smtpd_client_event_limit_exceptions=127.0.0.7\n"
+            f"{rate} inet n - y - - smtpd -o smtpd_client_connection_rate_limit=3\n"
+            f"{events} inet n - y - - smtpd -o smtpd_client_message_rate_limit=2"
+            " -o smtpd_client_recipient_rate_limit=3"
+            " -o smtpd_client_event_limit_exceptions=127.0.0.7\n"
+            f"{greet} inet n - y - - smtpd -o postscreen_greet_wait=1s\n")))
+        inst.start()
+        for p in (port, count, rate, events, greet):
+            wait_ready(inst, p)
+        check_count(inst, count)
+        check_rate(inst, rate)
+        check_message_and_recipient_rates(inst, events)
+        check_pregreet(inst, greet)
+        offset = inst.log_size()
+        inst.stop()
+        expect(inst.find_log(r"anvil\[\d+\]: statistics: max connection count \d+ for \(\d+:127\.0\.0\.\d\)",
+                             offset) is not None,
+               "anvil logs its statistics when it stops")
+        passed("anvil logs its statistics when it stops")
+
+
+if __name__ == "__main__":
+    main()
