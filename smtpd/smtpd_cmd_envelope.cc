@@ -2,6 +2,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "lib/address/address.h"
 #include "lib/log/log.h"
 #include "smtpd/smtpd_session.h"
@@ -93,7 +95,13 @@ void Session::cmdMail(std::string_view args) {
   tx_.sender = sender.toString();
   tx_.senderAddress = sender;
   tx_.params = std::move(mp);
-  tx_.instance = std::to_string(::getpid()) + "." + std::to_string(++transactions_);
+  // Unique per transaction across the process's sessions, as Postfix's
+  // (policy servers such as policyd-spf cache their answer per instance).
+  tx_.instance = std::to_string(::getpid()) + "." +
+                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()) +
+                 "." + std::to_string(++transactions_);
   if (policy_.restrictions().anyAt(CheckStage::Mail)) {
     (void)trusted();
     CheckVerdict v = runChecks(checkRequest(CheckStage::Mail), "");
