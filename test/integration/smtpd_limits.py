@@ -17,12 +17,16 @@ limit on its own smtpd service (anvil counts per service and address):
 - postscreen_greet_wait = 1s: a client that sends EHLO after the greeting's
   first line ("220-") gets 521 5.5.1 and is logged as PREGREET; a patient
   one is served; a client in mynetworks is not made to wait;
+- smtpd processes killed while they hold a client's connections: anvil
+  takes those counts back, the client is served again;
 - anvil logs its statistics when it stops.
 """
+import os
+import signal
 import socket
 import time
 
-from posthorn_test import expect, passed, wait_for
+from posthorn_test import cmdline, expect, named, passed, wait_for
 from smtpd_util import Client, make_instance, services, wait_ready
 
 UNIT = 2  # anvil_rate_time_unit, seconds
@@ -71,6 +75,42 @@ def check_count(inst, port):
         passed("the count goes down at disconnect: 127.0.0.5 is served again")
     finally:
         second.close()
+
+
+def check_crashed_smtpd(inst, port):
+    """Two connections from 127.0.0.5 (the limit), then both smtpd
+    processes killed: anvil takes their counts back when their connections
+    to it close, so 127.0.0.5 gets two connections again, and a third is
+    still refused."""
+    held = [Client(port, source="127.0.0.5") for _ in range(2)]
+    try:
+        expect(all(c.greeting[0] == 220 for c in held), f"two connections: {[c.greeting for c in held]}")
+        victims = [pid for pid in named(inst.processes(), "smtpd") if str(port) in cmdline(pid)]
+        expect(len(victims) >= 2, f"the smtpd processes of service {port}: {victims}")
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        expect(all(c.closed_by_peer() for c in held), "the killed smtpd processes' clients are cut off")
+    finally:
+        for c in held:
+            c.close()
+    fresh = []
+
+    def served_again():
+        c = Client(port, source="127.0.0.5")
+        if c.greeting[0] != 220:
+            c.close()
+            return False
+        fresh.append(c)
+        return len(fresh) == 2
+
+    try:
+        wait_for(served_again, 20, what="127.0.0.5 served twice after its smtpd processes were killed")
+        code, lines = greeting(port, "127.0.0.5")
+        expect(code == 421, f"and a third connection is refused again: {code} {lines}")
+    finally:
+        for c in fresh:
+            c.close()
+    passed("counts of killed smtpd processes are taken back by anvil; the limit still holds")
 
 
 def check_rate(inst, port):
@@ -180,6 +220,7 @@ def main():
         for p in (port, count, rate, events, greet):
             wait_ready(inst, p)
         check_count(inst, count)
+        check_crashed_smtpd(inst, count)
         check_rate(inst, rate)
         check_message_and_recipient_rates(inst, events)
         check_pregreet(inst, greet)

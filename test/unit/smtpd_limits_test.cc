@@ -137,6 +137,25 @@ TEST_F(LimitsTest, MessageAndRecipientRates) {
   EXPECT_FALSE(session->inTransaction());
 }
 
+TEST_F(LimitsTest, NewTlsSessionRateClosesAfterTheHandshake) {
+  settings.newTlsRateLimit = 1;
+  useLimits();
+  const TlsState tls{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384"};
+  auto first = connect("192.0.2.9");
+  first->io.take();
+  first->session->tlsEstablished(tls);
+  EXPECT_EQ(first->io.take(), "");
+  EXPECT_FALSE(first->session->closing());
+  auto second = connect("192.0.2.9");
+  second->io.take();
+  const std::size_t offset = logSize();
+  second->session->tlsEstablished(tls);
+  EXPECT_EQ(second->io.take(), "421 4.7.0 mx.example.org Error: too many new TLS sessions from 192.0.2.9\r\n");
+  EXPECT_TRUE(second->session->closing());
+  EXPECT_NE(logSince(offset).find("warning: New TLS session rate limit exceeded: 2 from unknown[192.0.2.9]"),
+            std::string::npos);
+}
+
 TEST_F(LimitsTest, ExceptedClientsAndOffLimitsAreNeverCounted) {
   settings.messageRateLimit = 1;
   useLimits();
