@@ -19,7 +19,8 @@ limit on its own smtpd service (anvil counts per service and address):
   one is served; a client in mynetworks is not made to wait;
 - smtpd processes killed while they hold a client's connections: anvil
   takes those counts back, the client is served again;
-- anvil logs its statistics when it stops.
+- anvil logs its statistics when it stops;
+- without anvil in master.conf: a warning, and every client is served.
 """
 import os
 import signal
@@ -82,9 +83,20 @@ def check_crashed_smtpd(inst, port):
     processes killed: anvil takes their counts back when their connections
     to it close, so 127.0.0.5 gets two connections again, and a third is
     still refused."""
-    held = [Client(port, source="127.0.0.5") for _ in range(2)]
+    held = []
+
+    def two_served():
+        # The clients of the last check may not be counted out yet.
+        pair = [Client(port, source="127.0.0.5") for _ in range(2)]
+        if all(c.greeting[0] == 220 for c in pair):
+            held.extend(pair)
+            return True
+        for c in pair:
+            c.close()
+        return False
+
     try:
-        expect(all(c.greeting[0] == 220 for c in held), f"two connections: {[c.greeting for c in held]}")
+        wait_for(two_served, 10, what="two connections from 127.0.0.5")
         victims = [pid for pid in named(inst.processes(), "smtpd") if str(port) in cmdline(pid)]
         expect(len(victims) >= 2, f"the smtpd processes of service {port}: {victims}")
         for pid in victims:
@@ -200,6 +212,27 @@ def check_pregreet(inst, port):
     passed("a client in mynetworks is greeted at once")
 
 
+def check_without_anvil():
+    """No anvil in master.conf: limits are off, with a warning, and every
+    client is served (Postfix's behaviour when anvil cannot be reached)."""
+    inst, port = make_instance("smtpd_limits_noanvil")
+    with inst:
+        inst.write_master_conf(services(port, "")
+                               .replace(" smtpd\n", " smtpd -o smtpd_client_connection_count_limit=1\n", 1))
+        inst.start()
+        wait_ready(inst, port)
+        held = [Client(port, source="127.0.0.5") for _ in range(3)]
+        try:
+            expect(all(c.greeting[0] == 220 for c in held),
+                   f"without anvil every connection is served: {[c.greeting for c in held]}")
+        finally:
+            for c in held:
+                c.close()
+        inst.wait_for_log(r"smtpd\[\d+\]: warning: anvil unavailable at .*: client limits not applied")
+        inst.stop()
+    passed("without an anvil service smtpd warns and serves every client")
+
+
 def main():
     inst, port = make_instance("smtpd_limits", anvil_rate_time_unit=f"{UNIT}s")
     with inst:
@@ -230,6 +263,7 @@ def main():
                              offset) is not None,
                "anvil logs its statistics when it stops")
         passed("anvil logs its statistics when it stops")
+    check_without_anvil()
 
 
 if __name__ == "__main__":
