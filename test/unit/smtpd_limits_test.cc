@@ -156,6 +156,42 @@ TEST_F(LimitsTest, NewTlsSessionRateClosesAfterTheHandshake) {
             std::string::npos);
 }
 
+// authd saying no to everything.
+class RefusingAuthenticator : public Authenticator {
+ public:
+  ipc::PassdbReply start(const ipc::PassdbAuth&) override {
+    ++starts;
+    ipc::PassdbReply r;
+    r.status = ipc::PassdbStatus::Fail;
+    return r;
+  }
+  ipc::PassdbReply next(const std::string&) override { return start({}); }
+  int starts = 0;
+};
+
+TEST_F(LimitsTest, AuthRateRefusesBeforeAuthdIsAsked) {
+  settings.authRateLimit = 2;
+  settings.saslAuthEnable = true;
+  settings.tlsAuthOnly = false;
+  useLimits();
+  RefusingAuthenticator authd;
+  Peer peer;
+  peer.address = "192.0.2.9";
+  peer.name = "unknown";
+  open(peer, false, &authd);
+  session->setLimits(limits.get());
+  session->start();
+  send("EHLO c\r\n");
+  const std::string plain = "AUTH PLAIN AGFsaWNlAHB3\r\n";
+  EXPECT_EQ(last(plain).substr(0, 4), "535 ");
+  EXPECT_EQ(last(plain).substr(0, 4), "535 ");
+  const std::size_t offset = logSize();
+  EXPECT_EQ(last(plain), "450 4.7.1 Error: too many AUTH commands from 192.0.2.9");
+  EXPECT_EQ(authd.starts, 2);
+  EXPECT_NE(logSince(offset).find("warning: AUTH command rate limit exceeded: 3 from unknown[192.0.2.9]"),
+            std::string::npos);
+}
+
 TEST_F(LimitsTest, ExceptedClientsAndOffLimitsAreNeverCounted) {
   settings.messageRateLimit = 1;
   useLimits();
