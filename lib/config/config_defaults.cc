@@ -187,6 +187,12 @@ const std::vector<ParamInfo> kParameters = {
     {"smtpd_client_event_limit_exceptions", "$mynetworks", T::List},
     {"anvil_rate_time_unit", "60s", T::Time},
     {"anvil_status_update_time", "600s", T::Time},
+    // greylist(8), the greylisting policy service (greylist_policy.h)
+    {"greylist_delay", "300s", T::Time},
+    {"greylist_max_age", "35d", T::Time},
+    {"greylist_retry_window", "2d", T::Time},
+    {"greylist_auto_allowlist_clients", "5", T::Int},
+    {"greylist_allowlist", "", T::List},
     // The pre-greeting test (Postfix's postscreen, done by smtpd itself)
     {"postscreen_greet_wait", "0s", T::Time},
     {"postscreen_greet_action", "drop", T::String},
