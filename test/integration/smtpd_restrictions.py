@@ -30,7 +30,7 @@ import time
 
 from dns_util import Nsd
 from posthorn_test import SKIP, expect, passed, wait_for
-from smtpd_util import Client, dump, incoming, make_instance, services, wait_ready
+from smtpd_util import Client, deliver, dump, incoming, make_instance, services, wait_ready
 
 ZONES = {
     "dnsbl.test": ('2.0.0.127 IN A 127.0.0.2\n'
@@ -54,18 +54,6 @@ def rcpt(port, sender, recipients, source=None, helo="client.example"):
         c.reply()
         c.cmd(f"MAIL FROM:<{sender}>")
         return [c.cmd(f"RCPT TO:{r}" if r.startswith("<") else f"RCPT TO:<{r}>") for r in recipients]
-
-
-def deliver(port, sender, recipient, subject, source=None):
-    with Client(port, source=source) as c:
-        c.send("EHLO client.example\r\n")
-        c.reply()
-        c.cmd(f"MAIL FROM:<{sender}>")
-        r = c.cmd(f"RCPT TO:<{recipient}>")
-        if not r.startswith("250"):
-            return r
-        c.cmd("DATA")
-        return c.cmd(f"Subject: {subject}\r\n\r\nbody\r\n.")
 
 
 def check_dnsbl(inst, port):

@@ -64,6 +64,19 @@ def wait_ready(inst, port):
     wait_for(lambda: inst.first_line(port), 10, what=f"smtpd's greeting on port {port}")
 
 
+def deliver(port, sender, recipient, subject, source=None):
+    """MAIL, RCPT and, when RCPT is accepted, a short message; returns the
+    last reply ("250 2.0.0 Ok: queued as ID" or RCPT's refusal)."""
+    with Client(port, source=source) as c:
+        c.send("EHLO client.example\r\n")
+        c.reply()
+        c.cmd(f"MAIL FROM:<{sender}>")
+        r = c.cmd(f"RCPT TO:<{recipient}>")
+        if not r.startswith("250"):
+            return r
+        c.cmd("DATA")
+        return c.cmd(f"Subject: {subject}\r\n\r\nbody\r\n.")
+
 def incoming(inst):
     return [n for n in cleanup_util.incoming(inst) if not n.startswith(".")]
 
