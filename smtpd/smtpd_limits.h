@@ -7,8 +7,9 @@
 // each counted by anvil across every smtpd process and each compared with
 // its limit here (0 = none). A client in smtpd_client_event_limit_exceptions
 // ($mynetworks) is never counted. Over a limit, the client gets Postfix's
-// reply and smtpd logs Postfix's warning, the line fail2ban's postfix
-// filter (mode ddos) matches:
+// reply and smtpd logs Postfix's warning, word for word (pflogsumm lists
+// them; fail2ban's stock postfix filter has no rule for them, as for
+// Postfix's, and doc/client-limits.md gives a jail's failregex):
 //
 //   421 4.7.0 HOST Error: too many connections from ADDR
 //   warning: Connection concurrency limit exceeded: 3 from host[addr] for service smtp

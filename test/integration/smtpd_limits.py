@@ -23,8 +23,12 @@ limit on its own smtpd service (anvil counts per service and address):
 - without anvil in master.conf: a warning, and every client is served.
 """
 import os
+import re
+import shutil
 import signal
 import socket
+import subprocess
+import tempfile
 import time
 
 from posthorn_test import cmdline, expect, named, passed, wait_for
@@ -212,6 +216,50 @@ def check_pregreet(inst, port):
     passed("a client in mynetworks is greeted at once")
 
 
+# The failregex doc/client-limits.md gives for a jail on the limits' warnings.
+LIMITS_FAILREGEX = (r"^%(__prefix_line)swarning: (?:Connection (?:rate|concurrency)|Message delivery request rate"
+                    r"|Recipient address rate|AUTH command rate) limit exceeded: \d+ from [^[]*\[<HOST>\]")
+
+
+def fail2ban_matches(log, spec):
+    """Lines of `log` that fail2ban-regex matches with `spec` (a filter of
+    conf/fail2ban, with its mode, or a failregex used with the posthorn
+    filter's prefix), as printed by --print-all-matched."""
+    with tempfile.TemporaryDirectory(prefix="ph-f2b-") as d:
+        filters = os.path.join(d, "filter.d")
+        shutil.copytree("/etc/fail2ban/filter.d", filters)
+        src = os.path.join(os.environ.get("POSTHORN_SRCDIR", "."), "conf", "fail2ban", "filter.d")
+        for f in os.listdir(src):
+            shutil.copy(os.path.join(src, f), filters)
+        args = ["fail2ban-regex", "--print-all-matched", log]
+        if spec.startswith("^"):
+            with open(os.path.join(filters, "limits.conf"), "w") as f:
+                f.write(f"[INCLUDES]\nbefore = posthorn.conf\n[Definition]\nfailregex = {spec}\n"
+                        "prefregex =\n")
+            args.append(os.path.join(filters, "limits.conf"))
+        else:
+            args.append(os.path.join(filters, spec))
+        r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        expect(r.returncode == 0, f"fail2ban-regex {spec}: {r.stderr[-800:]}")
+        m = re.search(r"^\|- Matched line\(s\):\n(.*?)^`-", r.stdout, re.M | re.S)
+        return m.group(1).splitlines() if m else []
+
+
+def check_fail2ban(log):
+    if not os.path.exists("/usr/bin/fail2ban-regex"):
+        print("note: fail2ban-regex missing, fail2ban checks skipped")
+        return
+    ddos = fail2ban_matches(log, "posthorn.conf[mode=ddos]")
+    expect(any("PREGREET" in line and "[127.0.0.5]" in line for line in ddos),
+           f"fail2ban's postfix filter (mode ddos) matches the PREGREET line: {ddos[:5]}")
+    passed("fail2ban's postfix filter (posthorn names, mode ddos) matches the PREGREET line")
+    limits = fail2ban_matches(log, LIMITS_FAILREGEX)
+    kinds = {w for w in ("Connection concurrency", "Connection rate", "Message delivery request rate",
+                         "Recipient address rate") if any(w in line for line in limits)}
+    expect(len(kinds) == 4, f"the limits' failregex matches each warning: {sorted(kinds)} in {limits[:6]}")
+    passed("the failregex of doc/client-limits.md matches each limit's warning")
+
+
 def check_without_anvil():
     """No anvil in master.conf: limits are off, with a warning, and every
     client is served (Postfix's behaviour when anvil cannot be reached)."""
@@ -263,6 +311,7 @@ def main():
                              offset) is not None,
                "anvil logs its statistics when it stops")
         passed("anvil logs its statistics when it stops")
+        check_fail2ban(inst.maillog)
     check_without_anvil()
 
 
