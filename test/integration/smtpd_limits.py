@@ -30,6 +30,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 
 from posthorn_test import cmdline, expect, named, passed, wait_for
 from smtpd_util import Client, make_instance, services, wait_ready
@@ -40,6 +41,17 @@ UNIT = 2  # anvil_rate_time_unit, seconds
 def greeting(port, source):
     with Client(port, source=source) as c:
         return c.greeting
+
+
+@contextmanager
+def connections(port, source, n):
+    """n connections from `source` held open; their greetings are c.greeting."""
+    held = [Client(port, source=source) for _ in range(n)]
+    try:
+        yield held
+    finally:
+        for c in held:
+            c.close()
 
 
 def refused_connection(inst, port, warning, n):
@@ -64,13 +76,9 @@ def check_count(inst, port):
         expect(first.greeting[0] == 220 and second.greeting[0] == 220,
                f"two connections from 127.0.0.5 served: {first.greeting} {second.greeting}")
         refused_connection(inst, port, "Connection concurrency", 3)
-        excepted = [Client(port, source="127.0.0.7") for _ in range(4)]
-        try:
+        with connections(port, "127.0.0.7", 4) as excepted:
             expect(all(c.greeting[0] == 220 for c in excepted),
                    f"127.0.0.7 (smtpd_client_event_limit_exceptions) never limited: {[c.greeting for c in excepted]}")
-        finally:
-            for c in excepted:
-                c.close()
         passed("4 concurrent connections from an excepted client are all served")
     finally:
         first.close()
@@ -269,13 +277,9 @@ def check_without_anvil():
                                .replace(" smtpd\n", " smtpd -o smtpd_client_connection_count_limit=1\n", 1))
         inst.start()
         wait_ready(inst, port)
-        held = [Client(port, source="127.0.0.5") for _ in range(3)]
-        try:
+        with connections(port, "127.0.0.5", 3) as held:
             expect(all(c.greeting[0] == 220 for c in held),
                    f"without anvil every connection is served: {[c.greeting for c in held]}")
-        finally:
-            for c in held:
-                c.close()
         inst.wait_for_log(r"smtpd\[\d+\]: warning: anvil unavailable at .*: client limits not applied")
         inst.stop()
     passed("without an anvil service smtpd warns and serves every client")
