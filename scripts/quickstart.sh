@@ -118,6 +118,7 @@ smtp        unix  -       -       y       -       -       smtp
 authd-userdb unix -       n       n       -       -       authd
 authd-passdb unix -       n       n       -       1       authd passdb
 mapd        unix  -       -       n       -       -       mapd
+anvil       unix  -       -       y       -       1       anvil
 5587        inet  n       -       y       -       -       smtpd
   -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes
   -o smtpd_sasl_auth_required=yes -o smtpd_reject_sender_login_mismatch=yes
