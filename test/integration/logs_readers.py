@@ -104,26 +104,22 @@ def _fail2ban_regex(log, spec, filter_spec):
     return int(m.group(1)), r.stdout
 
 
-class ImapFrom(imaplib.IMAP4_SSL):
-    """IMAP over TLS from a chosen loopback source address."""
-    def __init__(self, source, *args, **kw):
-        self.source = source
-        super().__init__(*args, **kw)
+def from_source(base, context_attribute):
+    """base (imaplib.IMAP4_SSL, poplib.POP3_SSL) connecting from a chosen
+    loopback source address; its TLS context is in context_attribute."""
+    class FromSource(base):
+        def __init__(self, source, *args, **kw):
+            self.source = source
+            super().__init__(*args, **kw)
 
-    def _create_socket(self, timeout):
-        sock = socket.create_connection((self.host, self.port), timeout, source_address=(self.source, 0))
-        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+        def _create_socket(self, timeout):
+            sock = socket.create_connection((self.host, self.port), timeout, source_address=(self.source, 0))
+            return getattr(self, context_attribute).wrap_socket(sock, server_hostname=self.host)
+    return FromSource
 
 
-class PopFrom(poplib.POP3_SSL):
-    """POP3 over TLS from a chosen loopback source address."""
-    def __init__(self, source, *args, **kw):
-        self.source = source
-        super().__init__(*args, **kw)
-
-    def _create_socket(self, timeout):
-        sock = socket.create_connection((self.host, self.port), timeout, source_address=(self.source, 0))
-        return self.context.wrap_socket(sock, server_hostname=self.host)
+ImapFrom = from_source(imaplib.IMAP4_SSL, "ssl_context")
+PopFrom = from_source(poplib.POP3_SSL, "context")
 
 
 def imap_login(h, source, password):

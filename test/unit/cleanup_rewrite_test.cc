@@ -19,6 +19,7 @@
 #include "lib/ipc/ipc_listen.h"
 #include "lib/proto/cleanup_client.h"
 #include "lib/queue/queue_file_reader.h"
+#include "test/unit/cleanup_test_server.h"
 #include "test/unit/fake_table_lookup.h"
 #include "test/unit/test_util.h"
 
@@ -43,11 +44,7 @@ class CleanupRewriteTest : public ::testing::Test {
     tables_->set(kVirtual, "@catch.example", "catcher@example.org");
     tables_->set(kCanonical, "joe@host.example.org", "joe.smith@example.org");
   }
-  void TearDown() override {
-    stopping_ = true;
-    if (server_.joinable()) server_.join();
-    if (listenFd_ >= 0) ::close(listenFd_);
-  }
+  void TearDown() override { server_.stop(); }
 
   void start() {
     const config::Config cfg = config::Config::parse(
@@ -56,17 +53,7 @@ class CleanupRewriteTest : public ::testing::Test {
                     "virtual_alias_maps = ") + kVirtual + "\ncanonical_maps = " + kCanonical + "\n",
         "posthorn.conf");
     settings_.rewriting = std::make_shared<Rewriting>(cfg, std::move(tables_));
-    listenFd_ = ipc::listenUnix(socket_, 0666);
-    server_ = std::thread([this] {
-      while (!stopping_) {
-        pollfd p{listenFd_, POLLIN, 0};
-        if (::poll(&p, 1, 20) <= 0) continue;
-        auto accepted = ipc::acceptUnix(listenFd_);
-        if (!accepted) continue;
-        CleanupSession session(settings_, ipc::Channel(accepted->fd), "test");
-        session.run();
-      }
-    });
+    server_.start(socket_, settings_);
   }
 
   ipc::CleanupReply send(const ipc::CleanupEnvelope& env) {
@@ -80,9 +67,7 @@ class CleanupRewriteTest : public ::testing::Test {
   SessionSettings settings_ = Settings(config::Config::defaults()).session;
   std::unique_ptr<testing::FakeTableLookup> tables_ = std::make_unique<testing::FakeTableLookup>();
   std::string socket_;
-  int listenFd_ = -1;
-  std::thread server_;
-  std::atomic<bool> stopping_{false};
+  testing::CleanupTestServer server_;  // after settings_: it serves with them
 };
 
 TEST_F(CleanupRewriteTest, ExpandsAndKeepsTheOriginalRecipient) {

@@ -30,6 +30,7 @@
 #include "lib/queue/queue_id.h"
 #include "cleanup/cleanup_session.h"
 #include "lib/queue/qmgr_trigger.h"
+#include "test/unit/cleanup_test_server.h"
 #include "test/unit/test_util.h"
 
 namespace {
@@ -66,28 +67,8 @@ class CleanupSessionTest : public ::testing::Test {
 
   void TearDown() override { stop(); }
 
-  void start() {
-    listenFd_ = ipc::listenUnix(socket_, 0666);
-    server_ = std::thread([this] {
-      while (!stopping_) {
-        pollfd p{listenFd_, POLLIN, 0};
-        if (::poll(&p, 1, 20) <= 0) continue;
-        auto accepted = ipc::acceptUnix(listenFd_);
-        if (!accepted) continue;
-        ++connections_;
-        CleanupSession session(settings_, ipc::Channel(accepted->fd), "test");
-        session.run();
-        ++sessionsDone_;
-      }
-    });
-  }
-
-  void stop() {
-    stopping_ = true;
-    if (server_.joinable()) server_.join();
-    if (listenFd_ >= 0) ::close(listenFd_);
-    listenFd_ = -1;
-  }
+  void start() { server_.start(socket_, settings_); }
+  void stop() { server_.stop(); }
 
   static ipc::CleanupEnvelope envelope() {
     ipc::CleanupEnvelope e;
@@ -110,11 +91,7 @@ class CleanupSessionTest : public ::testing::Test {
   SessionSettings settings_ =
       posthorn::cleanup::Settings(posthorn::config::Config::defaults()).session;
   std::string socket_;
-  int listenFd_ = -1;
-  std::thread server_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> connections_{0};
-  std::atomic<int> sessionsDone_{0};
+  posthorn::testing::CleanupTestServer server_;  // after settings_: it serves with them
 };
 
 TEST_F(CleanupSessionTest, QueuesAMessageWithEveryEnvelopeField) {
@@ -224,7 +201,7 @@ TEST_F(CleanupSessionTest, SeveralMessagesOverOneConnection) {
   }
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(incoming(), ids);
-  EXPECT_EQ(connections_.load(), 1);
+  EXPECT_EQ(server_.connections.load(), 1);
 }
 
 TEST_F(CleanupSessionTest, ReconnectsWhenTheKeptConnectionIsGone) {
@@ -235,11 +212,11 @@ TEST_F(CleanupSessionTest, ReconnectsWhenTheKeptConnectionIsGone) {
   client.write("Subject: 1\n\nb\n");
   ASSERT_EQ(client.finish().code, 250u);
   // The session closes the idle connection after a second.
-  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 1; }));
+  ASSERT_TRUE(waitUntil([&] { return server_.sessionsDone.load() == 1; }));
   ASSERT_TRUE(client.begin(envelope()));
   client.write("Subject: 2\n\nb\n");
   EXPECT_EQ(client.finish().code, 250u) << client.error();
-  EXPECT_EQ(connections_.load(), 2);
+  EXPECT_EQ(server_.connections.load(), 2);
   EXPECT_EQ(incoming().size(), 2u);
 }
 
@@ -309,7 +286,7 @@ TEST_F(CleanupSessionTest, ClientThatVanishesMidStreamLeavesNothing) {
     raw.send(envelope());
     raw.send(ipc::ContentChunk{"Subject: half\n\n" + std::string(50000, 'y')});
   }  // closed without ContentEnd
-  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 1; }));
+  ASSERT_TRUE(waitUntil([&] { return server_.sessionsDone.load() == 1; }));
   EXPECT_TRUE(incoming().empty());
 }
 
@@ -344,7 +321,7 @@ TEST_F(CleanupSessionTest, MalformedFramesDropTheClient) {
     ASSERT_GT(::send(raw.fd(), junk, sizeof junk, MSG_NOSIGNAL), 0);
     EXPECT_THROW(raw.receiveFrame(), ipc::ChannelClosed);
   }
-  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 4; }));
+  ASSERT_TRUE(waitUntil([&] { return server_.sessionsDone.load() == 4; }));
   EXPECT_TRUE(incoming().empty());
   // And the next client is served.
   EXPECT_EQ(send("Subject: after\n\nb\n").code, 250u);
@@ -425,7 +402,7 @@ TEST_F(CleanupSessionTest, MalformedAmendmentDropsTheClient) {
   for (std::size_t i = 0; i <= ipc::kMaxCleanupAmendAttributes; ++i) many.attributes.push_back({"a", "v"});
   tryAmend(many);
   tryAmend(withHeader("X-Test: fine\n"), true);  // content after the amendment
-  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 10; }));
+  ASSERT_TRUE(waitUntil([&] { return server_.sessionsDone.load() == 10; }));
   EXPECT_TRUE(incoming().empty());
   EXPECT_EQ(send("Subject: after\n\nb\n").code, 250u);
 }
@@ -439,7 +416,7 @@ TEST_F(CleanupSessionTest, StalledClientTimesOut) {
   raw.send(envelope());
   raw.send(ipc::ContentChunk{"Subject: slow\n"});
   EXPECT_EQ(incoming().size(), 1u);
-  ASSERT_TRUE(waitUntil([&] { return sessionsDone_.load() == 1; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(waitUntil([&] { return server_.sessionsDone.load() == 1; }, std::chrono::seconds(5)));
   EXPECT_TRUE(incoming().empty());
 }
 
